@@ -1,0 +1,156 @@
+"""Every permission rule of Pilotgate, in one place.
+
+Pages, API and services all ask these functions. Two kinds of answer matter:
+- visibility (`can_view_pilot`, `visible_pilots`): what a user may not see does not
+  exist for them, so callers answer 404;
+- actions (`can_edit_pilot`, ...): a visible object the user may not change gives 403.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from accounts.models import GlobalRole, PilotRole, PilotRoleKind
+
+security_log = logging.getLogger("pilotgate.security")
+
+OWNER_ROLES = frozenset({PilotRoleKind.BUSINESS_OWNER, PilotRoleKind.TECHNICAL_OWNER})
+#  Global roles that see confidential pilots without holding a role on them.
+_SEES_CONFIDENTIAL = frozenset({GlobalRole.ADMIN, GlobalRole.GOVERNANCE_LEAD, GlobalRole.EXECUTIVE})
+
+
+def _authenticated(user) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
+
+
+def has_global_role(user, role: str) -> bool:
+    if not _authenticated(user):
+        return False
+    if role == GlobalRole.ADMIN and user.is_superuser:
+        return True
+    return role in user.global_roles
+
+
+def is_admin(user) -> bool:
+    return has_global_role(user, GlobalRole.ADMIN)
+
+
+def is_governance_lead(user) -> bool:
+    return has_global_role(user, GlobalRole.GOVERNANCE_LEAD)
+
+
+def is_executive(user) -> bool:
+    return has_global_role(user, GlobalRole.EXECUTIVE)
+
+
+def sees_all_pilots(user) -> bool:
+    return _authenticated(user) and (
+        user.is_superuser or bool(_SEES_CONFIDENTIAL & user.global_roles)
+    )
+
+
+def pilot_roles_of(user, pilot) -> frozenset[str]:
+    """The per-pilot roles `user` holds on `pilot` (cached on the pilot object)."""
+    if not _authenticated(user):
+        return frozenset()
+    cache = pilot.__dict__.setdefault("_roles_by_user", {})
+    if user.pk not in cache:
+        prefetched = getattr(pilot, "_prefetched_objects_cache", {}).get("roles")
+        if prefetched is not None:
+            cache[user.pk] = frozenset(r.role for r in prefetched if r.user_id == user.pk)
+        else:
+            cache[user.pk] = frozenset(
+                PilotRole.objects.filter(pilot=pilot, user=user).values_list("role", flat=True)
+            )
+    return cache[user.pk]
+
+
+# --- visibility ---------------------------------------------------------------------
+
+
+def can_view_pilot(user, pilot) -> bool:
+    if not _authenticated(user):
+        return False
+    if not pilot.confidential or sees_all_pilots(user):
+        return True
+    return bool(pilot_roles_of(user, pilot))
+
+
+def visible_pilots(user, queryset: QuerySet) -> QuerySet:
+    """Restrict a Pilot queryset to what `user` may see (confidential rule)."""
+    if not _authenticated(user):
+        return queryset.none()
+    if sees_all_pilots(user):
+        return queryset
+    holds_role = PilotRole.objects.filter(pilot=OuterRef("pk"), user=user)
+    return queryset.filter(Q(confidential=False) | Q(Exists(holds_role)))
+
+
+# --- actions ------------------------------------------------------------------------
+
+
+def can_create_pilot(user) -> bool:
+    return has_global_role(user, GlobalRole.CONTRIBUTOR) or is_admin(user)
+
+
+def can_edit_pilot(user, pilot) -> bool:
+    """Basic fields of a pilot: its business or technical owner, or an admin."""
+    if not can_view_pilot(user, pilot) or pilot.is_stopped:
+        return False
+    return is_admin(user) or bool(OWNER_ROLES & pilot_roles_of(user, pilot))
+
+
+def can_assign_roles(user, pilot) -> bool:
+    if not can_view_pilot(user, pilot) or pilot.is_stopped:
+        return False
+    return is_admin(user) or PilotRoleKind.BUSINESS_OWNER in pilot_roles_of(user, pilot)
+
+
+def can_edit_workbook(user, pilot, phase: str) -> bool:
+    """Owners edit every workbook; the operations lead edits the operations workbook."""
+    if not can_view_pilot(user, pilot) or pilot.is_stopped:
+        return False
+    roles = pilot_roles_of(user, pilot)
+    if OWNER_ROLES & roles:
+        return True
+    return phase == "operations" and PilotRoleKind.OPERATIONS_LEAD in roles
+
+
+def can_transition_pilot(user, pilot) -> bool:
+    """Direct stage/status changes outside a gate review: admins only."""
+    return can_view_pilot(user, pilot) and is_admin(user)
+
+
+def can_view_audit(user, pilot) -> bool:
+    return can_view_pilot(user, pilot)
+
+
+def log_denied(user, action: str, target: str) -> None:
+    """Write a denial of an authenticated user to the security log."""
+    security_log.warning(
+        "permission denied: user=%s action=%s target=%s",
+        getattr(user, "pk", None),
+        action,
+        target,
+    )
+
+
+def ensure_visible(user, pilot) -> None:
+    """Raise Http404 when `user` may not see `pilot` (it does not exist for them)."""
+    from django.http import Http404
+
+    if not can_view_pilot(user, pilot):
+        if _authenticated(user):
+            log_denied(user, "view", f"pilot:{pilot.pk}")
+        raise Http404("No such pilot.")
+
+
+def ensure(allowed: bool, user, action: str, target: str, message: str = "") -> None:
+    """Raise PermissionDenied (403) unless `allowed`; log the denial."""
+    from django.core.exceptions import PermissionDenied
+
+    if not allowed:
+        log_denied(user, action, target)
+        raise PermissionDenied(message or f"You may not {action.replace('_', ' ')}.")

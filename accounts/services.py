@@ -1,0 +1,47 @@
+"""Writes on accounts: API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import rules
+from accounts.audit import audit_record
+from accounts.models import ApiToken
+
+TOKEN_PREFIX = "pgt"  # noqa: S105  (a public marker, not a secret)
+
+
+def token_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def token_create(*, by, name: str) -> tuple[ApiToken, str]:
+    """Create a token for `by`; returns it with the secret, which is never stored."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "Give the token a name."})
+    if len(name) > 100:
+        raise ValidationError({"name": "Keep the name to 100 characters or fewer."})
+    prefix = secrets.token_hex(6)
+    secret = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    token = ApiToken.objects.create(user=by, name=name, prefix=prefix, digest=token_digest(secret))
+    audit_record(actor=by, action="token.create", obj=token, after={"name": name, "prefix": prefix})
+    return token, secret
+
+
+@transaction.atomic
+def token_revoke(*, token: ApiToken, by) -> ApiToken:
+    rules.ensure(
+        token.user_id == by.pk or rules.is_admin(by), by, "revoke_token", f"token:{token.pk}"
+    )
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(actor=by, action="token.revoke", obj=token, after={"prefix": token.prefix})
+    return token

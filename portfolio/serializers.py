@@ -1,0 +1,33 @@
+from rest_framework import serializers
+
+from portfolio.models import Pilot
+
+
+class PilotSerializer(serializers.ModelSerializer):
+    owners = serializers.SerializerMethodField(
+        help_text="Per-pilot roles: role -> username (or null)."
+    )
+
+    class Meta:
+        model = Pilot
+        fields = [
+            "id",
+            "name",
+            "summary",
+            "business_unit",
+            "stage",
+            "status",
+            "risk_tier",
+            "confidential",
+            "owners",
+            "stage_entered_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["stage", "status", "stage_entered_at", "created_at", "updated_at"]
+
+    def get_owners(self, pilot) -> dict[str, str | None]:
+        holders = {role.role: role.user.get_username() for role in pilot.roles.all()}
+        from accounts.models import PilotRoleKind
+
+        return {kind.value: holders.get(kind.value) for kind in PilotRoleKind}

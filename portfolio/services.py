@@ -1,0 +1,123 @@
+"""Every write to pilots and their per-pilot roles."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts import rules
+from accounts.audit import audit_record, changes
+from accounts.models import PilotRole, PilotRoleKind
+from portfolio.models import Pilot, RiskTier
+
+EDITABLE_FIELDS = ("name", "summary", "business_unit", "risk_tier", "confidential")
+
+
+def _snapshot(pilot: Pilot) -> dict:
+    return {field: getattr(pilot, field) for field in EDITABLE_FIELDS}
+
+
+def _validate(pilot: Pilot) -> None:
+    # Model validation names the field; stage/status are not ours to set here.
+    pilot.full_clean(exclude=["stage", "status", "created_by", "stage_entered_at"])
+
+
+@transaction.atomic
+def pilot_create(
+    *,
+    by,
+    name: str,
+    business_unit: str,
+    summary: str = "",
+    risk_tier: str = RiskTier.MEDIUM,
+    confidential: bool = False,
+) -> Pilot:
+    """Register a pilot; its creator becomes the business owner."""
+    rules.ensure(rules.can_create_pilot(by), by, "create_pilot", "pilot:new")
+    pilot = Pilot(
+        name=(name or "").strip(),
+        business_unit=(business_unit or "").strip(),
+        summary=summary or "",
+        risk_tier=risk_tier,
+        confidential=bool(confidential),
+        created_by=by,
+    )
+    _validate(pilot)
+    pilot.save()
+    PilotRole.objects.create(pilot=pilot, role=PilotRoleKind.BUSINESS_OWNER, user=by)
+    audit_record(
+        actor=by,
+        action="pilot.create",
+        obj=pilot,
+        pilot_id=pilot.pk,
+        after={**_snapshot(pilot), "stage": pilot.stage, "status": pilot.status},
+    )
+    audit_record(
+        actor=by,
+        action="pilot_role.assign",
+        object_type="portfolio.pilot",
+        object_id=pilot.pk,
+        pilot_id=pilot.pk,
+        after={"role": PilotRoleKind.BUSINESS_OWNER, "user": by.get_username()},
+    )
+    return pilot
+
+
+@transaction.atomic
+def pilot_update(*, pilot: Pilot, by, **fields) -> Pilot:
+    """Change a pilot's basic fields. Stage and status are refused: see gates.services."""
+    rules.ensure_visible(by, pilot)
+    rules.ensure(rules.can_edit_pilot(by, pilot), by, "edit_pilot", f"pilot:{pilot.pk}")
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(
+            {name: "This field cannot be changed here." for name in sorted(unknown)}
+        )
+    pilot = Pilot.objects.select_for_update().get(pk=pilot.pk)
+    before = _snapshot(pilot)
+    for name, value in fields.items():
+        if isinstance(value, str) and name != "summary":
+            value = value.strip()
+        setattr(pilot, name, value)
+    _validate(pilot)
+    old, new = changes(before, _snapshot(pilot))
+    if not new:
+        return pilot
+    pilot.save(update_fields=[*new.keys(), "updated_at"])
+    audit_record(
+        actor=by, action="pilot.update", obj=pilot, pilot_id=pilot.pk, before=old, after=new
+    )
+    return pilot
+
+
+@transaction.atomic
+def pilot_role_assign(*, pilot: Pilot, role: str, user, by) -> PilotRole | None:
+    """Give `role` on `pilot` to `user` (replacing the holder), or clear it with user=None."""
+    rules.ensure_visible(by, pilot)
+    rules.ensure(rules.can_assign_roles(by, pilot), by, "assign_roles", f"pilot:{pilot.pk}")
+    if role not in PilotRoleKind.values:
+        raise ValidationError({"role": f"Unknown role {role!r}."})
+    if user is not None:
+        if not isinstance(user, get_user_model()) or not user.is_active:
+            raise ValidationError({"user": "Choose an active user."})
+    current = PilotRole.objects.select_for_update().filter(pilot=pilot, role=role).first()
+    before_user = current.user.get_username() if current else None
+    after_user = user.get_username() if user is not None else None
+    if before_user == after_user:
+        return current
+    if role == PilotRoleKind.BUSINESS_OWNER and user is None:
+        raise ValidationError({"user": "A pilot always has a business owner."})
+    if current is not None:
+        current.delete()
+    assigned = PilotRole.objects.create(pilot=pilot, role=role, user=user) if user else None
+    audit_record(
+        actor=by,
+        action="pilot_role.assign" if user else "pilot_role.remove",
+        object_type="portfolio.pilot",
+        object_id=pilot.pk,
+        pilot_id=pilot.pk,
+        before={"role": role, "user": before_user},
+        after={"role": role, "user": after_user},
+    )
+    return assigned

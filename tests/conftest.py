@@ -1,0 +1,92 @@
+import os
+
+import pytest
+
+from tests.factories import PilotFactory, UserFactory
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls our tests
+# make around it are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness buys nothing in tests and costs minutes.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def owner(db):
+    """A contributor who is the business owner of `pilot`."""
+    return UserFactory(username="owner", roles=["contributor"])
+
+
+@pytest.fixture
+def technical_owner(db):
+    return UserFactory(username="techowner", roles=["contributor"])
+
+
+@pytest.fixture
+def governance_lead(db):
+    return UserFactory(username="govlead", roles=["governance_lead"])
+
+
+@pytest.fixture
+def second_governance_lead(db):
+    return UserFactory(username="govlead2", roles=["governance_lead"])
+
+
+@pytest.fixture
+def executive(db):
+    return UserFactory(username="exec", roles=["executive"])
+
+
+@pytest.fixture
+def outsider(db):
+    """A contributor with no role on any pilot of the test."""
+    return UserFactory(username="outsider", roles=["contributor"])
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="theadmin", roles=["admin"], is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def pilot(owner):
+    return PilotFactory(name="Claims triage", owner=owner)
+
+
+@pytest.fixture
+def confidential_pilot(owner):
+    return PilotFactory(name="Secret merger assistant", confidential=True, owner=owner)
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) -> a test client logged in as that user."""
+
+    def make(user):
+        from django.test import Client
+
+        c = Client()
+        c.force_login(user)
+        return c
+
+    return make
+
+
+@pytest.fixture
+def api_for():
+    """api_for(user) -> a DRF APIClient authenticated as that user."""
+    from rest_framework.test import APIClient
+
+    def make(user):
+        api = APIClient()
+        if user is not None:
+            api.force_authenticate(user)
+        return api
+
+    return make
