@@ -1,5 +1,3 @@
-import json
-
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -11,19 +9,6 @@ from tests.services import require_postgres
 
 pytestmark = pytest.mark.django_db
 
-FIELDS = [
-    "actor_id",
-    "actor_label",
-    "action",
-    "object_type",
-    "object_id",
-    "pilot_id",
-    "before",
-    "after",
-    "created_at",
-    "prev_hash",
-    "hash",
-]
 
 
 @pytest.fixture
@@ -88,19 +73,12 @@ def test_deleted_row_is_detected(chain):
 
 
 def test_reordered_rows_are_detected(chain):
-    """Swap the whole content of two rows, hashes included: a pure reordering."""
+    """Swap the ids of two rows, content and hashes untouched: a pure reordering."""
     first, second = chain[1], chain[2]
-    assignments = ", ".join(f"{field} = %s" for field in FIELDS)
-    sql = "UPDATE accounts_auditevent SET " + assignments + " WHERE id = %s"  # noqa: S608
-
-    def values(event):
-        return [
-            json.dumps(getattr(event, f)) if f in ("before", "after") else getattr(event, f)
-            for f in FIELDS
-        ]
-
-    tamper(sql, [*values(second), first.id])
-    tamper(sql, [*values(first), second.id])
+    move = "UPDATE accounts_auditevent SET id = %s WHERE id = %s"
+    tamper(move, [-1, first.id])
+    tamper(move, [first.id, second.id])
+    tamper(move, [second.id, -1])
     result = audit_verify()
     assert not result.ok
     assert result.broken_id == first.id
