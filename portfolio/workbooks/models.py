@@ -165,8 +165,6 @@ class WorkbookBase(models.Model):
     class Meta:
         abstract = True
 
-    # --- 1. strategy ------------------------------------------------------------------------
-
     def __str__(self) -> str:
         return describe(self)
 
@@ -253,8 +251,6 @@ class StopCondition(models.Model):
 
     class Meta:
         ordering = ["id"]
-
-    # --- 2. data ----------------------------------------------------------------------------
 
     def __str__(self) -> str:
         return describe(self)
@@ -349,8 +345,6 @@ class ValidationLayer(models.Model):
 
     class Meta:
         ordering = ["id"]
-
-    # --- 3. deployment ----------------------------------------------------------------------
 
     def __str__(self) -> str:
         return describe(self)
@@ -457,8 +451,6 @@ class RollbackTrigger(models.Model):
     class Meta:
         ordering = ["id"]
 
-    # --- 4. operations ----------------------------------------------------------------------
-
     def __str__(self) -> str:
         return describe(self)
 
@@ -502,8 +494,6 @@ class Runbook(models.Model):
 
     class Meta:
         ordering = ["id"]
-
-    # --- 5. monitoring ----------------------------------------------------------------------
 
     def __str__(self) -> str:
         return describe(self)
