@@ -145,9 +145,22 @@ def workbook(request, pk, phase):
     if result.ok:
         messages.success(request, "Workbook saved.")
         return redirect(_workbook_url(pilot, phase))
-    context = _context(request, pilot, spec, form=result.form)
+    context = _context(request, pilot, spec, form=_redisplay(spec, result.workbook, request.POST))
     context["result"] = result
     return render(request, TEMPLATE, context, status=400)
+
+
+def _redisplay(spec: PhaseSpec, workbook, post):
+    """The whole form after a failed plain post: what was typed, plus the stored values of
+    fields that were not sent, with the errors of what was typed."""
+    data = post.copy()
+    for bound in workbook_form_class(spec)(instance=workbook):
+        if bound.name not in data:
+            value = bound.value()
+            data[bound.name] = "" if value is None else value
+    form = workbook_form_class(spec)(data, instance=spec.model(pilot=workbook.pilot))
+    form.is_valid()
+    return form
 
 
 @login_required
