@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import rules
@@ -73,7 +74,7 @@ def _list_context(pilot, spec, rows_by_list, add_forms=None) -> list[dict]:
             prefix=list_spec.name
         )
         headers = [
-            str(list_spec.model._meta.get_field(n).verbose_name).capitalize()
+            capfirst(str(list_spec.model._meta.get_field(n).verbose_name))
             for n in list_spec.fields
             if n != "evidence_url"
         ]
