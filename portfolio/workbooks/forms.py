@@ -135,9 +135,16 @@ class RowFormBase(PeopleInitialMixin, forms.ModelForm):
 
     def clean_by_date(self):
         value: date | None = self.cleaned_data.get("by_date")
-        if value is not None and value < timezone.localdate():
+        if value is not None and value < timezone.localdate() and not self._kept(value):
             raise ValidationError("The date is in the past; choose today or a later date.")
         return value
+
+    def _kept(self, value: date) -> bool:
+        """A row sent back unchanged (an API GET then PUT) may keep a date now past."""
+        kept = getattr(self, "unchanged_rows", ())
+        raw = {name: self.data.get(self.add_prefix(name)) for name in self._meta.fields}
+        raw["by_date"] = value.isoformat()
+        return any(all(str(raw.get(k)) == str(v) for k, v in row.items()) for row in kept)
 
 
 def _range_message(metric, low, high) -> str:

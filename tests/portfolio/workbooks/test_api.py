@@ -203,3 +203,22 @@ def test_schema_lists_the_workbook_endpoint(admin_user, api_for):
     response = api_for(admin_user).get("/api/schema/")
     assert response.status_code == 200
     assert "/api/pilots/{id}/workbooks/{phase}/" in response.content.decode()
+
+
+def test_a_stop_condition_now_past_survives_a_get_then_put_but_a_new_one_does_not(
+    pilot, owner, api_for
+):
+    past = date.today() - timedelta(days=3)
+    m.StopCondition.objects.create(
+        pilot=pilot, metric_id="error_rate", threshold=9, by_date=past, action="end"
+    )
+    api = api_for(owner)
+    body = api.get(api_url(pilot)).json()
+    assert api.put(api_url(pilot), body, format="json").status_code == 200
+    body["stop_conditions"].append(
+        {"metric": "uptime_pct", "threshold": 90, "by_date": past.isoformat(), "action": "end"}
+    )
+    response = api.put(api_url(pilot), body, format="json")
+    assert response.status_code == 400
+    assert "stop_conditions[1].by_date" in response.json()["errors"]
+    assert m.StopCondition.objects.filter(pilot=pilot).count() == 1

@@ -206,3 +206,14 @@ def test_demo_fills_workbooks_to_fit_the_stage(stage, complete, owner, technical
     assert [f.complete for f in facts.values()] == complete
     assert facts["strategy"].lists["success_metrics"] >= 1
     assert fill(pilot, {"rita": owner}) is False  # idempotent
+
+
+def test_memo_names_the_operations_lead_as_operational_owner(strategy, pilot, owner, client_for):
+    from accounts.models import PilotRole
+    from tests.factories import UserFactory
+
+    md_url = reverse("portfolio:memo_markdown", args=[pilot.pk])
+    assert ", delivery lead" in client_for(owner).get(md_url).content.decode()
+    ops = UserFactory(username="olly", first_name="Olly", last_name="Ops", roles=["contributor"])
+    PilotRole.objects.create(pilot=pilot, role="operations_lead", user=ops)
+    assert "Olly Ops (olly), operations lead" in client_for(owner).get(md_url).content.decode()
