@@ -222,3 +222,20 @@ def test_a_stop_condition_now_past_survives_a_get_then_put_but_a_new_one_does_no
     assert response.status_code == 400
     assert "stop_conditions[1].by_date" in response.json()["errors"]
     assert m.StopCondition.objects.filter(pilot=pilot).count() == 1
+
+
+@pytest.mark.parametrize("phase", ["strategy", "data", "deployment", "operations", "monitoring"])
+def test_api_get_query_count_does_not_grow_with_rows(phase, pilot, owner, api_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.portfolio.workbooks.test_pages import _fill_lists
+
+    api = api_for(owner)
+    counts = []
+    for rows in (1, 15):
+        _fill_lists(pilot, owner, rows)
+        with CaptureQueriesContext(connection) as ctx:
+            assert api.get(api_url(pilot, phase)).status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1] <= 12
