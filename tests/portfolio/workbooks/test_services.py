@@ -317,3 +317,14 @@ def test_bad_rows_are_refused_by_field(list_name, data, field, pilot, owner):
     phase = "data" if list_name == "manual_steps" else "deployment"
     result = workbook_row_add(pilot=pilot, phase=phase, list_name=list_name, by=owner, data=data)
     assert not result.ok and list(result.form.errors) == [field]
+
+
+def test_a_metric_is_monitored_once_per_pilot(pilot, owner):
+    data = {"metric": "error_rate", "source": "logs", "threshold": "2"}
+    kwargs = {"pilot": pilot, "phase": "monitoring", "list_name": "monitored_metrics", "by": owner}
+    assert workbook_row_add(**kwargs, data=data).ok
+    again = workbook_row_add(**kwargs, data=data)
+    assert not again.ok and "already in this list" in again.form.errors["metric"][0]
+    assert m.MonitoredMetric.objects.filter(pilot=pilot).count() == 1
+    other = PilotFactory(owner=owner)
+    assert workbook_row_add(**{**kwargs, "pilot": other}, data=data).ok
