@@ -191,3 +191,32 @@ def metric_expectations(pilot_ids: Iterable[int]) -> list[MetricExpectation]:
     ]
     result.sort(key=lambda e: (e.pilot_id, e.metric_key, e.kind, e.value))
     return result
+
+
+def gate_limits(pilot: Pilot) -> tuple[dict[str, float], dict[str, float]]:
+    """(`metric_targets`, `metric_thresholds`) for `gates.engine.PilotFacts`.
+
+    Targets come from the success metrics; thresholds from the monitoring workbook, and
+    for a metric it does not monitor, from the rollback triggers. When one metric has
+    several rows, the strictest number wins (the highest for a higher-is-better target,
+    the lowest for a lower-is-better one; likewise for thresholds).
+    """
+    targets: dict[str, float] = {}
+    thresholds: dict[str, float] = {}
+    rollback: dict[str, float] = {}
+    for item in metric_expectations([pilot.pk]):
+        if item.kind == TARGET:
+            higher = item.op == ">="
+            bucket = targets
+        elif item.kind in (MONITOR, ROLLBACK):
+            # A breach op of "<" means higher is better.
+            higher = item.op == "<"
+            bucket = thresholds if item.kind == MONITOR else rollback
+        else:
+            continue
+        current = bucket.get(item.metric_key)
+        if current is None or (item.value > current if higher else item.value < current):
+            bucket[item.metric_key] = item.value
+    for key, value in rollback.items():
+        thresholds.setdefault(key, value)
+    return targets, thresholds
