@@ -41,7 +41,7 @@ class MetricExpectation:
     - kinds `stop`, `rollback`, `monitor`: the breach; it is breached when it holds
       (">" for a lower-is-better metric, "<" for a higher-is-better one).
     `action`: "" for targets, `revise`/`end` for stops, `disable_ai`/`human_review`/
-    `reduce_scope` for rollbacks, "alert" for monitors. `by_date` only for stops.
+    `reduce_scope` for rollbacks, `investigate` for monitors. `by_date` only for stops.
     """
 
     pilot_id: int
@@ -173,7 +173,7 @@ def metric_expectations(pilot_ids: Iterable[int]) -> list[MetricExpectation]:
         _expectation_rows(m.SuccessMetric, TARGET, "target", "", None),
         _expectation_rows(m.StopCondition, STOP, "threshold", F("action"), F("by_date")),
         _expectation_rows(m.RollbackTrigger, ROLLBACK, "threshold", F("action"), None),
-        _expectation_rows(m.MonitoredMetric, MONITOR, "threshold", "alert", None),
+        _expectation_rows(m.MonitoredMetric, MONITOR, "threshold", "investigate", None),
     ]
     branches = [branch.filter(pilot_id__in=ids) for branch in branches]
     query = branches[0].union(*branches[1:], all=True)

@@ -132,7 +132,7 @@ def test_metric_expectations_of_many_pilots_in_one_query(owner):
                 second.pk, "p95_latency_ms", "rollback", ">", 1500.0, "human_review", None
             ),
             MetricExpectation(
-                second.pk, "tool_call_success_rate", "monitor", "<", 97.0, "alert", None
+                second.pk, "tool_call_success_rate", "monitor", "<", 97.0, "investigate", None
             ),
         ],
         key=lambda e: (e.pilot_id, e.metric_key, e.kind, e.value),
