@@ -6,7 +6,7 @@ before the workbook's own fields are, and so the metrics worker can read thresho
 many pilots in one query.
 """
 
-from portfolio.workbooks.models.base import PHASES, EvidenceFile, describe
+from portfolio.workbooks.models.base import EvidenceFile, describe
 from portfolio.workbooks.models.data import (
     DataSource,
     DataWorkbook,
@@ -41,7 +41,6 @@ from portfolio.workbooks.models.strategy import (
 )
 
 __all__ = [
-    "PHASES",
     "describe",
     "DataSource",
     "DataWorkbook",

@@ -7,8 +7,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator, URLVali
 from django.db import models
 from django.utils import timezone
 
-PHASES: tuple[str, ...] = ("strategy", "data", "deployment", "operations", "monitoring")
-
 TEXT_LIMIT = 4000
 SHORT_LIMIT = 200
 

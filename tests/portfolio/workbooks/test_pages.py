@@ -239,3 +239,13 @@ def test_pilot_page_and_memo_query_counts_do_not_grow(pilot, owner, client_for):
                 assert client.get(page).status_code == 200
             counts.append(len(ctx.captured_queries))
     assert counts[:2] == counts[2:]
+
+
+def test_zero_volume_and_zero_benefit_show_never_not_an_error(pilot, owner, client_for):
+    data = {**STRATEGY_ECONOMICS, "annual_volume": "0", "expected_annual_benefit": "0"}
+    response = client_for(owner).post(url(pilot), data)
+    assert response.status_code == 302
+    page = client_for(owner).get(url(pilot)).content.decode()
+    # Only the failure-handling cost remains: net -5,000, never paid back, ROI -100%.
+    assert 'id="case-net">-5,000.00' in page
+    assert 'id="case-payback">never' in page and 'id="case-roi">-100.0%' in page
