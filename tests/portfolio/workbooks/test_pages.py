@@ -102,6 +102,13 @@ def test_live_validation_previews_the_case_without_saving(pilot, owner, client_f
     assert "190,000.00" in response.content.decode()
     bad = client_for(owner).post(validate, {"annual_volume": "NaN"}, HTTP_HX_REQUEST="true")
     assert "Correct the highlighted inputs" in bad.content.decode()
+    # A bad field outside the economics does not hide the case.
+    other = (
+        client_for(owner)
+        .post(validate, {**STRATEGY_ECONOMICS, "business_owner": "ghost"}, HTTP_HX_REQUEST="true")
+        .content.decode()
+    )
+    assert "190,000.00" in other and "No user named “ghost”" in other
     assert not m.StrategyWorkbook.objects.exists()
     assert not AuditEvent.objects.filter(action="workbook.update").exists()
 
