@@ -176,6 +176,12 @@ else:
     CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = not REDIS_URL
 CELERY_BEAT_SCHEDULE: dict = {
+    "dispatch-due-metric-sources": {
+        "task": "metrics.dispatch_due_sources",
+        "schedule": 60.0,
+        # A dispatch that waited more than a minute is superseded by the next one.
+        "options": {"expires": 55},
+    },
     "audit-verify-nightly": {
         "task": "accounts.audit_verify",
         "schedule": crontab(hour=2, minute=30),
@@ -234,6 +240,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "pilotgate.security": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # httpx logs every request URL at INFO; pull URLs may carry tokens in the query.
+        "httpx": {"level": "WARNING"},
     },
 }
 
