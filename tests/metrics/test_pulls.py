@@ -336,9 +336,7 @@ def test_prometheus_outage_gap_is_backfilled(pilot, owner, settings):
         assert all(b - a == 60 for a, b in zip(stamps, stamps[1:], strict=False))
         assert stamps[0] <= (now - timedelta(hours=3)).timestamp()
         # Pulling the same window again (a redelivered task) stores nothing new.
-        MetricSource.objects.filter(pk=source.pk).update(
-            last_success_at=now - timedelta(hours=3)
-        )
+        MetricSource.objects.filter(pk=source.pk).update(last_success_at=now - timedelta(hours=3))
         third = pulls.source_pull(source_id=source.pk, now=now)
         assert third.run.stored == 0 and third.run.duplicate == second.run.points
 
