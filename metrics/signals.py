@@ -59,22 +59,29 @@ def _pending_review_pilot_ids(pilot_ids: Sequence[int]) -> set[int]:
         from gates.models import Review
     except ImportError:
         return set()
-    try:
-        return set(
-            Review.objects.filter(pilot_id__in=list(pilot_ids), status="pending").values_list(
-                "pilot_id", flat=True
-            )
+    return set(
+        Review.objects.filter(pilot_id__in=list(pilot_ids), status="pending").values_list(
+            "pilot_id", flat=True
         )
-    except Exception:  # noqa: BLE001 - a different Review shape must not break signals
-        return set()
+    )
 
 
 def _net_annual_values(pilot_ids: Sequence[int]) -> dict[int, float]:
+    """Net annual value of each complete economic case (one query for all pilots)."""
     try:
-        from portfolio.workbooks.facts import net_annual_values
+        from portfolio.workbooks.models import StrategyWorkbook
+        from portfolio.workbooks.selectors import economic_case_of
     except ImportError:
         return {}
-    return dict(net_annual_values(list(pilot_ids)))
+    values: dict[int, float] = {}
+    for workbook in StrategyWorkbook.objects.filter(pilot_id__in=list(pilot_ids)):
+        try:
+            case = economic_case_of(workbook)
+        except (ValueError, ArithmeticError):
+            continue
+        if case.complete:
+            values[workbook.pilot_id] = float(case.net_annual_value)
+    return values
 
 
 def compute_many(
