@@ -385,6 +385,13 @@ def source_pull(
         return None
     if not _claim_lease(source_id, now, task_id):
         return None
+    # Holding the lease means no other pull of this source is alive: a run still marked
+    # running was cut short (worker killed), and this pull redoes its work.
+    PullRun.objects.filter(source_id=source_id, outcome=PullOutcome.RUNNING).update(
+        outcome=PullOutcome.FAILED,
+        finished_at=now,
+        error="The worker stopped before this pull finished; the next pull redid it.",
+    )
     run = PullRun.objects.create(source=source, trigger=trigger[:16], started_at=now)
     try:
         fetched = _fetch(source, now)
@@ -403,7 +410,8 @@ def source_pull(
     stored = duplicate = rejected = 0
     problems = list(fetched.problems[:MAX_PROBLEMS_KEPT])
     points = fetched.points
-    for start in range(0, len(points), INGEST_BATCH):
+    batch = int(getattr(settings, "PILOTGATE_PULL_INGEST_BATCH", INGEST_BATCH))
+    for start in range(0, len(points), batch):
         rows = [
             {
                 "pilot": source.pilot_id,
@@ -411,7 +419,7 @@ def source_pull(
                 "observed_at": p.observed_at,
                 "value": p.value,
             }
-            for p in points[start : start + INGEST_BATCH]
+            for p in points[start : start + batch]
         ]
         result = snapshots_ingest(rows=rows, source=source.ingest_source)
         stored += result.stored
@@ -533,6 +541,10 @@ def enqueue_pulls(claimed: Iterable[tuple[int, float]]) -> None:
     """Queue one pull task per claimed source over a single broker connection."""
     from config.celery import app
 
+    if app.conf.task_always_eager:
+        for source_id, _countdown in claimed:
+            _enqueue_pull(source_id, trigger="schedule")
+        return
     with app.producer_or_acquire() as producer:
         for source_id, countdown in claimed:
             _enqueue_pull(source_id, trigger="schedule", countdown=countdown, producer=producer)

@@ -73,7 +73,7 @@ def pull_backoff(retries: int) -> float:
     return delay * random.uniform(0.75, 1.0)
 
 
-@shared_task(name="metrics.dispatch_due_sources", acks_late=True)
+@shared_task(name="metrics.dispatch_due_sources", acks_late=True, ignore_result=True)
 def dispatch_due_sources() -> int:
     """Every minute (beat): claim the due sources and queue one pull_source each."""
     from metrics.pulls import sources_dispatch_due
@@ -84,6 +84,7 @@ def dispatch_due_sources() -> int:
 @shared_task(
     bind=True,
     name="metrics.pull_source",
+    ignore_result=True,
     acks_late=True,
     reject_on_worker_lost=True,
     max_retries=PULL_MAX_RETRIES,
