@@ -311,11 +311,18 @@ def source_pull_request(*, source: MetricSource, by) -> None:
     transaction.on_commit(lambda: _enqueue_pull(source_id, trigger="manual"))
 
 
-def _enqueue_pull(source_id: int, *, trigger: str, countdown: float = 0, producer=None) -> None:
+def _enqueue_pull(
+    source_id: int, *, trigger: str, countdown: float = 0, producer=None, queue=None
+) -> None:
     from metrics.tasks import pull_source
 
+    options = {"queue": queue} if queue else {}
     pull_source.apply_async(
-        args=[source_id], kwargs={"trigger": trigger}, countdown=countdown, producer=producer
+        args=[source_id],
+        kwargs={"trigger": trigger},
+        countdown=countdown or None,
+        producer=producer,
+        **options,
     )
 
 
@@ -537,8 +544,36 @@ def sources_dispatch_due(
     return [source_id for source_id, _ in claimed]
 
 
-def enqueue_pulls(claimed: Iterable[tuple[int, float]]) -> None:
-    """Queue one pull task per claimed source over a single broker connection."""
+# Past this many, the dispatcher hands publishing to workers in chunks: publishing a
+# Celery message costs ~1-3 ms of Python, so 10,000 from one beat process would take long.
+FANOUT_CHUNK = 500
+
+
+def enqueue_pulls(claimed: Iterable[tuple[int, float]], *, queue: str | None = None) -> None:
+    """Queue one pull task per claimed source (via fan-out tasks for large batches)."""
+    from config.celery import app
+    from metrics.tasks import enqueue_pull_batch
+
+    claimed = [(int(source_id), float(countdown)) for source_id, countdown in claimed]
+    if app.conf.task_always_eager or len(claimed) <= FANOUT_CHUNK:
+        publish_pulls(claimed, queue=queue)
+        return
+    options = {"queue": queue} if queue else {}
+    with app.producer_or_acquire() as producer:
+        for start in range(0, len(claimed), FANOUT_CHUNK):
+            enqueue_pull_batch.apply_async(
+                args=[claimed[start : start + FANOUT_CHUNK]],
+                kwargs={"queue": queue},
+                producer=producer,
+                **options,
+            )
+
+
+def publish_pulls(claimed: Iterable[tuple[int, float]], *, queue: str | None = None) -> None:
+    """Publish one pull_source message per source over a single broker connection.
+
+    Redelivery of a half-done fan-out task publishes some pulls twice; that is harmless
+    (the lease skips a concurrent duplicate, the unique key a later one)."""
     from config.celery import app
 
     if app.conf.task_always_eager:
@@ -547,7 +582,9 @@ def enqueue_pulls(claimed: Iterable[tuple[int, float]]) -> None:
         return
     with app.producer_or_acquire() as producer:
         for source_id, countdown in claimed:
-            _enqueue_pull(source_id, trigger="schedule", countdown=countdown, producer=producer)
+            _enqueue_pull(
+                source_id, trigger="schedule", countdown=countdown, producer=producer, queue=queue
+            )
 
 
 # --- CSV upload ------------------------------------------------------------------------

@@ -81,6 +81,15 @@ def dispatch_due_sources() -> int:
     return len(sources_dispatch_due())
 
 
+@shared_task(name="metrics.enqueue_pull_batch", acks_late=True, ignore_result=True)
+def enqueue_pull_batch(claimed: list[list], queue: str | None = None) -> int:
+    """Fan-out: publish the pull tasks of one chunk of sources the dispatcher claimed."""
+    from metrics.pulls import publish_pulls
+
+    publish_pulls([(int(s), float(c)) for s, c in claimed], queue=queue)
+    return len(claimed)
+
+
 @shared_task(
     bind=True,
     name="metrics.pull_source",

@@ -268,3 +268,48 @@ def _purge(redis_url: str, queue: str) -> None:
         if queue.encode() in payload:
             client.hdel("unacked", tag)
             client.zrem("unacked_index", tag)
+
+
+@pytest.fixture
+def not_eager():
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    yield lambda: setattr(app.conf, "task_always_eager", False)
+    app.conf.task_always_eager = previous
+
+
+@pytest.mark.django_db
+def test_large_dispatches_fan_out_in_chunks(monkeypatch, not_eager):
+    not_eager()
+    chunks, published = [], []
+    monkeypatch.setattr(
+        tasks.enqueue_pull_batch,
+        "apply_async",
+        lambda args, kwargs, producer=None, **options: chunks.append((args[0], kwargs)),
+    )
+    monkeypatch.setattr(
+        pulls, "_enqueue_pull", lambda source_id, **kw: published.append((source_id, kw))
+    )
+    claimed = [(i, 1.5) for i in range(1, 1_201)]
+    pulls.enqueue_pulls(claimed, queue="q")
+    assert [len(chunk) for chunk, _ in chunks] == [500, 500, 200]
+    assert all(kwargs == {"queue": "q"} for _, kwargs in chunks)
+    assert published == []
+    # Each fan-out task publishes its chunk, one message per source, jitter kept.
+    for chunk, kwargs in chunks:
+        tasks.enqueue_pull_batch.run([list(item) for item in chunk], **kwargs)
+    assert [source_id for source_id, _ in published] == list(range(1, 1_201))
+    assert published[0][1]["countdown"] == 1.5 and published[0][1]["queue"] == "q"
+
+
+@pytest.mark.django_db
+def test_small_dispatches_publish_directly(monkeypatch, not_eager):
+    not_eager()
+    published = []
+    monkeypatch.setattr(pulls, "_enqueue_pull", lambda source_id, **kw: published.append(source_id))
+    monkeypatch.setattr(
+        tasks.enqueue_pull_batch, "apply_async", lambda *a, **k: pytest.fail("no fan-out")
+    )
+    pulls.enqueue_pulls([(7, 0.0), (8, 0.0)])
+    assert published == [7, 8]
