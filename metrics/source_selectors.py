@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 
 from metrics.models import CsvImport, MetricSource, PullRun
 
@@ -26,8 +26,14 @@ _LIST_FIELDS = (
 )
 
 
+def _with_secret_flag(queryset: QuerySet) -> QuerySet:
+    return queryset.only(*_LIST_FIELDS).annotate(
+        secret_set=ExpressionWrapper(~Q(secret_header_value=""), output_field=BooleanField())
+    )
+
+
 def pilot_sources(*, pilot) -> QuerySet:
-    return MetricSource.objects.filter(pilot=pilot).only(*_LIST_FIELDS).order_by("name", "id")
+    return _with_secret_flag(MetricSource.objects.filter(pilot=pilot)).order_by("name", "id")
 
 
 def source_get(*, pk: int) -> MetricSource:
