@@ -504,3 +504,15 @@ def test_csv_upload_needs_a_role_on_the_pilot(request, actor, pilot):
             pilot=pilot, by=request.getfixturevalue(actor), file=csv_file(pilot), file_name="x"
         )
     assert not CsvImport.objects.exists() and not Snapshot.objects.exists()
+
+
+def test_demo_sources_show_both_health_states_and_seed_once(owner):
+    from metrics import pulls_demo
+    from portfolio.models import Stage
+
+    pilots = [PilotFactory(owner=owner, stage=Stage.PILOT) for _ in range(2)]
+    pulls_demo.seed({"pilots": pilots, "users": {}})
+    pulls_demo.seed({"pilots": pilots, "users": {}})
+    statuses = dict(MetricSource.objects.values_list("name", "status"))
+    assert statuses == {pulls_demo.HEALTHY: "ok", pulls_demo.DEGRADED: "degraded"}
+    assert PullRun.objects.count() == 9
