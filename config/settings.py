@@ -189,6 +189,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         # A dispatch that waited more than a minute is superseded by the next one.
         "options": {"expires": 55},
     },
+    "prune-pull-runs-daily": {
+        "task": "metrics.prune_pull_runs",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "audit-verify-nightly": {
         "task": "accounts.audit_verify",
         "schedule": crontab(hour=2, minute=30),
@@ -263,3 +267,4 @@ PILOTGATE_PULL_MAX_BYTES = env_int("PILOTGATE_PULL_MAX_BYTES", 5 * 1024 * 1024)
 PILOTGATE_SOURCE_DEGRADED_AFTER = env_int("PILOTGATE_SOURCE_DEGRADED_AFTER", 3)
 PILOTGATE_PULL_JITTER_SECONDS = env_int("PILOTGATE_PULL_JITTER_SECONDS", 20)
 PILOTGATE_PULL_INGEST_BATCH = env_int("PILOTGATE_PULL_INGEST_BATCH", 5000)
+PILOTGATE_PULL_RUN_RETENTION_DAYS = env_int("PILOTGATE_PULL_RUN_RETENTION_DAYS", 14)

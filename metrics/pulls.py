@@ -587,6 +587,26 @@ def publish_pulls(claimed: Iterable[tuple[int, float]], *, queue: str | None = N
             )
 
 
+def pull_runs_prune(*, now: datetime | None = None, keep_days: int | None = None) -> int:
+    """Delete pull runs older than the retention (14 days by default); returns how many.
+
+    Each source keeps its most recent run whatever its age, so a source pulled rarely
+    still shows what happened last time.
+    """
+    now = now or timezone.now()
+    days = keep_days or int(getattr(settings, "PILOTGATE_PULL_RUN_RETENTION_DAYS", 14))
+    cutoff = now - timedelta(days=days)
+    from django.db.models import OuterRef, Subquery
+
+    newest = (
+        PullRun.objects.filter(source_id=OuterRef("source_id"))
+        .order_by("-started_at", "-id")
+        .values("id")[:1]
+    )
+    deleted, _ = PullRun.objects.filter(started_at__lt=cutoff).exclude(id=Subquery(newest)).delete()
+    return deleted
+
+
 # --- CSV upload ------------------------------------------------------------------------
 
 

@@ -516,3 +516,18 @@ def test_demo_sources_show_both_health_states_and_seed_once(owner):
     statuses = dict(MetricSource.objects.values_list("name", "status"))
     assert statuses == {pulls_demo.HEALTHY: "ok", pulls_demo.DEGRADED: "degraded"}
     assert PullRun.objects.count() == 9
+
+
+def test_old_pull_runs_are_pruned_but_each_source_keeps_its_last(source, pilot, owner, stub):
+    other = pulls.source_create(
+        pilot=pilot, by=owner, name="Other", kind="http_json", config=json_config(stub.url)
+    )
+    now = timezone.now()
+    for days in (40, 30, 20, 1):
+        PullRun.objects.create(source=source, started_at=now - timedelta(days=days))
+    old_only = PullRun.objects.create(source=other, started_at=now - timedelta(days=50))
+    PullRun.objects.create(source=other, started_at=now - timedelta(days=60))
+    assert pulls.pull_runs_prune(now=now, keep_days=14) == 4
+    kept = sorted((r.source_id, (now - r.started_at).days) for r in PullRun.objects.all())
+    assert kept == sorted([(source.pk, 1), (other.pk, 50)])
+    assert PullRun.objects.filter(pk=old_only.pk).exists()
