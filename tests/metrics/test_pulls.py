@@ -531,3 +531,21 @@ def test_old_pull_runs_are_pruned_but_each_source_keeps_its_last(source, pilot, 
     kept = sorted((r.source_id, (now - r.started_at).days) for r in PullRun.objects.all())
     assert kept == sorted([(source.pk, 1), (other.pk, 50)])
     assert PullRun.objects.filter(pk=old_only.pk).exists()
+
+
+def test_sources_health_counts_enabled_sources_by_status(source, pilot, owner, stub):
+    from metrics.source_selectors import sources_health
+
+    pulls.source_pull(source_id=source.pk)
+    for name, enabled in (("b", True), ("c", False)):
+        pulls.source_create(
+            pilot=pilot,
+            by=owner,
+            name=name,
+            kind="http_json",
+            config=json_config(stub.url),
+            enabled=enabled,
+        )
+    assert sources_health(pilot_ids=[pilot.pk, 999]) == {
+        pilot.pk: {"total": 2, "ok": 1, "degraded": 0, "never_run": 1}
+    }
