@@ -184,6 +184,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "accounts.audit_verify",
         "schedule": crontab(hour=2, minute=30),
     },
+    "metrics-drift-daily": {
+        "task": "metrics.compute_drift_all",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -244,3 +248,5 @@ LOGGING = {
 # Pilotgate's own settings.
 PILOTGATE_UPLOAD_MAX_BYTES = env_int("PILOTGATE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 PILOTGATE_DEMO_PASSWORD = env_str("PILOTGATE_DEMO_PASSWORD", "pilotgate-demo")
+# How far ahead of the server clock a snapshot's observed_at may be (clock skew).
+PILOTGATE_METRICS_FUTURE_SKEW = env_int("PILOTGATE_METRICS_FUTURE_SKEW", 300)
