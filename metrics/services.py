@@ -146,7 +146,7 @@ def snapshots_ingest(
         actor=by,
         action="snapshots.ingest",
         object_type="metrics.snapshotbatch",
-        object_id=source,
+        object_id=source[:64],  # the audit column is shorter; `after` keeps it whole
         pilot_id=pilot_ids[0] if len(pilot_ids) == 1 else None,
         after={**result.counts(), "source": source, "pilots": pilot_ids[:50]},
     )
