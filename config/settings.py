@@ -197,6 +197,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "accounts.audit_verify",
         "schedule": crontab(hour=2, minute=30),
     },
+    "metrics-drift-daily": {
+        "task": "metrics.compute_drift_all",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -268,3 +272,5 @@ PILOTGATE_SOURCE_DEGRADED_AFTER = env_int("PILOTGATE_SOURCE_DEGRADED_AFTER", 3)
 PILOTGATE_PULL_JITTER_SECONDS = env_int("PILOTGATE_PULL_JITTER_SECONDS", 20)
 PILOTGATE_PULL_INGEST_BATCH = env_int("PILOTGATE_PULL_INGEST_BATCH", 5000)
 PILOTGATE_PULL_RUN_RETENTION_DAYS = env_int("PILOTGATE_PULL_RUN_RETENTION_DAYS", 14)
+# How far ahead of the server clock a snapshot's observed_at may be (clock skew).
+PILOTGATE_METRICS_FUTURE_SKEW = env_int("PILOTGATE_METRICS_FUTURE_SKEW", 300)
