@@ -1,6 +1,8 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from metrics.api import MetricSeriesView, SnapshotPushView
+from metrics.source_api import PilotSourcesView, SourceDetailView, SourcePullView
 from portfolio.api import PilotViewSet
 from portfolio.workbooks.api import WorkbookView
 
@@ -8,6 +10,11 @@ router = DefaultRouter(trailing_slash=True)
 router.register("pilots", PilotViewSet, basename="pilot")
 
 urlpatterns = [
+    path("snapshots/", SnapshotPushView.as_view(), name="snapshot-push"),
+    path("pilots/<int:pk>/metrics/", MetricSeriesView.as_view(), name="pilot-metric-series"),
+    path("pilots/<int:pilot_pk>/sources/", PilotSourcesView.as_view(), name="pilot-sources"),
+    path("sources/<int:pk>/", SourceDetailView.as_view(), name="source-detail"),
+    path("sources/<int:pk>/pull/", SourcePullView.as_view(), name="source-pull"),
     path("", include(router.urls)),
     path("pilots/<int:pk>/workbooks/<str:phase>/", WorkbookView.as_view(), name="workbook"),
 ]
