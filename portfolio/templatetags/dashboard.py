@@ -14,3 +14,25 @@ def lookup(mapping, key):
         return mapping.get(key, "")
     except AttributeError:
         return ""
+
+
+@register.inclusion_tag("portfolio/dashboard/_pilot_signal.html")
+def pilot_signal_header(pilot):
+    """Stage, status and signal with its reasons, for the top of the pilot page."""
+    from portfolio.dashboard.pilot import pilot_signal
+
+    return {"pilot": pilot, "signal": pilot_signal(pilot)}
+
+
+@register.inclusion_tag("portfolio/dashboard/_pilot_metrics.html")
+def pilot_metric_charts(pilot):
+    """Each monitored metric charted against its target and thresholds, alerts marked."""
+    from portfolio.dashboard import charts
+    from portfolio.dashboard.pilot import pilot_metric_series
+
+    data = pilot_metric_series(pilot)
+    url = pilot.get_absolute_url()
+    for index, entry in enumerate(data["metrics"]):
+        entry["figure_id"] = f"fig-metric-{index}"
+        entry["figure"] = charts.metric_figure(entry, url)
+    return {"pilot": pilot, "data": data}

@@ -213,9 +213,9 @@ def test_csv_export_has_the_filtered_portfolio(executive, small_portfolio, clien
 
 
 def test_csv_export_neutralises_spreadsheet_formulas(executive, client_for):
-    PilotFactory(name="=HYPERLINK(\"http://evil\")", business_unit="@Ops")
+    PilotFactory(name='=HYPERLINK("http://evil")', business_unit="@Ops")
     rows = read_csv(client_for(executive).get(reverse("dashboard:export_csv")))
-    assert rows[0]["name"] == "'=HYPERLINK(\"http://evil\")"
+    assert rows[0]["name"] == '\'=HYPERLINK("http://evil")'
     assert rows[0]["business_unit"] == "'@Ops"
 
 
