@@ -1,6 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from metrics.api import MetricSeriesView, SnapshotPushView
 from portfolio.api import PilotViewSet
 from portfolio.dashboard.api import PortfolioSummaryView
 
@@ -9,5 +10,7 @@ router.register("pilots", PilotViewSet, basename="pilot")
 
 urlpatterns = [
     path("portfolio/summary/", PortfolioSummaryView.as_view(), name="dashboard-summary-api"),
+    path("snapshots/", SnapshotPushView.as_view(), name="snapshot-push"),
+    path("pilots/<int:pk>/metrics/", MetricSeriesView.as_view(), name="pilot-metric-series"),
     path("", include(router.urls)),
 ]
