@@ -240,3 +240,9 @@ LOGGING = {
 # Pilotgate's own settings.
 PILOTGATE_UPLOAD_MAX_BYTES = env_int("PILOTGATE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 PILOTGATE_DEMO_PASSWORD = env_str("PILOTGATE_DEMO_PASSWORD", "pilotgate-demo")
+# Metric pulls (metrics/connectors): hosts exempt from the internal-address refusal, and
+# the limits of every outbound call.
+PILOTGATE_OUTBOUND_ALLOW_HOSTS = env_list("PILOTGATE_OUTBOUND_ALLOW_HOSTS")
+PILOTGATE_PULL_TIMEOUT_SECONDS = env_int("PILOTGATE_PULL_TIMEOUT_SECONDS", 10)
+PILOTGATE_PULL_MAX_BYTES = env_int("PILOTGATE_PULL_MAX_BYTES", 5 * 1024 * 1024)
+PILOTGATE_SOURCE_DEGRADED_AFTER = env_int("PILOTGATE_SOURCE_DEGRADED_AFTER", 3)
