@@ -1,7 +1,8 @@
 """The pilot page's header signal and metric charts (rollups only, a fixed number of queries).
 
 Queries: the stored signal (1), a year of daily rollups with their metric definitions (1),
-targets and thresholds from the workbooks (one per kind), alerts of the year (1).
+targets and thresholds from the workbooks (1, metrics.thresholds.expectations_for), alerts
+of the year (1).
 """
 
 from __future__ import annotations
@@ -12,17 +13,18 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from metrics.signal import INSUFFICIENT_DATA, SIGNAL_LABELS
+from metrics.thresholds import expectations_for
 from portfolio.dashboard.selectors import _model, _rollup_model, _signal_model
 
 HISTORY_DAYS = 365
 
-# (model name in portfolio, label, value field): where each line on a metric chart comes from.
-LINE_SOURCES = (
-    ("SuccessMetric", "Target", "target"),
-    ("StopCondition", "Stop condition", "threshold"),
-    ("RollbackTrigger", "Rollback trigger", "threshold"),
-    ("MonitoredMetric", "Alert threshold", "threshold"),
-)
+# What each workbook expectation (metrics.thresholds) is called on a chart.
+LINE_LABELS = {
+    "target": "Target",
+    "stop": "Stop condition",
+    "rollback": "Rollback trigger",
+    "monitor": "Alert threshold",
+}
 
 
 def pilot_signal(pilot) -> dict:
@@ -98,15 +100,15 @@ def pilot_metric_series(pilot, *, now: datetime | None = None, days: int = HISTO
             }
         )
 
-    for model_name, label, field in LINE_SOURCES:
-        Model = _model("portfolio", model_name)
-        if Model is None:
-            continue
-        for metric_key, value in Model.objects.filter(pilot_id=pilot.pk).values_list(
-            "metric_id", field
-        ):
-            if metric_key in series:
-                series[metric_key]["lines"].append({"label": label, "value": value})
+    for expectation in expectations_for([pilot.pk]):
+        if expectation.metric_key in series:
+            series[expectation.metric_key]["lines"].append(
+                {
+                    "label": LINE_LABELS.get(expectation.kind, expectation.kind),
+                    "value": expectation.value,
+                    "op": expectation.op,
+                }
+            )
 
     Alert = _model("metrics", "Alert")
     if Alert is not None:

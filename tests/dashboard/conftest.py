@@ -74,3 +74,127 @@ def many_pilots():
         ]
 
     return make
+
+
+def add_rollup(pilot, key, day, *, total, count=1, p95=None):
+    from metrics.models import MetricDefinition, MetricRollup
+
+    start = day.replace(hour=0, minute=0, second=0, microsecond=0)
+    return MetricRollup.objects.create(
+        pilot=pilot,
+        metric=MetricDefinition.objects.get(key=key),
+        period="day",
+        bucket_start=start,
+        count=count,
+        minimum=total / count,
+        maximum=total / count,
+        total=total,
+        p95=p95 if p95 is not None else total / count,
+        last=total / count,
+        last_at=start,
+    )
+
+
+def add_alert(pilot, key, kind, *, status="open", value=1.0, at=None):
+    from metrics.models import Alert, MetricDefinition
+
+    return Alert.objects.create(
+        pilot=pilot,
+        metric=MetricDefinition.objects.get(key=key),
+        kind=kind,
+        op=">",
+        threshold=0.5,
+        observed_value=value,
+        observed_at=at or timezone.now(),
+        action="investigate",
+        status=status,
+    )
+
+
+@pytest.fixture
+def portfolio_facts(small_portfolio, frozen_now):
+    """Signals, alerts, economic cases and rollups on top of small_portfolio.
+
+    | pilot   | signal   | stop rec. | unresolved alerts | net value | first-year cost |
+    | Alpha   | scale    |           | 0                 | 83,000    | 37,000          |
+    | Bravo   | hold     |           | 2 (+1 resolved)   | 45,000    | 15,000          |
+    | Charlie | stop     | yes       | 0                 | no case   |                 |
+    | Delta   | redesign |           | 1                 | -40,000   | 50,000          |
+    | Echo    | (none)   |           | 0                 | 990,000   | 10,000          |
+    | Secret  | stop     | yes       | 0                 | 7,000     | 1,000           |
+    """
+    from datetime import timedelta
+    from decimal import Decimal as D
+
+    from metrics.models import PilotSignal
+    from portfolio.models import StrategyWorkbook
+
+    p = small_portfolio
+    for name, code, stop in [
+        ("alpha", "scale", False),
+        ("bravo", "hold", False),
+        ("charlie", "stop", True),
+        ("delta", "redesign", False),
+        ("secret", "stop", True),
+    ]:
+        PilotSignal.objects.create(
+            pilot=p[name],
+            code=code,
+            label=code.title(),
+            reasons=[f"Reason for {name}"],
+            stop_recommended=stop,
+            stop_reason="Adoption below the stop condition" if stop else "",
+        )
+    add_alert(p["bravo"], "hallucination_rate", "monitor")
+    add_alert(p["bravo"], "p95_latency_ms", "rollback", status="acknowledged")
+    add_alert(p["bravo"], "uptime_pct", "monitor", status="resolved")
+    add_alert(p["delta"], "error_rate", "stop")
+
+    # Alpha: run 10,000 + review 6,000 (100 h at 60) + failure 1,000 = 17,000; net 83,000.
+    StrategyWorkbook.objects.create(
+        pilot=p["alpha"],
+        expected_annual_benefit=D(100000),
+        annual_volume=D(10000),
+        cost_per_transaction=D(1),
+        human_review_rate_pct=D(10),
+        minutes_per_review=D(6),
+        loaded_hourly_cost=D(60),
+        failure_handling_cost=D(1000),
+        one_time_build_cost=D(20000),
+    )
+    StrategyWorkbook.objects.create(
+        pilot=p["bravo"],
+        expected_annual_benefit=D(50000),
+        failure_handling_cost=D(5000),
+        one_time_build_cost=D(10000),
+    )
+    StrategyWorkbook.objects.create(
+        pilot=p["delta"],
+        expected_annual_benefit=D(10000),
+        annual_volume=D(100000),
+        cost_per_transaction=D("0.5"),
+    )
+    StrategyWorkbook.objects.create(
+        pilot=p["echo"],
+        expected_annual_benefit=D(1000000),
+        annual_volume=D(1000),
+        cost_per_transaction=D(10),
+        one_time_build_cost=D(0),
+    )
+    StrategyWorkbook.objects.create(
+        pilot=p["secret"], expected_annual_benefit=D(7000), one_time_build_cost=D(1000)
+    )
+
+    yesterday = frozen_now - timedelta(days=1)
+    before = frozen_now - timedelta(days=2)
+    add_rollup(p["alpha"], "hallucination_rate", yesterday, total=0.2, count=4)
+    add_rollup(p["bravo"], "hallucination_rate", yesterday, total=0.3, count=2)
+    add_rollup(p["secret"], "hallucination_rate", yesterday, total=5.0, count=5)
+    add_rollup(p["alpha"], "p95_latency_ms", yesterday, total=300, count=1, p95=400)
+    add_rollup(p["bravo"], "p95_latency_ms", yesterday, total=300, count=1, p95=600)
+    add_rollup(p["alpha"], "roi_pct", before, total=100)
+    add_rollup(p["alpha"], "roi_pct", yesterday, total=140)
+    add_rollup(p["alpha"], "monthly_run_cost", yesterday, total=1000)
+    # Older than the trend window: never counted.
+    add_rollup(p["alpha"], "hallucination_rate", frozen_now - timedelta(days=90), total=9.0)
+    return p
