@@ -55,7 +55,7 @@ def dashboard(request):
         "at_risk": charts.at_risk_figure(summary["at_risk"], link),
         "time_in_stage": charts.time_in_stage_figure(summary, link),
     }
-    if summary["economics"]["available"]:
+    if summary["economics"]["available"] and summary["economics"]["pilots"]:
         figures.update(charts.economics_figures(summary["economics"], _pilot_link))
     if summary["reliability"]["available"]:
         figures["reliability"] = charts.reliability_figure(
@@ -63,7 +63,7 @@ def dashboard(request):
         )
     if summary["reviews"]["available"]:
         figures["reviews"] = charts.review_cycle_figure(summary["reviews"], link)
-    if summary["planner"]["available"]:
+    if summary["planner"]["available"] and summary["planner"]["candidates"]:
         figures["planner"] = charts.planner_figure(summary["planner"], _pilot_link)
 
     pilots = selectors.with_facts(
