@@ -194,6 +194,17 @@ def dashboard_pilots(*, user, filters: DashboardFilters, now: datetime | None = 
 # --- per-pilot facts (joins and subqueries, for lists and the export) ----------------------
 
 
+def _has_case_q() -> Q:
+    """The strategy workbook states at least a benefit, a volume or a build cost."""
+    if _strategy_model() is None:
+        return Q(pk__in=[])
+    return (
+        Q(strategyworkbook__expected_annual_benefit__isnull=False)
+        | Q(strategyworkbook__annual_volume__isnull=False)
+        | Q(strategyworkbook__one_time_build_cost__isnull=False)
+    )
+
+
 def _economics_annotations() -> dict[str, Any]:
     """The economic case of portfolio/economics.py computed in SQL, for many pilots at once.
 
@@ -223,14 +234,7 @@ def _economics_annotations() -> dict[str, Any]:
     total = ExpressionWrapper(run + review + z("failure_handling_cost"), output_field=MONEY)
     return {
         "has_case": Case(
-            When(
-                Q(strategyworkbook__expected_annual_benefit__isnull=False)
-                | Q(strategyworkbook__annual_volume__isnull=False)
-                | Q(strategyworkbook__one_time_build_cost__isnull=False),
-                then=Value(True),
-            ),
-            default=Value(False),
-            output_field=BooleanField(),
+            When(_has_case_q(), then=Value(True)), default=Value(False), output_field=BooleanField()
         ),
         "benefit": ExpressionWrapper(z("expected_annual_benefit"), output_field=MONEY),
         "build_cost": ExpressionWrapper(z("one_time_build_cost"), output_field=MONEY),
@@ -526,16 +530,20 @@ def economics(queryset: QuerySet, *, now: datetime) -> dict:
             None if p["realized_monthly_cost"] is None else _cents(p["realized_monthly_cost"] * 12)
         )
         p["realized_roi"] = None if p["realized_roi"] is None else round(p["realized_roi"], 1)
-    sums = facts.aggregate(
+    # Aggregate the expressions themselves: a Sum() over an annotation's name is compiled
+    # to a bare column reference on PostgreSQL, which does not exist outside the subquery.
+    econ = _economics_annotations()
+    real = _realized_annotations(now)
+    sums = queryset.filter(_has_case_q()).aggregate(
         pilots=Count("id"),
-        benefit=Sum("benefit"),
-        build=Sum("build_cost"),
-        annual=Sum("annual_cost"),
-        net=Sum("net_value"),
-        realized_monthly=Sum("realized_monthly_cost"),
-        realized_reporting=Count("id", filter=Q(realized_monthly_cost__isnull=False)),
-        roi_reporting=Count("id", filter=Q(realized_roi__isnull=False)),
-        realized_roi_sum=Sum("realized_roi"),
+        benefit=Sum(econ["benefit"]),
+        build=Sum(econ["build_cost"]),
+        annual=Sum(econ["annual_cost"]),
+        net=Sum(econ["net_value"]),
+        realized_monthly=Sum(real["realized_monthly_cost"]),
+        realized_reporting=Count(_realized_annotations(now)["realized_monthly_cost"]),
+        roi_reporting=Count(_realized_annotations(now)["realized_roi"]),
+        realized_roi_sum=Sum(real["realized_roi"]),
     )
     net, build, annual = (_cents(sums[k] or 0) for k in ("net", "build", "annual"))
     totals = {
