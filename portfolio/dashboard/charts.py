@@ -37,9 +37,16 @@ def _num(value) -> float | None:
 
 
 def _figure(traces, title: str, **layout) -> dict:
-    fig = go.Figure(data=traces)
-    fig.update_layout(title={"text": title}, **{**LAYOUT, **layout})
-    return fig.to_plotly_json()
+    """Plotly's figure JSON: validated traces, and a layout we write ourselves.
+
+    go.Figure would add its default template (about 10 kB of JSON per figure) and validate
+    the layout property by property, which cost more than all of the dashboard's SQL; the
+    traces are still built and checked by plotly.graph_objects.
+    """
+    return {
+        "data": [trace.to_plotly_json() for trace in traces],
+        "layout": {"title": {"text": title}, **LAYOUT, **layout},
+    }
 
 
 def funnel_figure(summary: dict, link: Link) -> dict:
