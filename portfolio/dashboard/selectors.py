@@ -269,6 +269,39 @@ def _realized_annotations(now: datetime) -> dict[str, Any]:
     }
 
 
+def _realized_totals(queryset: QuerySet, *, now: datetime) -> dict:
+    """Sum over pilots of each pilot's mean realized cost and ROI: one GROUP BY per pilot
+    and metric, summed in the database (not a subquery per pilot)."""
+    Rollup = _rollup_model()
+    empty = {
+        "realized_monthly": None,
+        "realized_reporting": 0,
+        "roi_reporting": 0,
+        "realized_roi_sum": None,
+    }
+    if Rollup is None:
+        return empty
+    per_pilot = (
+        Rollup.objects.filter(
+            pilot_id__in=queryset.values("pk"),
+            metric__key__in=("roi_pct", "monthly_run_cost"),
+            period="day",
+            bucket_start__gte=now - timedelta(days=REALIZED_DAYS),
+        )
+        .values("pilot_id", "metric__key")
+        .annotate(mean=Sum("total") / Sum("count"))
+        .order_by()
+    )
+    cost, roi = Q(metric__key="monthly_run_cost"), Q(metric__key="roi_pct")
+    totals = per_pilot.aggregate(
+        realized_monthly=Sum("mean", filter=cost),
+        realized_reporting=Count("mean", filter=cost),
+        realized_roi_sum=Sum("mean", filter=roi),
+        roi_reporting=Count("mean", filter=roi),
+    )
+    return {**empty, **totals}
+
+
 def _open_alert_count():
     Alert = _alert_model()
     if Alert is None:
@@ -533,18 +566,15 @@ def economics(queryset: QuerySet, *, now: datetime) -> dict:
     # Aggregate the expressions themselves: a Sum() over an annotation's name is compiled
     # to a bare column reference on PostgreSQL, which does not exist outside the subquery.
     econ = _economics_annotations()
-    real = _realized_annotations(now)
-    sums = queryset.filter(_has_case_q()).aggregate(
+    with_case = queryset.filter(_has_case_q())
+    sums = with_case.aggregate(
         pilots=Count("id"),
         benefit=Sum(econ["benefit"]),
         build=Sum(econ["build_cost"]),
         annual=Sum(econ["annual_cost"]),
         net=Sum(econ["net_value"]),
-        realized_monthly=Sum(real["realized_monthly_cost"]),
-        realized_reporting=Count(_realized_annotations(now)["realized_monthly_cost"]),
-        roi_reporting=Count(_realized_annotations(now)["realized_roi"]),
-        realized_roi_sum=Sum(real["realized_roi"]),
     )
+    sums.update(_realized_totals(with_case, now=now))
     net, build, annual = (_cents(sums[k] or 0) for k in ("net", "build", "annual"))
     totals = {
         "pilots": sums["pilots"],
@@ -589,7 +619,7 @@ def reliability_trends(queryset: QuerySet, *, now: datetime) -> dict:
             total=Sum("total"),
             count=Sum("count"),
             p95_sum=Sum("p95"),
-            pilots=Count("pilot_id", distinct=True),
+            # One rollup per pilot, metric and day, so rows are pilots (no DISTINCT sort).
             rows=Count("id"),
         )
         .order_by("metric__key", "bucket_start")
@@ -605,7 +635,7 @@ def reliability_trends(queryset: QuerySet, *, now: datetime) -> dict:
             {
                 "day": row["bucket_start"].date().isoformat(),
                 "value": None if value is None else round(value, 4),
-                "pilots": row["pilots"],
+                "pilots": row["rows"],
             }
         )
     return {"available": True, "series": series, "days": TREND_DAYS}
