@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from metrics.api import MetricSeriesView, SnapshotPushView
 from portfolio.api import PilotViewSet
 from portfolio.dashboard.api import PortfolioSummaryView
+from portfolio.workbooks.api import WorkbookView
 
 router = DefaultRouter(trailing_slash=True)
 router.register("pilots", PilotViewSet, basename="pilot")
@@ -13,4 +14,5 @@ urlpatterns = [
     path("snapshots/", SnapshotPushView.as_view(), name="snapshot-push"),
     path("pilots/<int:pk>/metrics/", MetricSeriesView.as_view(), name="pilot-metric-series"),
     path("", include(router.urls)),
+    path("pilots/<int:pk>/workbooks/<str:phase>/", WorkbookView.as_view(), name="workbook"),
 ]
