@@ -280,7 +280,7 @@ def _after_alert_change(pilot_id: int) -> None:
 DRIFT_SOURCE = "pilotgate:drift"
 
 
-def drift_compute(*, pilot_id: int, now: datetime | None = None):
+def drift_compute(*, pilot_id: int, now: datetime | None = None, process: bool = True):
     """Score the drift of each of a pilot's metrics and store the largest as drift_score.
 
     See metrics/drift.py for the definition. Goes through `snapshots_ingest`, so the
@@ -316,5 +316,6 @@ def drift_compute(*, pilot_id: int, now: datetime | None = None):
             }
         ],
         source=DRIFT_SOURCE,
+        process=process,
     )
     return drift.DriftResult(score, by_metric, result.stored)
