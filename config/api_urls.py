@@ -2,6 +2,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from metrics.api import MetricSeriesView, SnapshotPushView
+from metrics.source_api import PilotSourcesView, SourceDetailView, SourcePullView
 from portfolio.api import PilotViewSet
 from portfolio.dashboard.api import PortfolioSummaryView
 from portfolio.workbooks.api import WorkbookView
@@ -13,6 +14,9 @@ urlpatterns = [
     path("portfolio/summary/", PortfolioSummaryView.as_view(), name="dashboard-summary-api"),
     path("snapshots/", SnapshotPushView.as_view(), name="snapshot-push"),
     path("pilots/<int:pk>/metrics/", MetricSeriesView.as_view(), name="pilot-metric-series"),
+    path("pilots/<int:pilot_pk>/sources/", PilotSourcesView.as_view(), name="pilot-sources"),
+    path("sources/<int:pk>/", SourceDetailView.as_view(), name="source-detail"),
+    path("sources/<int:pk>/pull/", SourcePullView.as_view(), name="source-pull"),
     path("", include(router.urls)),
     path("pilots/<int:pk>/workbooks/<str:phase>/", WorkbookView.as_view(), name="workbook"),
 ]
