@@ -180,6 +180,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "accounts.audit_verify",
         "schedule": crontab(hour=2, minute=30),
     },
+    "gates-daily-reminders": {
+        "task": "gates.daily_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -240,3 +244,4 @@ LOGGING = {
 # Pilotgate's own settings.
 PILOTGATE_UPLOAD_MAX_BYTES = env_int("PILOTGATE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 PILOTGATE_DEMO_PASSWORD = env_str("PILOTGATE_DEMO_PASSWORD", "pilotgate-demo")
+PILOTGATE_REVIEW_REMINDER_DAYS = env_int("PILOTGATE_REVIEW_REMINDER_DAYS", 5)

@@ -224,6 +224,9 @@ class Comment(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
 
+    def __str__(self) -> str:
+        return f"Comment by {self.author_id} on review {self.review_id}"
+
 
 class ChecklistAnswer(models.Model):
     """A pilot's answer to one item of a scored checklist (see gates.checklists)."""
@@ -246,3 +249,6 @@ class ChecklistAnswer(models.Model):
                 fields=["pilot", "checklist", "item"], name="one_answer_per_checklist_item"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.checklist}/{self.item}: {self.status or 'not in place'}"
