@@ -19,14 +19,20 @@ pytestmark = pytest.mark.django_db
 
 
 def request(pilot, by, **kwargs):
-    return services.review_request(pilot=pilot, to_stage=kwargs.pop("to_stage", "pilot"), by=by,
-                                   **kwargs)  # fmt: skip
+    return services.review_request(
+        pilot=pilot, to_stage=kwargs.pop("to_stage", "pilot"), by=by, **kwargs
+    )
 
 
 def snapshot(pilot):
     pilot.refresh_from_db()
-    return (pilot.stage, pilot.status, Review.objects.count(), Decision.objects.count(),
-            AuditEvent.objects.count())  # fmt: skip
+    return (
+        pilot.stage,
+        pilot.status,
+        Review.objects.count(),
+        Decision.objects.count(),
+        AuditEvent.objects.count(),
+    )
 
 
 # --- requests ------------------------------------------------------------------------
@@ -65,9 +71,13 @@ def test_unexpired_waiver_lets_the_request_through_and_expired_one_stops_countin
 ):
     pilot = PilotFactory(owner=owner)
     now = timezone.now()
-    services.waiver_grant(pilot=pilot, criterion_key="technical_owner_named",
-                          justification="Hiring in progress", expires_at=now + timedelta(days=2),
-                          by=governance_lead)  # fmt: skip
+    services.waiver_grant(
+        pilot=pilot,
+        criterion_key="technical_owner_named",
+        justification="Hiring in progress",
+        expires_at=now + timedelta(days=2),
+        by=governance_lead,
+    )
     # Two days later, with nobody acting, the waiver no longer counts.
     with pytest.raises(ReviewRefused):
         request(pilot, owner, now=now + timedelta(days=3))
@@ -123,9 +133,13 @@ def test_hidden_pilot_is_404_for_outsider(owner, outsider, simple_gates):
 
 
 def test_approve_moves_the_pilot_and_writes_audit(
-    ready_pilot, owner, technical_owner, governance_lead, mailoutbox,
+    ready_pilot,
+    owner,
+    technical_owner,
+    governance_lead,
+    mailoutbox,
     django_capture_on_commit_callbacks,
-):  # fmt: skip
+):
     review = request(ready_pilot, owner)
     with django_capture_on_commit_callbacks(execute=True):
         services.review_decide(review=review, decision="approve", by=governance_lead)
@@ -143,16 +157,22 @@ def test_approve_moves_the_pilot_and_writes_audit(
         ("reject", {}, "discovery", "active", ReviewStatus.REJECTED),
         ("hold", {}, "discovery", "on_hold", ReviewStatus.ON_HOLD),
         ("stop", {}, "discovery", "stopped", ReviewStatus.STOPPED),
-        ("redesign", {"scope_note": "Only English tickets"}, "discovery", "active",
-         ReviewStatus.REDESIGN),
+        (
+            "redesign",
+            {"scope_note": "Only English tickets"},
+            "discovery",
+            "active",
+            ReviewStatus.REDESIGN,
+        ),
     ],
-)  # fmt: skip
+)
 def test_other_decisions_apply_their_effect(
     ready_pilot, owner, governance_lead, decision, extra, stage, status, review_status
 ):
     review = request(ready_pilot, owner)
-    services.review_decide(review=review, decision=decision, by=governance_lead,
-                           rationale="Because", **extra)  # fmt: skip
+    services.review_decide(
+        review=review, decision=decision, by=governance_lead, rationale="Because", **extra
+    )
     ready_pilot.refresh_from_db()
     review.refresh_from_db()
     assert (ready_pilot.stage, ready_pilot.status, review.status) == (stage, status, review_status)
@@ -164,11 +184,22 @@ def test_redesign_sends_the_pilot_back_a_stage(ready_pilot, owner, governance_le
     ready_pilot.refresh_from_db()
     review = request(ready_pilot, owner, to_stage="readiness")
     with pytest.raises(ValidationError) as exc:
-        services.review_decide(review=review, decision="redesign", by=governance_lead,
-                               rationale="Too broad", scope_note="x", redesign_to_stage="scale")  # fmt: skip
+        services.review_decide(
+            review=review,
+            decision="redesign",
+            by=governance_lead,
+            rationale="Too broad",
+            scope_note="x",
+            redesign_to_stage="scale",
+        )
     assert "redesign_to_stage" in exc.value.message_dict
-    services.review_decide(review=review, decision="redesign", by=governance_lead,
-                           rationale="Too broad", scope_note="Claims under 1,000 only")  # fmt: skip
+    services.review_decide(
+        review=review,
+        decision="redesign",
+        by=governance_lead,
+        rationale="Too broad",
+        scope_note="Claims under 1,000 only",
+    )
     ready_pilot.refresh_from_db()
     assert ready_pilot.stage == "discovery"
     assert Decision.objects.get(review=review).scope_note == "Claims under 1,000 only"
@@ -179,9 +210,13 @@ def test_rationale_is_required_except_for_approve(ready_pilot, owner, governance
     before = snapshot(ready_pilot)
     for decision in ["approve_with_conditions", "reject", "hold", "redesign", "stop"]:
         with pytest.raises(ValidationError) as exc:
-            services.review_decide(review=review, decision=decision, by=governance_lead,
-                                   conditions=["x"] if decision.endswith("conditions") else None,
-                                   scope_note="s" if decision == "redesign" else "")  # fmt: skip
+            services.review_decide(
+                review=review,
+                decision=decision,
+                by=governance_lead,
+                conditions=["x"] if decision.endswith("conditions") else None,
+                scope_note="s" if decision == "redesign" else "",
+            )
         assert "rationale" in exc.value.message_dict
     assert snapshot(ready_pilot) == before
 
@@ -253,14 +288,21 @@ def test_conditions_become_mandatory_criteria_of_the_next_gate(
     ready_pilot, owner, governance_lead, second_governance_lead
 ):
     review = request(ready_pilot, owner)
-    services.review_decide(review=review, decision="approve_with_conditions", by=governance_lead,
-                           rationale="Good, but", conditions=["Add a fallback queue", " "])  # fmt: skip
+    services.review_decide(
+        review=review,
+        decision="approve_with_conditions",
+        by=governance_lead,
+        rationale="Good, but",
+        conditions=["Add a fallback queue", " "],
+    )
     review.refresh_from_db()
     assert review.status == ReviewStatus.APPROVED_WITH_CONDITIONS
     condition = Condition.objects.get()
     assert (condition.text, condition.from_stage, condition.to_stage) == (
-        "Add a fallback queue", "pilot", "readiness",
-    )  # fmt: skip
+        "Add a fallback queue",
+        "pilot",
+        "readiness",
+    )
     ready_pilot.refresh_from_db()
     with pytest.raises(ReviewRefused) as refused:
         request(ready_pilot, owner, to_stage="readiness")
@@ -301,9 +343,14 @@ def test_governance_lead_resumes_a_held_pilot(ready_pilot, owner, governance_lea
 
 
 def test_comments_notify_the_other_side(
-    ready_pilot, owner, technical_owner, governance_lead, mailoutbox,
-    django_capture_on_commit_callbacks, outsider,
-):  # fmt: skip
+    ready_pilot,
+    owner,
+    technical_owner,
+    governance_lead,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+    outsider,
+):
     review = request(ready_pilot, owner)
     with django_capture_on_commit_callbacks(execute=True):
         services.comment_add(review=review, by=governance_lead, body="Where is <b>the</b> memo?")
@@ -328,9 +375,11 @@ def test_waiver_needs_justification_and_future_expiry(ready_pilot, governance_le
         ({"justification": "", "expires_at": now + timedelta(days=1)}, "justification"),
         ({"justification": "ok", "expires_at": now - timedelta(minutes=1)}, "expires_at"),
         ({"justification": "ok", "expires_at": now + timedelta(days=400)}, "expires_at"),
-        ({"justification": "ok", "expires_at": now + timedelta(days=1), "criterion_key": "nope"},
-         "criterion_key"),
-    ]  # fmt: skip
+        (
+            {"justification": "ok", "expires_at": now + timedelta(days=1), "criterion_key": "nope"},
+            "criterion_key",
+        ),
+    ]
     for kwargs, field in cases:
         kwargs = {"criterion_key": "technical_owner_named", **kwargs}
         with pytest.raises(ValidationError) as exc:
@@ -343,15 +392,23 @@ def test_waiver_by_role_holder_or_non_lead_is_forbidden(ready_pilot, governance_
     PilotRole.objects.create(pilot=ready_pilot, role="risk_lead", user=governance_lead)
     for user in (governance_lead, owner):
         with pytest.raises(PermissionDenied):
-            services.waiver_grant(pilot=ready_pilot, criterion_key="technical_owner_named",
-                                  justification="x", by=user,
-                                  expires_at=timezone.now() + timedelta(days=1))  # fmt: skip
+            services.waiver_grant(
+                pilot=ready_pilot,
+                criterion_key="technical_owner_named",
+                justification="x",
+                by=user,
+                expires_at=timezone.now() + timedelta(days=1),
+            )
     assert not Waiver.objects.exists()
 
 
 def test_waiver_grant_is_audited(ready_pilot, governance_lead):
-    waiver = services.waiver_grant(pilot=ready_pilot, criterion_key="risk_lead_named",
-                                   justification="Advisory anyway", by=governance_lead,
-                                   expires_at=timezone.now() + timedelta(days=7))  # fmt: skip
+    waiver = services.waiver_grant(
+        pilot=ready_pilot,
+        criterion_key="risk_lead_named",
+        justification="Advisory anyway",
+        by=governance_lead,
+        expires_at=timezone.now() + timedelta(days=7),
+    )
     event = AuditEvent.objects.get(action="waiver.grant")
     assert event.object_id == str(waiver.pk) and event.after["justification"] == "Advisory anyway"
