@@ -278,7 +278,9 @@ def criteria_edit(request, pk):
     rules.ensure(rules.can_edit_criteria(request.user), request.user, "edit_criteria", f"gate:{pk}")
     gate = get_object_or_404(Gate, pk=pk)
     version = selectors.current_version(gate)
-    formset = CriterionFormSet(request.POST or None, initial=_initial_rows(version), prefix="c")
+    # Initial rows only on GET: on POST the submitted rows are the whole new list.
+    initial = _initial_rows(version) if request.method == "GET" else None
+    formset = CriterionFormSet(request.POST or None, initial=initial, prefix="c")
     note_form = CriteriaNoteForm(request.POST or None)
     attach_form = ChecklistAttachForm()
     status = 200
