@@ -3,12 +3,14 @@ from rest_framework.routers import DefaultRouter
 
 from gates import api as gates_api
 from portfolio.api import PilotViewSet
+from portfolio.workbooks.api import WorkbookView
 
 router = DefaultRouter(trailing_slash=True)
 router.register("pilots", PilotViewSet, basename="pilot")
 
 urlpatterns = [
     path("", include(router.urls)),
+    path("pilots/<int:pk>/workbooks/<str:phase>/", WorkbookView.as_view(), name="workbook"),
     path("pilots/<int:pk>/evaluation/", gates_api.PilotEvaluationView.as_view()),
     path("pilots/<int:pk>/reviews/", gates_api.PilotReviewsView.as_view()),
     path("reviews/", gates_api.ReviewListView.as_view()),
