@@ -2,6 +2,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from gates import api as gates_api
+from metrics.api import MetricSeriesView, SnapshotPushView
 from portfolio.api import PilotViewSet
 from portfolio.workbooks.api import WorkbookView
 
@@ -9,6 +10,8 @@ router = DefaultRouter(trailing_slash=True)
 router.register("pilots", PilotViewSet, basename="pilot")
 
 urlpatterns = [
+    path("snapshots/", SnapshotPushView.as_view(), name="snapshot-push"),
+    path("pilots/<int:pk>/metrics/", MetricSeriesView.as_view(), name="pilot-metric-series"),
     path("", include(router.urls)),
     path("pilots/<int:pk>/workbooks/<str:phase>/", WorkbookView.as_view(), name="workbook"),
     path("pilots/<int:pk>/evaluation/", gates_api.PilotEvaluationView.as_view()),
