@@ -1,10 +1,10 @@
 """Collect the plain facts the gate engine needs about one pilot.
 
-This is the one place that reads other apps for the engine. Workbook facts come from the
-workbooks app, daily metric rollups and open alerts from the metrics app. Each provider
-sits behind a small adapter here: when the providing app is not installed (yet), the
-adapter answers "nothing known", so criteria come out `fail`/`missing` with a reason,
-never as a crash.
+This is the one place that reads other apps for the engine: workbook facts, test results
+and metric targets/thresholds from `portfolio.workbooks.facts`, daily metric rollups and
+open alerts from `metrics.selectors`. Each provider sits behind a small adapter so the
+shapes the engine wants are made here and nowhere else. Imports are inside the adapters
+because those apps import the engine themselves.
 """
 
 from __future__ import annotations
@@ -18,36 +18,45 @@ from gates.checklists import checklist_workbook_facts
 
 def workbook_facts_for(pilot) -> dict[str, engine.WorkbookFacts]:
     """Adapter: workbook phase -> WorkbookFacts (from the workbooks app)."""
-    try:
-        from portfolio.workbooks.facts import workbook_facts
-    except ImportError:
-        return {}
+    from portfolio.workbooks.facts import workbook_facts
+
     return dict(workbook_facts(pilot))
 
 
 def test_results_for(pilot) -> dict[str, str]:
     """Adapter: test category -> status (not_run/passed/failed/waived)."""
-    try:
-        from portfolio.workbooks.facts import test_results
-    except ImportError:
-        return {}
+    from portfolio.workbooks.facts import test_results
+
     return dict(test_results(pilot))
+
+
+# Which workbook number counts as "the threshold" of a metric, most specific first: the
+# monitoring plan's alert line, else a rollback trigger, else a stop condition.
+_THRESHOLD_KINDS = ("monitor", "rollback", "stop")
 
 
 def metric_limits_for(pilot) -> tuple[dict[str, float], dict[str, float]]:
     """Adapter: (targets, thresholds) per metric key, as the workbooks set them."""
-    try:
-        from portfolio.workbooks.facts import metric_expectations
-    except ImportError:
-        return {}, {}
-    expectations = metric_expectations([pilot.pk]).get(pilot.pk)
-    if expectations is None:
-        return {}, {}
-    targets = getattr(expectations, "targets", None)
-    thresholds = getattr(expectations, "thresholds", None)
-    if targets is None and isinstance(expectations, dict):
-        targets, thresholds = expectations.get("targets"), expectations.get("thresholds")
-    return dict(targets or {}), dict(thresholds or {})
+    from portfolio.workbooks.facts import metric_expectations
+
+    grouped: dict[tuple[str, str], list] = {}
+    for expectation in metric_expectations([pilot.pk]):
+        grouped.setdefault((expectation.metric_key, expectation.kind), []).append(expectation)
+    targets: dict[str, float] = {}
+    thresholds: dict[str, float] = {}
+    for (metric, kind), rows in grouped.items():
+        values = [row.value for row in rows]
+        op = rows[0].op
+        if kind == "target":
+            targets[metric] = max(values) if op == ">=" else min(values)
+    for kind in reversed(_THRESHOLD_KINDS):
+        for (metric, row_kind), rows in grouped.items():
+            if row_kind != kind:
+                continue
+            values = [row.value for row in rows]
+            # A breach line: "<" (higher is better) is strictest at its highest value.
+            thresholds[metric] = max(values) if rows[0].op == "<" else min(values)
+    return targets, thresholds
 
 
 def daily_rollups_for(
@@ -57,19 +66,15 @@ def daily_rollups_for(
     keys = sorted(set(metric_keys))
     if not keys:
         return {}
-    try:
-        from metrics.selectors import daily_rollups
-    except ImportError:
-        return {}
+    from metrics.selectors import daily_rollups
+
     return dict(daily_rollups(pilot.pk, keys, since))
 
 
 def open_alert_count_for(pilot) -> int:
     """Adapter: open alerts of the pilot (from the metrics app)."""
-    try:
-        from metrics.selectors import open_alert_count
-    except ImportError:
-        return 0
+    from metrics.selectors import open_alert_count
+
     return int(open_alert_count(pilot.pk))
 
 
