@@ -10,7 +10,6 @@ from django.conf import settings
 from django.utils import timezone
 
 from gates import notifications
-from gates.facts import workbook_facts_for
 from gates.models import Review, ReviewStatus
 from portfolio.models import Pilot, Status
 
@@ -48,14 +47,23 @@ def remind_pending_reviews(*, now: datetime) -> int:
     return sent
 
 
-def remind_operations_reviews(*, today: date) -> int:
+def remind_operations_reviews(*, today: date, chunk: int = 500) -> int:
     """Email owners of active pilots whose operations-workbook review date has passed."""
+    from portfolio.workbooks.facts import workbook_facts_many
+
     sent = 0
-    for pilot in Pilot.objects.filter(status=Status.ACTIVE).prefetch_related("roles__user"):
-        operations = workbook_facts_for(pilot).get("operations")
-        due = _as_date(operations.fields.get("next_review_date")) if operations else None
-        if due is not None and due < today:
-            sent += notifications.operations_review_overdue(pilot, due=due)
+    ids = list(Pilot.objects.filter(status=Status.ACTIVE).values_list("pk", flat=True))
+    for start in range(0, len(ids), chunk):
+        batch = ids[start : start + chunk]
+        facts = workbook_facts_many(batch)
+        due_by_pilot = {}
+        for pilot_id in batch:
+            operations = facts.get(pilot_id, {}).get("operations")
+            due = _as_date(operations.fields.get("next_review_date")) if operations else None
+            if due is not None and due < today:
+                due_by_pilot[pilot_id] = due
+        for pilot in Pilot.objects.filter(pk__in=due_by_pilot).prefetch_related("roles__user"):
+            sent += notifications.operations_review_overdue(pilot, due=due_by_pilot[pilot.pk])
     return sent
 
 
