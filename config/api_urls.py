@@ -1,6 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from gates import api as gates_api
 from metrics.api import MetricSeriesView, SnapshotPushView
 from metrics.source_api import PilotSourcesView, SourceDetailView, SourcePullView
 from portfolio.api import PilotViewSet
@@ -19,4 +20,10 @@ urlpatterns = [
     path("sources/<int:pk>/pull/", SourcePullView.as_view(), name="source-pull"),
     path("", include(router.urls)),
     path("pilots/<int:pk>/workbooks/<str:phase>/", WorkbookView.as_view(), name="workbook"),
+    path("pilots/<int:pk>/evaluation/", gates_api.PilotEvaluationView.as_view()),
+    path("pilots/<int:pk>/reviews/", gates_api.PilotReviewsView.as_view()),
+    path("reviews/", gates_api.ReviewListView.as_view()),
+    path("reviews/<int:pk>/", gates_api.ReviewDetailView.as_view()),
+    path("reviews/<int:pk>/decisions/", gates_api.ReviewDecisionView.as_view()),
+    path("reviews/<int:pk>/withdraw/", gates_api.ReviewWithdrawView.as_view()),
 ]

@@ -193,6 +193,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "accounts.audit_verify",
         "schedule": crontab(hour=2, minute=30),
     },
+    "gates-daily-reminders": {
+        "task": "gates.daily_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -263,3 +267,4 @@ PILOTGATE_PULL_MAX_BYTES = env_int("PILOTGATE_PULL_MAX_BYTES", 5 * 1024 * 1024)
 PILOTGATE_SOURCE_DEGRADED_AFTER = env_int("PILOTGATE_SOURCE_DEGRADED_AFTER", 3)
 PILOTGATE_PULL_JITTER_SECONDS = env_int("PILOTGATE_PULL_JITTER_SECONDS", 20)
 PILOTGATE_PULL_INGEST_BATCH = env_int("PILOTGATE_PULL_INGEST_BATCH", 5000)
+PILOTGATE_REVIEW_REMINDER_DAYS = env_int("PILOTGATE_REVIEW_REMINDER_DAYS", 5)

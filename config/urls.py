@@ -12,6 +12,7 @@ urlpatterns = [
     path("pilots/", include("portfolio.urls")),
     path("portfolio/", include("portfolio.dashboard.urls")),
     path("metrics/", include("metrics.urls")),
+    path("gates/", include("gates.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
