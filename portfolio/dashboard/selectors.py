@@ -16,12 +16,15 @@ installed, its section answers "no data yet" (`available: False`) instead of fai
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     BooleanField,
     Case,
@@ -69,6 +72,31 @@ PLANNER_LIMIT = 50
 CYCLE_DAYS = 365
 CENT = Decimal("0.01")
 MONEY = DecimalField(max_digits=30, decimal_places=6)
+
+
+# --- a short cache for the two aggregates that read rollups across the whole portfolio ---
+
+
+def _cached(section: str, queryset: QuerySet, now: datetime, compute):
+    """`compute()` cached for PILOTGATE_DASHBOARD_CACHE_SECONDS (default 300; 0 = off).
+
+    The reliability trend and the realized totals scan every daily rollup of the pilots in
+    view (about a million rows at 10,000 pilots); rollups change only when metrics are
+    ingested, so a few minutes' staleness buys an executive page that stays fast. The key is
+    the SQL of the pilots in view (filters and the user's visibility) and the day, so two
+    users who may see different pilots never share an entry.
+    """
+    seconds = getattr(settings, "PILOTGATE_DASHBOARD_CACHE_SECONDS", 300)
+    if not seconds:
+        return compute()
+    sql, params = queryset.values("pk").query.sql_with_params()
+    raw = f"{section}|{now.date().isoformat()}|{sql}|{params!r}".encode()
+    key = "pilotgate:dashboard:" + hashlib.sha256(raw).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value
 
 
 # --- where other apps keep their facts ----------------------------------------------------
@@ -574,7 +602,7 @@ def economics(queryset: QuerySet, *, now: datetime) -> dict:
         annual=Sum(econ["annual_cost"]),
         net=Sum(econ["net_value"]),
     )
-    sums.update(_realized_totals(with_case, now=now))
+    sums.update(_cached("realized", with_case, now, lambda: _realized_totals(with_case, now=now)))
     net, build, annual = (_cents(sums[k] or 0) for k in ("net", "build", "annual"))
     totals = {
         "pilots": sums["pilots"],
@@ -598,6 +626,10 @@ def economics(queryset: QuerySet, *, now: datetime) -> dict:
 
 
 def reliability_trends(queryset: QuerySet, *, now: datetime) -> dict:
+    return _cached("trend", queryset, now, lambda: _reliability_trends(queryset, now=now))
+
+
+def _reliability_trends(queryset: QuerySet, *, now: datetime) -> dict:
     """Daily portfolio value of each reliability metric over the last TREND_DAYS days.
 
     Rates are weighted by observation count (sum of totals / sum of counts); latency is the

@@ -251,3 +251,9 @@ def reviews_and_sources(portfolio_facts, frozen_now, governance_lead):
     for pilot, status in ((p["delta"], "degraded"), (p["echo"], "ok")):
         MetricSource.objects.create(pilot=pilot, kind="http_json", name="Monitoring", status=status)
     return p
+
+
+@pytest.fixture(autouse=True)
+def _no_dashboard_cache(settings):
+    # Tests change data between requests; the production cache would hide the changes.
+    settings.PILOTGATE_DASHBOARD_CACHE_SECONDS = 0
