@@ -16,6 +16,7 @@ installed, its section answers "no data yet" (`available: False`) instead of fai
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -49,6 +50,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import Window
 from django.db.models.functions import Cast, Coalesce, RowNumber
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts import rules
@@ -102,6 +104,7 @@ def _cached(section: str, queryset: QuerySet, now: datetime, compute):
 # --- where other apps keep their facts ----------------------------------------------------
 
 
+@functools.cache
 def _model(app_label: str, name: str):
     try:
         return apps.get_model(app_label, name)
@@ -417,8 +420,19 @@ FACT_FIELDS = (
 )
 
 
+def pilot_url(pk: int) -> str:
+    """The pilot page's URL without a reverse() per row (lists run to hundreds of links)."""
+    return _PILOT_URL_PREFIX() + f"{pk}/"
+
+
+@functools.cache
+def _PILOT_URL_PREFIX() -> str:  # noqa: N802 (a constant, computed once URLs are loaded)
+    return reverse("portfolio:pilot_detail", args=[0])[: -len("0/")]
+
+
 def fact_row(raw: dict, now: datetime) -> dict:
     row = dict(raw)
+    row["url"] = pilot_url(row["id"])
     row["owner"] = _owner_label(row)
     row["signal_label"] = SIGNAL_LABELS.get(row["signal_code"], row["signal_code"])
     row["days_in_stage"] = (now - row["stage_entered_at"]).days
@@ -534,7 +548,12 @@ def signal_matrix(queryset: QuerySet) -> dict:
     )
     for row in ranked:
         members.setdefault(row["sig"], []).append(
-            {"id": row["id"], "name": row["name"], "stage": row["stage"]}
+            {
+                "id": row["id"],
+                "name": row["name"],
+                "stage": row["stage"],
+                "url": pilot_url(row["id"]),
+            }
         )
     rows = []
     for code in SIGNAL_CODES:
@@ -759,6 +778,7 @@ def plan_portfolio(candidates: list[Candidate], budget: Decimal | None) -> dict:
             {
                 "rank": position,
                 "id": cand.id,
+                "url": pilot_url(cand.id),
                 "name": cand.name,
                 "stage": cand.stage,
                 "net_value": cand.net_value,
