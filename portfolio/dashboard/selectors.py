@@ -600,12 +600,18 @@ def economics(queryset: QuerySet, *, now: datetime) -> dict:
     """Planned (strategy workbook) versus realized (metrics) ROI and run cost."""
     if _strategy_model() is None:
         return {"available": False, "pilots": [], "totals": {}}
-    facts = with_facts(queryset, now=now).filter(has_case=True)
-    top = facts.values(*FACT_FIELDS, "realized_roi", "realized_monthly_cost").order_by(
-        "-annual_cost", "name", "id"
+    # Only the economics columns: the other per-pilot facts would add joins and subqueries
+    # evaluated for every pilot before the LIMIT.
+    top = (
+        queryset.filter(_has_case_q())
+        .annotate(**_economics_annotations())
+        .order_by("-annual_cost", "name", "id")
+        .values("id", "name", "has_case", "benefit", "build_cost", "annual_cost", "net_value")
     )[:ECONOMICS_LIMIT]
-    pilots = [fact_row(r, now) for r in top]
+    pilots = [_economics_row(r) for r in top]
+    realized = _realized_by_pilot([p["id"] for p in pilots], now=now)
     for p in pilots:
+        p["realized_roi"], p["realized_monthly_cost"] = realized.get(p["id"], (None, None))
         p["realized_annual_cost"] = (
             None if p["realized_monthly_cost"] is None else _cents(p["realized_monthly_cost"] * 12)
         )
@@ -799,17 +805,46 @@ def plan_portfolio(candidates: list[Candidate], budget: Decimal | None) -> dict:
     }
 
 
+def _economics_row(raw: dict) -> dict:
+    row = dict(raw, url=pilot_url(raw["id"]))
+    for key in ("benefit", "build_cost", "annual_cost", "net_value"):
+        row[key] = _cents(row[key])
+    row["planned_roi"] = _roi(row["net_value"], row["build_cost"], row["annual_cost"])
+    return row
+
+
+def _realized_by_pilot(pilot_ids: list[int], *, now: datetime) -> dict[int, tuple]:
+    """(mean realized ROI, mean monthly run cost) of each pilot over REALIZED_DAYS days."""
+    Rollup = _rollup_model()
+    if Rollup is None or not pilot_ids:
+        return {}
+    rows = (
+        Rollup.objects.filter(
+            pilot_id__in=pilot_ids,
+            metric__key__in=("roi_pct", "monthly_run_cost"),
+            period="day",
+            bucket_start__gte=now - timedelta(days=REALIZED_DAYS),
+        )
+        .values("pilot_id", "metric__key")
+        .annotate(mean=Sum("total") / Sum("count"))
+        .order_by()
+    )
+    out: dict[int, list] = {}
+    for row in rows:
+        slot = 0 if row["metric__key"] == "roi_pct" else 1
+        out.setdefault(row["pilot_id"], [None, None])[slot] = row["mean"]
+    return {pid: tuple(v) for pid, v in out.items()}
+
+
 def planner(queryset: QuerySet, *, budget: Decimal | None, now: datetime) -> dict:
     """Candidates are active pilots not yet at scale that have an economic case."""
     if _strategy_model() is None:
         return {"available": False, **plan_portfolio([], budget)}
     rows = (
-        with_facts(
-            queryset.filter(status=Status.ACTIVE).exclude(stage=Stage.SCALE),
-            now=now,
-            realized=False,
-        )
-        .filter(has_case=True)
+        queryset.filter(status=Status.ACTIVE)
+        .exclude(stage=Stage.SCALE)
+        .filter(_has_case_q())
+        .annotate(**_economics_annotations())
         .values("id", "name", "stage", "net_value", "build_cost", "annual_cost")
         .order_by()
     )
