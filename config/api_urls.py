@@ -1,15 +1,18 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from gates import api as gates_api
 from metrics.api import MetricSeriesView, SnapshotPushView
 from metrics.source_api import PilotSourcesView, SourceDetailView, SourcePullView
 from portfolio.api import PilotViewSet
+from portfolio.dashboard.api import PortfolioSummaryView
 from portfolio.workbooks.api import WorkbookView
 
 router = DefaultRouter(trailing_slash=True)
 router.register("pilots", PilotViewSet, basename="pilot")
 
 urlpatterns = [
+    path("portfolio/summary/", PortfolioSummaryView.as_view(), name="dashboard-summary-api"),
     path("snapshots/", SnapshotPushView.as_view(), name="snapshot-push"),
     path("pilots/<int:pk>/metrics/", MetricSeriesView.as_view(), name="pilot-metric-series"),
     path("pilots/<int:pilot_pk>/sources/", PilotSourcesView.as_view(), name="pilot-sources"),
@@ -17,4 +20,10 @@ urlpatterns = [
     path("sources/<int:pk>/pull/", SourcePullView.as_view(), name="source-pull"),
     path("", include(router.urls)),
     path("pilots/<int:pk>/workbooks/<str:phase>/", WorkbookView.as_view(), name="workbook"),
+    path("pilots/<int:pk>/evaluation/", gates_api.PilotEvaluationView.as_view()),
+    path("pilots/<int:pk>/reviews/", gates_api.PilotReviewsView.as_view()),
+    path("reviews/", gates_api.ReviewListView.as_view()),
+    path("reviews/<int:pk>/", gates_api.ReviewDetailView.as_view()),
+    path("reviews/<int:pk>/decisions/", gates_api.ReviewDecisionView.as_view()),
+    path("reviews/<int:pk>/withdraw/", gates_api.ReviewWithdrawView.as_view()),
 ]

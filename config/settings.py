@@ -201,6 +201,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "metrics.compute_drift_all",
         "schedule": crontab(hour=3, minute=15),
     },
+    "gates-daily-reminders": {
+        "task": "gates.daily_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -274,3 +278,4 @@ PILOTGATE_PULL_INGEST_BATCH = env_int("PILOTGATE_PULL_INGEST_BATCH", 5000)
 PILOTGATE_PULL_RUN_RETENTION_DAYS = env_int("PILOTGATE_PULL_RUN_RETENTION_DAYS", 14)
 # How far ahead of the server clock a snapshot's observed_at may be (clock skew).
 PILOTGATE_METRICS_FUTURE_SKEW = env_int("PILOTGATE_METRICS_FUTURE_SKEW", 300)
+PILOTGATE_REVIEW_REMINDER_DAYS = env_int("PILOTGATE_REVIEW_REMINDER_DAYS", 5)
