@@ -80,6 +80,8 @@ def review_request(
     """
     now = now or timezone.now()
     rules.ensure_visible(by, pilot)
+    if pilot.is_stopped:
+        raise Conflict("This pilot is stopped; it can have no further reviews.")
     rules.ensure(
         rules.can_request_review(by, pilot), by, "request_review", f"pilot:{pilot.pk}",
         "Only the pilot's business or technical owner can request a review.",
