@@ -9,6 +9,7 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -80,10 +81,19 @@ PHASE_PARAM = OpenApiParameter(
 )
 
 
+class LenientJSONParser(JSONParser):
+    """Accepts NaN and Infinity so the field they were sent for gets a clear error of its
+    own (and the rest of the request is still stored) instead of a parse error for all."""
+
+    strict = False
+
+
 class WorkbookView(APIView):
     """One workbook of a pilot. Lists are arrays of rows; people are usernames; metrics are
     catalog keys. A bad field or row is reported under its name (e.g. `success_metrics[1].target`)
     while the valid fields and lists of the same request are stored."""
+
+    parser_classes = [LenientJSONParser, FormParser, MultiPartParser]
 
     @extend_schema(
         summary="Read a workbook", parameters=[PHASE_PARAM], responses=OpenApiTypes.OBJECT

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from metrics.models import MetricDefinition
 from portfolio.workbooks.spec import ListSpec, PhaseSpec
@@ -58,7 +59,7 @@ def _formfield(model_field, **kwargs):
     """Model field -> form field, with our widgets and people/metric fields."""
     if model_field.is_relation and model_field.related_model is get_user_model():
         return UsernameField(
-            label=str(model_field.verbose_name).capitalize(), help_text=model_field.help_text
+            label=capfirst(str(model_field.verbose_name)), help_text=model_field.help_text
         )
     if model_field.is_relation and model_field.related_model is MetricDefinition:
         return MetricChoiceField(label="Metric")
@@ -68,7 +69,7 @@ def _formfield(model_field, **kwargs):
     field = model_field.formfield(**kwargs)
     if field is None:
         return None
-    field.label = str(model_field.verbose_name).capitalize()
+    field.label = capfirst(str(model_field.verbose_name))
     if isinstance(field.widget, forms.Textarea):
         field.widget.attrs["rows"] = 3
     if isinstance(field, forms.DateField):
@@ -134,9 +135,16 @@ class RowFormBase(PeopleInitialMixin, forms.ModelForm):
 
     def clean_by_date(self):
         value: date | None = self.cleaned_data.get("by_date")
-        if value is not None and value < timezone.localdate():
+        if value is not None and value < timezone.localdate() and not self._kept(value):
             raise ValidationError("The date is in the past; choose today or a later date.")
         return value
+
+    def _kept(self, value: date) -> bool:
+        """A row sent back unchanged (an API GET then PUT) may keep a date now past."""
+        kept = getattr(self, "unchanged_rows", ())
+        raw = {name: self.data.get(self.add_prefix(name)) for name in self._meta.fields}
+        raw["by_date"] = value.isoformat()
+        return any(all(str(raw.get(k)) == str(v) for k, v in row.items()) for row in kept)
 
 
 def _range_message(metric, low, high) -> str:

@@ -48,6 +48,16 @@ def _person(user) -> str:
     return full if full == user.get_username() else f"{full} ({user.get_username()})"
 
 
+def _operational_owner(pilot: Pilot, workbook) -> str:
+    """The pilot's operations lead when named; until then the delivery lead runs it."""
+    operations_lead = pilot.holder("operations_lead")
+    if operations_lead is not None:
+        return f"{_person(operations_lead)}, operations lead"
+    if workbook.delivery_lead is not None:
+        return f"{_person(workbook.delivery_lead)}, delivery lead"
+    return NOT_SET
+
+
 def memo_data(pilot: Pilot) -> Memo:
     workbook = (
         m.StrategyWorkbook.objects.select_related("business_owner", "delivery_lead")
@@ -70,7 +80,7 @@ def memo_data(pilot: Pilot) -> Memo:
         success = NOT_SET
     items = (
         MemoItem("Business owner", _person(workbook.business_owner)),
-        MemoItem("Operational owner (delivery lead)", _person(workbook.delivery_lead)),
+        MemoItem("Operational owner", _operational_owner(pilot, workbook)),
         MemoItem("Business problem", workbook.business_problem or NOT_SET),
         MemoItem("Target workflow", workbook.target_workflow or NOT_SET),
         MemoItem("Decision improved", workbook.decision_improved or NOT_SET),

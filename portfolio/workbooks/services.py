@@ -310,6 +310,14 @@ def workbook_replace(
             continue
         forms, bad = [], False
         seen_categories = set()
+        current_rows = (
+            [
+                {k: ("" if v is None else v) for k, v in row_values(r, list_spec).items()}
+                for r in list_spec.model.objects.filter(pilot=pilot).select_related("metric")
+            ]
+            if "by_date" in list_spec.fields
+            else []
+        )
         for index, raw in enumerate(rows):
             if not isinstance(raw, Mapping):
                 errors[f"{list_spec.name}[{index}]"] = ["Each row must be an object."]
@@ -323,6 +331,7 @@ def workbook_replace(
             if nested:
                 continue
             row_form = row_form_class(list_spec)(row_data, instance=list_spec.model(pilot=pilot))
+            row_form.unchanged_rows = current_rows
             if not row_form.is_valid():
                 bad = True
                 for name, messages in _errors(row_form).items():

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import rules
@@ -73,7 +74,7 @@ def _list_context(pilot, spec, rows_by_list, add_forms=None) -> list[dict]:
             prefix=list_spec.name
         )
         headers = [
-            str(list_spec.model._meta.get_field(n).verbose_name).capitalize()
+            capfirst(str(list_spec.model._meta.get_field(n).verbose_name))
             for n in list_spec.fields
             if n != "evidence_url"
         ]
@@ -145,9 +146,22 @@ def workbook(request, pk, phase):
     if result.ok:
         messages.success(request, "Workbook saved.")
         return redirect(_workbook_url(pilot, phase))
-    context = _context(request, pilot, spec, form=result.form)
+    context = _context(request, pilot, spec, form=_redisplay(spec, result.workbook, request.POST))
     context["result"] = result
     return render(request, TEMPLATE, context, status=400)
+
+
+def _redisplay(spec: PhaseSpec, workbook, post):
+    """The whole form after a failed plain post: what was typed, plus the stored values of
+    fields that were not sent, with the errors of what was typed."""
+    data = post.copy()
+    for bound in workbook_form_class(spec)(instance=workbook):
+        if bound.name not in data:
+            value = bound.value()
+            data[bound.name] = "" if value is None else value
+    form = workbook_form_class(spec)(data, instance=spec.model(pilot=workbook.pilot))
+    form.is_valid()
+    return form
 
 
 @login_required
