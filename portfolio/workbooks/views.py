@@ -176,7 +176,8 @@ def workbook_validate(request, pk, phase):
     context = {"form": form, "spec": spec, "pilot": pilot, "phase": phase, "validating": True}
     if phase == "strategy":
         values = {name: form.cleaned_data.get(name) for name in submitted}
-        context["case"] = economic_case_preview(values) if not form.errors else None
+        economic_errors = set(form.errors) & set(ECONOMIC_FIELDS)
+        context["case"] = None if economic_errors else economic_case_preview(values)
         context["case_pending"] = context["case"] is None
     return render(request, f"{TEMPLATE}#validate_response", context)
 
