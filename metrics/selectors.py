@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, QuerySet, Sum
 from django.utils import timezone
 
 from gates.engine import MetricDaily
@@ -126,7 +126,7 @@ def metric_series(pilot, metric_key: str, since: datetime, until: datetime) -> S
         points = [SeriesPoint(at, v, v, v, v, 1) for at, v in rows]
         return Series(metric, "raw", points)
     period = RollupPeriod.HOUR if span <= HOURLY_MAX_SPAN else RollupPeriod.DAY
-    floor = since.replace(minute=0, second=0, microsecond=0)
+    floor = since.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     if period == RollupPeriod.DAY:
         floor = floor.replace(hour=0)
     rows = MetricRollup.objects.filter(
@@ -209,3 +209,79 @@ def daily_means(pilot_id: int, since: datetime) -> dict[int, list[tuple[datetime
         if count:
             out[metric_id].append((day, total / count, count))
     return out
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    key: str
+    name: str
+    unit: str
+    dimension: str
+    latest: float | None
+    latest_at: datetime | None
+    mean_7d: float | None
+    target: str
+    limit: str
+    breached: bool
+
+
+def pilot_metrics_section(pilot, *, user) -> dict:
+    """Everything the pilot page's metrics section shows, in a fixed number of queries."""
+    from accounts import rules
+    from metrics import signals, thresholds
+
+    alerts = list(pilot_alerts(pilot.pk))
+    stored = PilotSignal.objects.filter(pk=pilot.pk).first()
+    catalog = {m.pk: m for m in MetricDefinition.objects.all()}
+    latest = thresholds.latest_values([pilot.pk])
+    since = timezone.now() - timedelta(days=signals.WINDOW_DAYS)
+    means = {
+        row["metric_id"]: row["total"] / row["n"]
+        for row in MetricRollup.objects.filter(
+            pilot_id=pilot.pk, period=RollupPeriod.DAY, bucket_start__gte=since
+        )
+        .values("metric_id")
+        .annotate(n=Sum("count"), total=Sum("total"))
+        .order_by()
+        if row["n"]
+    }
+    expectations = thresholds.expectations_for([pilot.pk])
+    targets: dict[str, list[str]] = defaultdict(list)
+    limits: dict[str, list[str]] = defaultdict(list)
+    for e in expectations:
+        text = f"{e.op} {e.value:g}"
+        (targets if e.kind == "target" else limits)[e.metric_key].append(text)
+    unresolved = {(a.metric_id, a.kind) for a in alerts if not a.is_resolved}
+    metric_ids = {m for (_, m) in latest} | set(means)
+    by_key = {m.key: m for m in catalog.values()}
+    metric_ids |= {by_key[k].pk for k in list(targets) + list(limits) if k in by_key}
+    rows = []
+    for metric_id in sorted(metric_ids, key=lambda i: (catalog[i].dimension, catalog[i].key)):
+        metric = catalog[metric_id]
+        value, at = latest.get((pilot.pk, metric_id), (None, None))
+        rows.append(
+            MetricRow(
+                key=metric.key,
+                name=metric.name,
+                unit=metric.unit,
+                dimension=metric.get_dimension_display(),
+                latest=value,
+                latest_at=at,
+                mean_7d=means.get(metric_id),
+                target=", ".join(targets.get(metric.key, [])),
+                limit=", ".join(limits.get(metric.key, [])),
+                breached=any(mid == metric_id for mid, _ in unresolved),
+            )
+        )
+    resolved = [a for a in alerts if a.is_resolved]
+    durations = [a.duration_minutes for a in resolved if a.duration_minutes is not None]
+    return {
+        "pilot": pilot,
+        "signal": stored,
+        "metric_rows": rows,
+        "alerts": alerts,
+        "open_alerts": [a for a in alerts if not a.is_resolved],
+        "incident_count": len(durations),
+        "mttr_minutes": sum(durations) / len(durations) if durations else None,
+        "can_manage_alerts": rules.can_manage_alerts(user, pilot),
+    }

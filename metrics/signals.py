@@ -3,8 +3,10 @@
 Inputs per pilot, all read with a fixed number of queries for any number of pilots:
 - each metric's mean over the last `WINDOW_DAYS` days of daily rollups (count-weighted);
 - its target (a `target` expectation) and its breach threshold (a `stop` or
-  `rollback` expectation) from the workbooks;
-- the number of unresolved alerts; an unresolved `stop` alert sets `stop_recommended`;
+  `rollback` expectation, else a `monitor` threshold) from the workbooks;
+- the number of unresolved alerts on reliability metrics (the operating burden; alerts
+  on value or cost metrics already count in their own dimension); an unresolved `stop`
+  alert sets `stop_recommended`;
 - the net annual value of the economic case when the workbooks app provides it;
 - staleness (`metrics.signal.is_stale`) from the stage, its entry time and whether a
   review is pending.
@@ -59,22 +61,29 @@ def _pending_review_pilot_ids(pilot_ids: Sequence[int]) -> set[int]:
         from gates.models import Review
     except ImportError:
         return set()
-    try:
-        return set(
-            Review.objects.filter(pilot_id__in=list(pilot_ids), status="pending").values_list(
-                "pilot_id", flat=True
-            )
+    return set(
+        Review.objects.filter(pilot_id__in=list(pilot_ids), status="pending").values_list(
+            "pilot_id", flat=True
         )
-    except Exception:  # noqa: BLE001 - a different Review shape must not break signals
-        return set()
+    )
 
 
 def _net_annual_values(pilot_ids: Sequence[int]) -> dict[int, float]:
+    """Net annual value of each complete economic case (one query for all pilots)."""
     try:
-        from portfolio.workbooks.facts import net_annual_values
+        from portfolio.workbooks.models import StrategyWorkbook
+        from portfolio.workbooks.selectors import economic_case_of
     except ImportError:
         return {}
-    return dict(net_annual_values(list(pilot_ids)))
+    values: dict[int, float] = {}
+    for workbook in StrategyWorkbook.objects.filter(pilot_id__in=list(pilot_ids)):
+        try:
+            case = economic_case_of(workbook)
+        except (ValueError, ArithmeticError):
+            continue
+        if case.complete:
+            values[workbook.pilot_id] = float(case.net_annual_value)
+    return values
 
 
 def compute_many(
@@ -103,21 +112,32 @@ def compute_many(
 
     targets: dict[tuple[int, str], float] = {}
     limits: dict[tuple[int, str], float] = {}
+    # A breach limit: a stop condition or rollback trigger, else a monitoring threshold.
+    rank = {ExpectationKind.STOP: 0, ExpectationKind.ROLLBACK: 1, ExpectationKind.MONITOR: 2}
+    limit_rank: dict[tuple[int, str], int] = {}
     for e in expectations_for(pilot_ids, expectations_provider):
         key = (int(e.pilot_id), e.metric_key)
         if e.kind == ExpectationKind.TARGET:
             targets.setdefault(key, float(e.value))
-        elif e.kind in (ExpectationKind.STOP, ExpectationKind.ROLLBACK):
-            limits.setdefault(key, float(e.value))
+        elif e.kind in rank and rank[e.kind] < limit_rank.get(key, 9):
+            limits[key] = float(e.value)
+            limit_rank[key] = rank[e.kind]
 
-    open_counts = dict(
+    open_counts: dict[int, int] = defaultdict(int)
+    burden_counts: dict[int, int] = defaultdict(int)
+    for pilot_id, metric_id, n in (
         Alert.objects.filter(pilot_id__in=pilot_ids)
         .exclude(status=AlertStatus.RESOLVED)
-        .values("pilot_id")
+        .values("pilot_id", "metric_id")
         .annotate(n=Count("id"))
         .order_by()
-        .values_list("pilot_id", "n")
-    )
+        .values_list("pilot_id", "metric_id", "n")
+    ):
+        open_counts[pilot_id] += n
+        # Only reliability alerts are operating burden; a cost or value alert already
+        # shows in its own dimension and counting it twice would blur the signal.
+        if metric_id in catalog and catalog[metric_id].dimension == "reliability":
+            burden_counts[pilot_id] += n
     stop_alerts: dict[int, str] = {}
     for alert in (
         Alert.objects.filter(pilot_id__in=pilot_ids, kind=ExpectationKind.STOP)
@@ -157,7 +177,7 @@ def compute_many(
         signal = portfolio_signal(
             SignalInputs(
                 metrics=metrics,
-                open_alerts=open_alerts,
+                open_alerts=burden_counts.get(pilot.pk, 0),
                 net_annual_value=net_values.get(pilot.pk),
             )
         )
