@@ -216,6 +216,26 @@ def row_add(request, pk, phase, list_name):
     return render(request, TEMPLATE, context, status=400)
 
 
+@login_required
+@require_POST
+def row_validate(request, pk, phase, list_name):
+    """Check a new row as the owner leaves each field; saves nothing."""
+    spec = _spec_or_404(phase)
+    pilot = pilot_selectors.pilot_get(user=request.user, pk=pk)
+    try:
+        list_spec = spec.list_spec(list_name)
+    except KeyError:
+        raise Http404("No such list.") from None
+    model = list_spec.model(pilot=pilot)
+    form = row_form_class(list_spec)(request.POST, prefix=list_name, instance=model)
+    form.is_valid()
+    # Only judge what has been typed so far: an empty field is not yet an error.
+    for name in list(form.errors):
+        if name in form.fields and not request.POST.get(form.add_prefix(name)):
+            del form.errors[name]
+    return render(request, f"{TEMPLATE}#row_validate_response", {"form": form})
+
+
 def _prefixed(form, list_spec, post):
     """Re-bind a failed row form under its list's prefix so the page shows what was typed."""
     bound = row_form_class(list_spec)(post, prefix=list_spec.name)

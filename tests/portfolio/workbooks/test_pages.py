@@ -256,3 +256,30 @@ def test_zero_volume_and_zero_benefit_show_never_not_an_error(pilot, owner, clie
     # Only the failure-handling cost remains: net -5,000, never paid back, ROI -100%.
     assert 'id="case-net">-5,000.00' in page
     assert 'id="case-payback">never' in page and 'id="case-roi">-100.0%' in page
+
+
+def test_row_fields_are_checked_as_the_owner_leaves_them(pilot, owner, client_for):
+    validate = reverse(
+        "portfolio:workbook_row_validate", args=[pilot.pk, "strategy", "success_metrics"]
+    )
+    response = client_for(owner).post(
+        validate,
+        {"success_metrics-metric": "uptime_pct", "success_metrics-baseline": "99"},
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    # Nothing typed yet in "target": no error for it yet.
+    assert body.strip() == ""
+    response = client_for(owner).post(
+        validate,
+        {
+            "success_metrics-metric": "uptime_pct",
+            "success_metrics-baseline": "99",
+            "success_metrics-target": "98",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assert "Target: The target must be above the baseline" in response.content.decode()
+    assert not m.SuccessMetric.objects.exists()
+    other = reverse("portfolio:workbook_row_validate", args=[pilot.pk, "strategy", "nope"])
+    assert client_for(owner).post(other, {}).status_code == 404
