@@ -23,19 +23,35 @@ def redis_db5():
     import redis
 
     redis.Redis.from_url(url).flushdb()  # our own database number only: stale test tasks
+    from celery import current_app
+
     from config.celery import app
 
+    # shared_task resolves the *current* app when called; a Celery() made by another
+    # test in this process may have become current, with its own broker.
+    previous_app = current_app._get_current_object()
+    app.set_current()
     saved = (app.conf.broker_url, app.conf.broker_transport_options, app.conf.task_always_eager)
     app.conf.broker_url = url
     app.conf.broker_transport_options = {"visibility_timeout": 600}
     app.conf.task_always_eager = False
-    app._pool = None  # the next publish connects to the broker configured above
+    forget_connections(app)  # the next publish connects to the broker configured above
     yield url
     app.conf.broker_url, app.conf.broker_transport_options, app.conf.task_always_eager = saved
+    forget_connections(app)
+    previous_app.set_current()
+
+
+def forget_connections(app) -> None:
+    """Drop the app's cached connection and producer pools (an earlier test in this
+    process may have published to another broker through them)."""
+    if app._pool is not None:
+        app._pool.force_close_all()
     app._pool = None
+    app.amqp._producer_pool = None
 
 
-def wait_for(condition, timeout=90.0):
+def wait_for(condition, timeout=180.0):  # generous: CI machines can be very busy
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -70,7 +86,11 @@ def test_pushed_snapshots_are_rolled_up_and_alerted_by_a_real_worker(pilot, owne
         assert response.status_code == 200, response.json()
         assert response.json()["stored"] == 61
 
-        assert wait_for(lambda: Alert.objects.filter(pilot=pilot).exists()), worker_output(worker)
+        if not wait_for(lambda: Alert.objects.filter(pilot=pilot).exists()):
+            import redis
+
+            queued = redis.Redis.from_url(redis_db5).llen("celery")
+            pytest.fail(f"no alert; {queued} message(s) still queued\n{worker_output(worker)}")
         first_hour = MetricRollup.objects.get(
             pilot=pilot, metric=error_rate, period="hour", bucket_start=hour
         )

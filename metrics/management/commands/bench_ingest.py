@@ -334,6 +334,7 @@ class Command(BaseCommand):
         app.conf.broker_transport_options = {"visibility_timeout": 600}
         app.conf.task_always_eager = False
         app._pool = None
+        app.amqp._producer_pool = None
 
     def _flush_broker(self, url: str) -> None:
         # Only the bench's own database number: the queued post-ingest tasks of (b) and (c).
