@@ -267,6 +267,9 @@ LOGGING = {
 # Pilotgate's own settings.
 PILOTGATE_UPLOAD_MAX_BYTES = env_int("PILOTGATE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 PILOTGATE_DEMO_PASSWORD = env_str("PILOTGATE_DEMO_PASSWORD", "pilotgate-demo")
+PILOTGATE_REVIEW_REMINDER_DAYS = env_int("PILOTGATE_REVIEW_REMINDER_DAYS", 5)
+# Absolute links in emails (gate reviews).
+PILOTGATE_BASE_URL = env_str("PILOTGATE_BASE_URL", "http://127.0.0.1:8000")
 # Metric pulls (metrics/connectors): hosts exempt from the internal-address refusal, and
 # the limits of every outbound call.
 PILOTGATE_OUTBOUND_ALLOW_HOSTS = env_list("PILOTGATE_OUTBOUND_ALLOW_HOSTS")
