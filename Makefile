@@ -42,8 +42,15 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+## Benchmarks on PostgreSQL and Redis (they create and drop their own data; see README).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pilotgate_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/9
 bench: install
-	$(PY) manage.py bench
+	-createdb -h 127.0.0.1 -U postgres pilotgate_bench 2>/dev/null
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput -v 0
+	DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_REDIS_URL=$(BENCH_REDIS_URL) $(PY) manage.py bench_ingest $(BENCH_INGEST_ARGS)
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) manage.py bench_dispatch $(BENCH_DISPATCH_ARGS)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_dashboard $(BENCH_DASHBOARD_ARGS)
 
 clean:
 	rm -rf var/ .venv/
