@@ -101,6 +101,10 @@ class MetricRollup(models.Model):
                 name="rollup_unique_bucket",
             )
         ]
+        # Portfolio-wide trends read one metric's recent buckets across every pilot.
+        indexes = [
+            models.Index(fields=["period", "metric", "bucket_start"], name="rollup_portfolio_trend")
+        ]
 
     def __str__(self) -> str:
         return f"{self.period} {self.metric_id}@{self.bucket_start:%Y-%m-%d %H:%M}"
