@@ -10,7 +10,6 @@ from tests.services import require_postgres
 pytestmark = pytest.mark.django_db
 
 
-
 @pytest.fixture
 def chain(owner):
     for n in range(6):

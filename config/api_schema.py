@@ -1,0 +1,69 @@
+"""OpenAPI postprocessing: every operation documents the API's one error shape.
+
+Rather than an `extend_schema(responses=...)` on each view (easy to forget on a new
+endpoint), this hook adds the error responses to every operation of the schema, so the
+contract stays complete as endpoints are added.
+"""
+
+from __future__ import annotations
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Every API error: a message a person can act on, and field errors by name.",
+    "properties": {
+        "message": {"type": "string"},
+        "errors": {
+            "type": "object",
+            "description": "Field name (dotted for nested fields) -> messages; empty when "
+            "the error is not about a field.",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "required": ["message", "errors"],
+}
+
+_ALL = {
+    "400": "Bad input: see `errors` for the fields.",
+    "401": "No credentials, or a token that is invalid or revoked.",
+    "404": "Not found, or not visible to you.",
+    "405": "Method not allowed.",
+    "406": "The Accept header asks for a format the API does not produce.",
+    "429": "Too many requests: wait for `Retry-After` seconds.",
+}
+# Every operation may be refused (403): even reads are refused where DRF permission classes
+# or a role rule apply.
+_ALL["403"] = "You may see this but not do that."
+_WRITES = {
+    "409": "The object changed state meanwhile (for example a pilot already moved stage).",
+    "413": "The request body is too large.",
+    "415": "Unsupported content type: send application/json.",
+}
+_RETRY_AFTER = {
+    "Retry-After": {
+        "schema": {"type": "integer"},
+        "description": "Seconds to wait before trying again.",
+    }
+}
+
+
+def add_error_responses(result, generator, request, public):
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components["Error"] = ERROR_SCHEMA
+    ref = {"$ref": "#/components/schemas/Error"}
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            codes = dict(_ALL)
+            if method != "get":
+                codes.update(_WRITES)
+            responses = operation.setdefault("responses", {})
+            for code, description in codes.items():
+                if code in responses:
+                    continue
+                response = {"content": {"application/json": {"schema": ref}}}
+                response["description"] = description
+                if code == "429":
+                    response["headers"] = _RETRY_AFTER
+                responses[code] = response
+    return result
