@@ -181,6 +181,7 @@ def audit_verify(batch_size: int = 2000) -> VerifyResult:
     queryset = AuditEvent.objects.order_by("id")
     last_id = 0
     while True:
+        walked = 0
         while True:
             batch = list(queryset.filter(id__gt=last_id)[:batch_size])
             if not batch:
@@ -191,11 +192,14 @@ def audit_verify(batch_size: int = 2000) -> VerifyResult:
                     return VerifyResult(False, checked, event.id, problem)
                 prev_hash = event.hash
                 checked += 1
+                walked += 1
                 last_id = event.id
         # An append commits its row and the head together, so a head read after the walk
         # is never behind it; when it is ahead, events arrived meanwhile: walk those too.
         head = AuditHead.objects.filter(pk=1).first()
-        if head is None or head.last_id <= last_id:
+        if head is None or head.last_id <= last_id or (walked == 0 and checked):
+            break
+        if not AuditEvent.objects.filter(id__gt=last_id).exists():
             break
     return _check_head(head, checked=checked, last_id=last_id, last_hash=prev_hash)
 
