@@ -1,14 +1,37 @@
-import os
+from importlib import import_module
 
 import pytest
 
 from tests.factories import PilotFactory, UserFactory
 
-# Playwright's sync API runs an event loop in the test thread; the ORM calls our tests
-# make around it are still synchronous.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+GROUPS = import_module("accounts.migrations.0003_roles_and_audit_guard").GROUPS
+create_groups = import_module("accounts.migrations.0003_roles_and_audit_guard").create_groups
+seed_catalog = import_module("metrics.migrations.0002_seed_catalog").seed
+CATALOG = import_module("metrics.migrations.0002_seed_catalog").CATALOG
 
 PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Groups and the metric catalog come from data migrations; a transactional test's
+    flush (TRUNCATE) wipes them, so put them back for whichever test runs next."""
+    names = set(request.fixturenames)
+    if "transactional_db" in names or "live_server" in names:
+        request.getfixturevalue("transactional_db")
+    elif "db" in names:
+        request.getfixturevalue("db")
+    elif request.node.get_closest_marker("django_db") is None:
+        return
+    from django.apps import apps as django_apps
+    from django.contrib.auth.models import Group
+
+    from metrics.models import MetricDefinition
+
+    if Group.objects.count() < len(GROUPS):
+        create_groups(django_apps, None)
+    if MetricDefinition.objects.count() < len(CATALOG):
+        seed_catalog(django_apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -29,12 +29,12 @@ def create_groups(apps, schema_editor):
 
 def install_guard(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(AUDIT_GUARD)
+        schema_editor.execute(AUDIT_GUARD, params=None)
 
 
 def remove_guard(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(AUDIT_GUARD_REVERSE)
+        schema_editor.execute(AUDIT_GUARD_REVERSE, params=None)
 
 
 class Migration(migrations.Migration):

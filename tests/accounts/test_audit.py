@@ -28,6 +28,8 @@ def tamper(sql: str, params: list) -> None:
     """Run raw SQL on the audit table, lifting the PostgreSQL guard for this transaction."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # Deferred FK checks of the fixture's inserts would block the ALTER TABLE.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(
                 "ALTER TABLE accounts_auditevent DISABLE TRIGGER accounts_auditevent_append_only"
             )
