@@ -36,9 +36,19 @@ def _sql(sql: str, params=()) -> None:
 
 def _unguard() -> None:
     if connection.vendor == "postgresql":
-        # Transaction-local and undone with the savepoint: every trigger off, as an attacker
-        # with superuser rights would have it.
+        # Every trigger off, as for an attacker with superuser rights. SET LOCAL lasts to the
+        # end of the test's transaction unless its savepoint is rolled back: see _reguard.
         _sql("SET LOCAL session_replication_role = replica")
+
+
+def _reguard() -> None:
+    if connection.vendor == "postgresql":
+        _sql("SET LOCAL session_replication_role = origin")
+        # Later appends must come after the spread-out ids, as they would in real life.
+        _sql(
+            "SELECT setval(pg_get_serial_sequence('accounts_auditevent', 'id'), "
+            "(SELECT max(id) FROM accounts_auditevent))"
+        )
 
 
 def _rows() -> list[AuditEvent]:
@@ -87,6 +97,7 @@ def spaced_chain(owner):
             _sql("UPDATE accounts_auditevent SET id = %s WHERE id = %s", [event.id * GAP, event.id])
         last = _rows()[-1]
         head_write(count=EVENTS, last_id=last.id, last_hash=last.hash)
+        _reguard()
     assert audit_verify().ok
     return _rows()
 
@@ -203,6 +214,7 @@ def test_deleting_the_last_event_is_detected_by_the_head(spaced_chain):
     with transaction.atomic():
         _unguard()
         _sql("DELETE FROM accounts_auditevent WHERE id = %s", [spaced_chain[-1].id])
+        _reguard()
     result = audit_verify()
     assert not result.ok and "sealed head" in result.problem
 
@@ -227,6 +239,7 @@ def test_postgres_refuses_truncate_of_the_audit_tables(spaced_chain):
             # Test databases let TRUNCATE through (runners empty tables with it); this
             # setting restores the production behaviour for the duration of the test.
             _sql("SET LOCAL pilotgate.audit_guard = 'strict'")
+            _sql("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK checks block TRUNCATE
             _sql(f"TRUNCATE {table} CASCADE")
     assert audit_verify().ok
 
