@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -42,6 +43,14 @@ def exception_handler(exc, context):
         return Response(
             {"message": "The request body is too large.", "errors": {}},
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, OverflowError | DataError):
+        # A number past the column's range or text the database cannot store, sent by the
+        # client: bad input, not a server fault. Nothing was written (the atomic block
+        # around the write has rolled back by now).
+        return Response(
+            {"message": "A value in the request is out of range or not storable.", "errors": {}},
+            status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):

@@ -1,9 +1,9 @@
 from django.urls import include, path
-from rest_framework.routers import DefaultRouter
 
+from config.routers import Router
 from portfolio.api import PilotViewSet
 
-router = DefaultRouter(trailing_slash=True)
+router = Router(trailing_slash=True)
 router.register("pilots", PilotViewSet, basename="pilot")
 
 urlpatterns = [

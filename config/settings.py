@@ -250,6 +250,7 @@ INSTALLED_APPS += ["csp", "axes"]
 # CSP right after SecurityMiddleware so every response, errors included, carries the policy;
 # axes last, as its docs require, so it sees the outcome of authentication.
 MIDDLEWARE.insert(1, "csp.middleware.CSPMiddleware")
+MIDDLEWARE.insert(2, "config.middleware.NullByteGuard")
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 
 # One policy for the whole site: nothing inline, nothing from another origin. The API docs
