@@ -175,3 +175,13 @@ def ensure(allowed: bool, user, action: str, target: str, message: str = "") -> 
         exc = PermissionDenied(message or f"You may not {action.replace('_', ' ')}.")
         exc.security_logged = True  # so the error handlers do not log it twice
         raise exc
+
+
+def can_view_workbook(user, pilot) -> bool:
+    """Everyone who may see a pilot reads its workbooks and decision memo."""
+    return can_view_pilot(user, pilot)
+
+
+def can_read_evidence(user, evidence_file, pilot) -> bool:
+    """Evidence files are served only to readers of the pilot they belong to."""
+    return evidence_file.pilot_id == pilot.pk and can_view_pilot(user, pilot)

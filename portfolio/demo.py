@@ -15,6 +15,7 @@ from accounts.models import GlobalRole, PilotRoleKind
 from gates.services import pilot_transition
 from portfolio import services
 from portfolio.models import STAGE_ORDER, Pilot, RiskTier, Status
+from portfolio.workbooks import demo as workbook_demo
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,8 @@ def ensure_pilots(users: dict) -> list[Pilot]:
                 pilot=pilot, role=PilotRoleKind.RISK_LEAD, user=users["rita"], by=owner
             )
         stage = STAGE_ORDER[index % 4]
+        # Before the transitions: a stopped pilot's workbooks are read-only.
+        workbook_demo.fill(pilot, users, stage=stage)
         if stage != "discovery":
             pilot = pilot_transition(
                 pilot=pilot, by=users["admin"], to_stage=stage, reason="Demo history"
@@ -182,4 +185,6 @@ def ensure_pilots(users: dict) -> list[Pilot]:
 def seed() -> dict:
     users = ensure_users()
     pilots = ensure_pilots(users)
-    return {"users": users, "pilots": pilots}
+    context = {"users": users, "pilots": pilots}
+    workbook_demo.seed(context)
+    return context

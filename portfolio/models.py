@@ -85,3 +85,7 @@ class Pilot(models.Model):
             if pilot_role.role == role:
                 return pilot_role.user
         return None
+
+
+# Workbook models live in their own module; importing them here registers them with the app.
+from portfolio.workbooks.models import *  # noqa: E402, F403

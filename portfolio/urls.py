@@ -1,6 +1,7 @@
 from django.urls import path
 
 from portfolio import views
+from portfolio.workbooks.urls import urlpatterns as workbook_urls
 
 app_name = "portfolio"
 
@@ -10,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/", views.pilot_detail, name="pilot_detail"),
     path("<int:pk>/edit/", views.pilot_edit, name="pilot_edit"),
     path("<int:pk>/roles/", views.pilot_roles, name="pilot_roles"),
+    *workbook_urls,
 ]

@@ -1,0 +1,172 @@
+"""Forms of the workbooks, shared by pages and API so both validate the same way."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.text import capfirst
+
+from metrics.models import MetricDefinition
+from portfolio.workbooks.spec import ListSpec, PhaseSpec
+
+HTTP_LINK = "Enter an http:// or https:// link."
+UNKNOWN_METRIC = "Unknown metric key “%(value)s”; choose one from the metric catalog."
+
+
+class UsernameField(forms.CharField):
+    """A person named by username; must exist and be active."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 150)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"list": "active-usernames"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        name = (super().clean(value) or "").strip()
+        if not name:
+            if self.required:
+                raise ValidationError("Name a person (their username).", code="required")
+            return None
+        user = get_user_model().objects.filter(username=name).first()
+        if user is None:
+            raise ValidationError(f"No user named “{name}”.", code="unknown_user")
+        if not user.is_active:
+            raise ValidationError(
+                f"“{name}” is not an active user; name someone who can act.", code="inactive"
+            )
+        return user
+
+
+class MetricChoiceField(forms.ModelChoiceField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", MetricDefinition.objects.order_by("key"))
+        kwargs.setdefault("to_field_name", "key")
+        kwargs.setdefault("error_messages", {"invalid_choice": UNKNOWN_METRIC})
+        super().__init__(**kwargs)
+
+    def label_from_instance(self, obj):
+        return f"{obj.key} ({obj.get_direction_display().lower()})"
+
+
+def _formfield(model_field, **kwargs):
+    """Model field -> form field, with our widgets and people/metric fields."""
+    if model_field.is_relation and model_field.related_model is get_user_model():
+        return UsernameField(
+            label=capfirst(str(model_field.verbose_name)), help_text=model_field.help_text
+        )
+    if model_field.is_relation and model_field.related_model is MetricDefinition:
+        return MetricChoiceField(label="Metric")
+    if isinstance(model_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+        kwargs.setdefault("error_messages", {"invalid": HTTP_LINK})
+    field = model_field.formfield(**kwargs)
+    if field is None:
+        return None
+    field.label = capfirst(str(model_field.verbose_name))
+    if isinstance(field.widget, forms.Textarea):
+        field.widget.attrs["rows"] = 3
+    if isinstance(field, forms.DateField):
+        field.widget = forms.DateInput(attrs={"type": "date"})
+    return field
+
+
+class PeopleInitialMixin:
+    """Show people as usernames (not ids) when a form edits a saved row."""
+
+    people: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = getattr(self, "instance", None)
+        for name in self.people:
+            if name in self.fields and instance is not None:
+                person = getattr(instance, name, None) if getattr(instance, "pk", None) else None
+                self.initial[name] = person.get_username() if person is not None else ""
+
+
+class WorkbookFormBase(PeopleInitialMixin, forms.ModelForm):
+    pass
+
+
+@cache
+def workbook_form_class(spec: PhaseSpec, fields: tuple[str, ...] | None = None):
+    """A ModelForm for the given fields of a workbook (all of them by default).
+
+    A partial save binds only the submitted fields, so fields not sent are left alone.
+    """
+    chosen = fields if fields is not None else spec.fields
+    return forms.modelform_factory(
+        spec.model,
+        form=type(f"{spec.model.__name__}Form", (WorkbookFormBase,), {"people": spec.people}),
+        fields=list(chosen),
+        formfield_callback=_formfield,
+    )
+
+
+class RowFormBase(PeopleInitialMixin, forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        metric = cleaned.get("metric")
+        if metric is not None:
+            for name in ("baseline", "target", "threshold"):
+                value = cleaned.get(name)
+                if value is None:
+                    continue
+                low, high = metric.min_value, metric.max_value
+                if (low is not None and value < low) or (high is not None and value > high):
+                    self.add_error(name, _range_message(metric, low, high))
+        if {"baseline", "target"} <= set(cleaned) and metric is not None:
+            baseline, target = cleaned.get("baseline"), cleaned.get("target")
+            if None not in (baseline, target) and not metric.improves(baseline, target):
+                word = "above" if metric.direction == "higher" else "below"
+                self.add_error(
+                    "target",
+                    f"The target must be {word} the baseline ({baseline:g}): "
+                    f"{metric.key} is {metric.get_direction_display().lower()}.",
+                )
+        return cleaned
+
+    def clean_by_date(self):
+        value: date | None = self.cleaned_data.get("by_date")
+        if value is not None and value < timezone.localdate() and not self._kept(value):
+            raise ValidationError("The date is in the past; choose today or a later date.")
+        return value
+
+    def _kept(self, value: date) -> bool:
+        """A row sent back unchanged (an API GET then PUT) may keep a date now past."""
+        kept = getattr(self, "unchanged_rows", ())
+        raw = {name: self.data.get(self.add_prefix(name)) for name in self._meta.fields}
+        raw["by_date"] = value.isoformat()
+        return any(all(str(raw.get(k)) == str(v) for k, v in row.items()) for row in kept)
+
+
+def _range_message(metric, low, high) -> str:
+    if low is not None and high is not None:
+        return f"{metric.key} ranges from {low:g} to {high:g}."
+    if low is not None:
+        return f"{metric.key} cannot be below {low:g}."
+    return f"{metric.key} cannot be above {high:g}."
+
+
+@cache
+def row_form_class(list_spec: ListSpec):
+    return forms.modelform_factory(
+        list_spec.model,
+        form=type(f"{list_spec.model.__name__}Form", (RowFormBase,), {"people": list_spec.people}),
+        fields=list(list_spec.fields),
+        formfield_callback=_formfield,
+    )
+
+
+class EvidenceUploadField(forms.FileField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", "Or upload a file")
+        super().__init__(**kwargs)
