@@ -123,6 +123,26 @@ def can_transition_pilot(user, pilot) -> bool:
     return can_view_pilot(user, pilot) and is_admin(user)
 
 
+def can_write_metrics(user, pilot) -> bool:
+    """Push or upload metric snapshots: owners, the operations lead, or an admin."""
+    if not can_view_pilot(user, pilot) or pilot.is_stopped:
+        return False
+    if is_admin(user):
+        return True
+    roles = pilot_roles_of(user, pilot)
+    return bool(OWNER_ROLES & roles) or PilotRoleKind.OPERATIONS_LEAD in roles
+
+
+def can_manage_alerts(user, pilot) -> bool:
+    """Acknowledge and resolve a pilot's alerts: the operations lead, owners, or an admin."""
+    if not can_view_pilot(user, pilot):
+        return False
+    if is_admin(user):
+        return True
+    roles = pilot_roles_of(user, pilot)
+    return bool(OWNER_ROLES & roles) or PilotRoleKind.OPERATIONS_LEAD in roles
+
+
 def can_view_audit(user, pilot) -> bool:
     return can_view_pilot(user, pilot)
 

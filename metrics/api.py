@@ -1,0 +1,217 @@
+"""Metrics API: batch push of snapshots and the series of one metric of a pilot.
+
+Push status codes (`POST /api/snapshots/`):
+- 200: every row was stored or was already stored (duplicate);
+- 207 Multi-Status: some rows were rejected, the others stored or duplicate;
+- 400: the request itself is malformed (not a list of rows, more than 10,000 rows, bad
+  source) or every row was rejected for a reason other than permission;
+- 403: every row was refused for permission (visible pilots the token's user may not
+  write metrics for; rows naming pilots they cannot see may be among them);
+- 404: every row names a pilot that does not exist or that the user may not see.
+Rows are judged one by one, so a mixed batch gets per-row codes in `rejected_rows`
+(`invalid`, `forbidden`, `not_found`), and the good rows are stored whatever the status.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from metrics import selectors
+from metrics.ingest import CODE_FORBIDDEN, CODE_NOT_FOUND, SOURCE_MAX_LENGTH
+from metrics.models import MetricDefinition
+from metrics.services import MAX_ROWS_PER_BATCH, snapshots_ingest
+from portfolio.selectors import pilot_get
+
+MAX_SERIES_SPAN = timedelta(days=3 * 366)
+DEFAULT_SERIES_SPAN = timedelta(days=7)
+
+
+class SnapshotJSONParser(JSONParser):
+    """Accepts NaN and Infinity literals so such a row is rejected alone, with a reason,
+    instead of the whole batch failing to parse."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parser_context = parser_context or {}
+        encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            return json.loads(stream.read().decode(encoding))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ParseError(f"The body is not valid JSON: {exc}") from None
+
+
+_row = inline_serializer(
+    "SnapshotRow",
+    many=True,
+    fields={
+        "pilot": serializers.IntegerField(),
+        "metric": serializers.CharField(),
+        "observed_at": serializers.DateTimeField(),
+        "value": serializers.FloatField(),
+    },
+)
+
+
+def _status_for(result) -> int:
+    if result.rejected == 0:
+        return status.HTTP_200_OK
+    if result.rejected < result.received:
+        return status.HTTP_207_MULTI_STATUS
+    codes = set(result.codes.values())
+    if codes == {CODE_NOT_FOUND}:
+        return status.HTTP_404_NOT_FOUND
+    if codes <= {CODE_FORBIDDEN, CODE_NOT_FOUND}:
+        return status.HTTP_403_FORBIDDEN
+    return status.HTTP_400_BAD_REQUEST
+
+
+class SnapshotPushView(APIView):
+    parser_classes = [SnapshotJSONParser]
+
+    @extend_schema(
+        summary="Push a batch of metric snapshots (up to 10,000 rows)",
+        description=__doc__,
+        request=inline_serializer(
+            "SnapshotBatch",
+            {
+                "source": serializers.CharField(required=False, max_length=SOURCE_MAX_LENGTH),
+                "rows": _row,
+            },
+        ),
+        responses={200: OpenApiTypes.OBJECT, 207: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+    )
+    def post(self, request):
+        data = request.data
+        source = None
+        if isinstance(data, dict):
+            source = data.get("source")
+            rows = data.get("rows")
+        else:
+            rows = data
+        if not isinstance(rows, list):
+            return _bad(
+                "Send a JSON list of rows, or an object with a 'rows' list.",
+                {"rows": ["Expected a list of rows."]},
+            )
+        if len(rows) > MAX_ROWS_PER_BATCH:
+            return _bad(
+                f"At most {MAX_ROWS_PER_BATCH:,} rows per request; this one has {len(rows):,}.",
+                {"rows": [f"At most {MAX_ROWS_PER_BATCH:,} rows per request."]},
+            )
+        if source is not None and not isinstance(source, str):
+            return _bad("The source must be text.", {"source": ["Expected text."]})
+        source = source or f"push:{request.user.get_username()}"
+        try:
+            result = snapshots_ingest(rows=rows, source=source, by=request.user)
+        except ValidationError as exc:
+            errors = {k: list(v) for k, v in exc.message_dict.items()}
+            return _bad("Invalid input: " + ", ".join(sorted(errors)) + ".", errors)
+        rejected = result.rejected_rows()
+        code = _status_for(result)
+        message = (
+            f"{result.stored:,} stored, {result.duplicate:,} already stored, "
+            f"{result.rejected:,} rejected."
+        )
+        return Response(
+            {
+                "message": message,
+                "errors": {
+                    f"rows[{r.index}].{field}": messages
+                    for r in rejected[:100]
+                    for field, messages in r.errors.items()
+                },
+                "source": result.source,
+                **result.counts(),
+                "rejected_rows": [
+                    {"index": r.index, "code": r.code, "errors": r.errors} for r in rejected
+                ],
+            },
+            status=code,
+        )
+
+
+def _bad(message: str, errors: dict) -> Response:
+    return Response({"message": message, "errors": errors}, status=status.HTTP_400_BAD_REQUEST)
+
+
+def _parse_time(raw: str | None, name: str, errors: dict) -> datetime | None:
+    if raw in (None, ""):
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        errors[name] = [f"Give an ISO 8601 date and time with a timezone, not {raw[:40]!r}."]
+        return None
+    if moment.tzinfo is None:
+        errors[name] = ["Add a timezone (e.g. a trailing Z for UTC)."]
+        return None
+    return moment
+
+
+class MetricSeriesView(APIView):
+    @extend_schema(
+        summary="The series of one metric of a pilot",
+        description=(
+            "Raw snapshots for ranges up to two days, hourly rollups up to 31 days, daily "
+            "rollups beyond. `since` defaults to seven days before `until`, `until` to now."
+        ),
+        parameters=[
+            OpenApiParameter("metric", str, required=True),
+            OpenApiParameter("since", OpenApiTypes.DATETIME),
+            OpenApiParameter("until", OpenApiTypes.DATETIME),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request, pk: int):
+        pilot = pilot_get(user=request.user, pk=pk)
+        errors: dict[str, list[str]] = {}
+        key = (request.query_params.get("metric") or "").strip()
+        if not key:
+            errors["metric"] = ["Name the metric, e.g. ?metric=error_rate."]
+        elif not MetricDefinition.objects.filter(key=key).exists():
+            errors["metric"] = [f"Unknown metric {key[:64]!r}."]
+        until = _parse_time(request.query_params.get("until"), "until", errors)
+        since = _parse_time(request.query_params.get("since"), "since", errors)
+        if errors:
+            return _bad("Invalid input: " + ", ".join(sorted(errors)) + ".", errors)
+        until = until or timezone.now()
+        since = since or until - DEFAULT_SERIES_SPAN
+        if since >= until:
+            return _bad("since must be before until.", {"since": ["Must be before until."]})
+        if until - since > MAX_SERIES_SPAN:
+            return _bad(
+                "Ask for at most three years at a time.", {"since": ["Range over three years."]}
+            )
+        series = selectors.metric_series(pilot, key, since, until)
+        return Response(
+            {
+                "pilot": pilot.pk,
+                "metric": series.metric.key,
+                "unit": series.metric.unit,
+                "resolution": series.resolution,
+                "since": since,
+                "until": until,
+                "points": [
+                    {
+                        "at": p.at,
+                        "value": p.value,
+                        "min": p.minimum,
+                        "max": p.maximum,
+                        "p95": p.p95,
+                        "count": p.count,
+                    }
+                    for p in series.points
+                ],
+            }
+        )

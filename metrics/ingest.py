@@ -1,0 +1,365 @@
+"""Row validation and bulk storage behind `metrics.services.snapshots_ingest`.
+
+Two storage paths give the same answers:
+
+- PostgreSQL: the good rows go through psycopg 3's binary COPY into a session TEMP table,
+  then one `INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING` moves them into
+  `metrics_snapshot` and tells us exactly which rows were new. COPY avoids per-row
+  statements; the conflict clause makes a re-push (or a concurrent push of the same rows)
+  a no-op instead of an error.
+- Anything else (SQLite): look up which keys already exist, then `bulk_create` the rest
+  with `ignore_conflicts`. SQLite serialises writers, so nothing can slip in between.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from metrics.models import MetricDefinition, Snapshot
+
+STORED = "stored"
+DUPLICATE = "duplicate"
+REJECTED = "rejected"
+
+FIELDS = ("pilot", "metric", "observed_at", "value")
+SOURCE_MAX_LENGTH = 100
+
+# Codes let API clients tell "you may not" from "that is wrong" without parsing text.
+CODE_INVALID = "invalid"
+CODE_NOT_FOUND = "not_found"
+CODE_FORBIDDEN = "forbidden"
+
+
+@dataclass(frozen=True)
+class RowResult:
+    index: int
+    status: str
+    errors: Mapping[str, list[str]] = field(default_factory=dict)
+    code: str = ""
+
+
+@dataclass
+class IngestResult:
+    """What happened to each row of a batch, in the order given.
+
+    `statuses[i]` is stored, duplicate or rejected; `errors[i]` holds the reasons of a
+    rejected row by field name, `codes[i]` its kind (invalid, not_found, forbidden).
+    """
+
+    source: str
+    statuses: list[str]
+    errors: dict[int, dict[str, list[str]]] = field(default_factory=dict)
+    codes: dict[int, str] = field(default_factory=dict)
+    stored: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+
+    @property
+    def received(self) -> int:
+        return len(self.statuses)
+
+    @property
+    def rows(self) -> list[RowResult]:
+        return [
+            RowResult(i, status, self.errors.get(i, {}), self.codes.get(i, ""))
+            for i, status in enumerate(self.statuses)
+        ]
+
+    def rejected_rows(self) -> list[RowResult]:
+        return [
+            RowResult(i, REJECTED, self.errors[i], self.codes.get(i, CODE_INVALID))
+            for i in sorted(self.errors)
+        ]
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "received": self.received,
+            "stored": self.stored,
+            "duplicate": self.duplicate,
+            "rejected": self.rejected,
+        }
+
+
+@dataclass(frozen=True)
+class CleanRow:
+    index: int
+    pilot_id: int
+    metric_id: int
+    observed_at: datetime
+    value: float
+
+
+# --- parsing --------------------------------------------------------------------------
+
+
+class RowError(Exception):
+    def __init__(self, errors: dict[str, list[str]], code: str = CODE_INVALID):
+        super().__init__(errors)
+        self.errors = errors
+        self.code = code
+
+
+def parse_pilot_id(raw: Any) -> int:
+    if isinstance(raw, bool):
+        raise ValueError("Give the pilot's id as a whole number.")
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, str) and raw.strip().isdigit():
+        return int(raw.strip())
+    raise ValueError("Give the pilot's id as a whole number.")
+
+
+def parse_value(raw: Any) -> float:
+    if isinstance(raw, bool) or raw is None:
+        raise ValueError("Give the value as a number.")
+    if isinstance(raw, int | float):
+        number = float(raw)
+    elif isinstance(raw, Decimal):
+        number = float(raw)
+    elif isinstance(raw, str):
+        try:
+            number = float(Decimal(raw.strip()))
+        except (InvalidOperation, ValueError):
+            raise ValueError(f"{raw[:40]!r} is not a number.") from None
+    else:
+        raise ValueError("Give the value as a number.")
+    if not math.isfinite(number):
+        raise ValueError("The value must be a finite number (not NaN or infinity).")
+    return number
+
+
+def parse_observed_at(raw: Any) -> datetime:
+    if isinstance(raw, datetime):
+        moment = raw
+    elif isinstance(raw, str):
+        try:
+            moment = datetime.fromisoformat(raw.strip())
+        except ValueError:
+            raise ValueError(
+                f"{raw[:40]!r} is not an ISO 8601 date and time, e.g. 2026-11-26T09:30:00Z."
+            ) from None
+    else:
+        raise ValueError("Give the time as an ISO 8601 string, e.g. 2026-11-26T09:30:00Z.")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(
+            "The time has no timezone; add one (e.g. a trailing Z for UTC) so it is unambiguous."
+        )
+    return moment
+
+
+def _check_range(value: float, metric: MetricDefinition) -> str | None:
+    if metric.min_value is not None and value < metric.min_value:
+        return f"{value:g} is below the minimum {metric.min_value:g} for {metric.key}."
+    if metric.max_value is not None and value > metric.max_value:
+        return f"{value:g} is above the maximum {metric.max_value:g} for {metric.key}."
+    return None
+
+
+class RowValidator:
+    """Validates rows against the catalog and the pilots found for the batch.
+
+    `pilot_verdicts` maps a pilot id to None (writable) or a (code, message) refusal;
+    ids missing from it are unknown pilots.
+    """
+
+    def __init__(
+        self,
+        *,
+        metrics: Mapping[str, MetricDefinition],
+        pilot_verdicts: Mapping[int, tuple[str, str] | None],
+        now: datetime,
+        future_skew: timedelta,
+    ):
+        self.metrics = metrics
+        self.pilot_verdicts = pilot_verdicts
+        self.latest_allowed = now + future_skew
+        self.future_skew = future_skew
+
+    def clean(self, index: int, row: Any) -> CleanRow:
+        if not isinstance(row, Mapping):
+            raise RowError(
+                {"row": ["Each row must be an object with pilot, metric, observed_at and value."]}
+            )
+        errors: dict[str, list[str]] = {}
+        code = CODE_INVALID
+        for name in FIELDS:
+            if row.get(name) is None:
+                errors[name] = ["This field is required."]
+        pilot_id = metric = observed_at = value = None
+        if "pilot" not in errors:
+            try:
+                pilot_id = parse_pilot_id(row["pilot"])
+            except ValueError as exc:
+                errors["pilot"] = [str(exc)]
+            else:
+                if pilot_id not in self.pilot_verdicts:
+                    errors["pilot"] = [f"No pilot with id {pilot_id}."]
+                    code = CODE_NOT_FOUND
+                else:
+                    refusal = self.pilot_verdicts[pilot_id]
+                    if refusal is not None:
+                        code, message = refusal
+                        errors["pilot"] = [message]
+        if "metric" not in errors:
+            raw_metric = row["metric"]
+            if not isinstance(raw_metric, str):
+                errors["metric"] = ["Give the metric's key as text, e.g. error_rate."]
+            else:
+                metric = self.metrics.get(raw_metric.strip())
+                if metric is None:
+                    errors["metric"] = [f"Unknown metric {raw_metric[:64]!r}."]
+        if "observed_at" not in errors:
+            try:
+                observed_at = parse_observed_at(row["observed_at"])
+            except ValueError as exc:
+                errors["observed_at"] = [str(exc)]
+            else:
+                if observed_at > self.latest_allowed:
+                    seconds = int(self.future_skew.total_seconds())
+                    errors["observed_at"] = [
+                        f"{observed_at.isoformat()} is in the future (more than "
+                        f"{seconds} seconds ahead of the server clock)."
+                    ]
+        if "value" not in errors:
+            try:
+                value = parse_value(row["value"])
+            except ValueError as exc:
+                errors["value"] = [str(exc)]
+            else:
+                if metric is not None:
+                    problem = _check_range(value, metric)
+                    if problem:
+                        errors["value"] = [problem]
+        if errors:
+            # A permission refusal only decides the code when it is the row's only problem.
+            if set(errors) != {"pilot"}:
+                code = CODE_INVALID
+            raise RowError(errors, code)
+        assert pilot_id is not None and metric is not None
+        assert observed_at is not None and value is not None
+        return CleanRow(index, pilot_id, metric.pk, observed_at, value)
+
+
+def candidate_pilot_ids(rows: Sequence[Any]) -> set[int]:
+    ids: set[int] = set()
+    for row in rows:
+        if isinstance(row, Mapping):
+            try:
+                ids.add(parse_pilot_id(row.get("pilot")))
+            except ValueError:
+                continue
+    return ids
+
+
+# --- storage --------------------------------------------------------------------------
+
+
+def store(clean: list[CleanRow], source: str) -> set[int]:
+    """Insert the rows that are new; return the indexes of the rows actually stored."""
+    if not clean:
+        return set()
+    if connection.vendor == "postgresql":
+        return _store_postgres(clean, source)
+    return _store_portable(clean, source)
+
+
+def _store_portable(clean: list[CleanRow], source: str) -> set[int]:
+    pilots = {r.pilot_id for r in clean}
+    metrics = {r.metric_id for r in clean}
+    lo = min(r.observed_at for r in clean)
+    hi = max(r.observed_at for r in clean)
+    existing = set(
+        Snapshot.objects.filter(
+            pilot_id__in=pilots,
+            metric_id__in=metrics,
+            source=source,
+            observed_at__gte=lo,
+            observed_at__lte=hi,
+        ).values_list("pilot_id", "metric_id", "observed_at")
+    )
+    fresh = [r for r in clean if (r.pilot_id, r.metric_id, r.observed_at) not in existing]
+    now = db_datetime(timezone.now())
+    table = Snapshot._meta.db_table
+    # Plain executemany: the ORM's per-field preparation costs more than SQLite's insert.
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (pilot_id, metric_id, observed_at, value, source, ingested_at)"  # noqa: S608
+            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            [
+                (r.pilot_id, r.metric_id, db_datetime(r.observed_at), r.value, source, now)
+                for r in fresh
+            ],
+        )
+    return {r.index for r in fresh}
+
+
+def db_datetime(moment: datetime):
+    """A datetime as the backend stores it: aware for PostgreSQL; for SQLite the naive
+    UTC text Django writes (so equality and uniqueness match rows the ORM wrote)."""
+    if connection.vendor == "postgresql":
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+
+
+_STAGE = "metrics_snapshot_stage"
+
+
+def _store_postgres(clean: list[CleanRow], source: str) -> set[int]:
+    table = Snapshot._meta.db_table
+    with connection.cursor() as cursor:
+        # ON COMMIT DELETE ROWS empties the table after each transaction; the TRUNCATE
+        # covers two ingests inside one outer transaction.
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} ("
+            " idx integer, pilot_id bigint, metric_id bigint,"
+            " observed_at timestamptz, value double precision"
+            ") ON COMMIT DELETE ROWS"
+        )
+        cursor.execute(f"TRUNCATE {_STAGE}")
+        raw = cursor.cursor
+        with raw.copy(
+            f"COPY {_STAGE} (idx, pilot_id, metric_id, observed_at, value)"
+            " FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types(["int4", "int8", "int8", "timestamptz", "float8"])
+            write = copy.write_row
+            for r in clean:
+                write((r.index, r.pilot_id, r.metric_id, r.observed_at, r.value))
+        # The ORDER BY makes concurrent batches take index locks in the same order.
+        # Table names are module constants, never input.
+        cursor.execute(
+            f"WITH inserted AS ("  # noqa: S608
+            f" INSERT INTO {table} (pilot_id, metric_id, observed_at, value, source, ingested_at)"
+            f" SELECT pilot_id, metric_id, observed_at, value, %s, now() FROM {_STAGE}"
+            f" ORDER BY pilot_id, metric_id, observed_at"
+            f" ON CONFLICT (pilot_id, metric_id, observed_at, source) DO NOTHING"
+            f" RETURNING pilot_id, metric_id, observed_at)"
+            f" SELECT s.idx FROM {_STAGE} s JOIN inserted i"
+            f" ON s.pilot_id = i.pilot_id AND s.metric_id = i.metric_id"
+            f" AND s.observed_at = i.observed_at",
+            [source],
+        )
+        return {idx for (idx,) in cursor.fetchall()}
+
+
+def dedupe(clean: Iterable[CleanRow]) -> tuple[list[CleanRow], list[int]]:
+    """Keep the first of rows sharing a key within one batch; return (kept, repeat indexes)."""
+    seen: set[tuple[int, int, datetime]] = set()
+    kept: list[CleanRow] = []
+    repeats: list[int] = []
+    for r in clean:
+        key = (r.pilot_id, r.metric_id, r.observed_at)
+        if key in seen:
+            repeats.append(r.index)
+        else:
+            seen.add(key)
+            kept.append(r)
+    return kept, repeats
