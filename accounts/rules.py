@@ -205,3 +205,66 @@ def can_view_workbook(user, pilot) -> bool:
 def can_read_evidence(user, evidence_file, pilot) -> bool:
     """Evidence files are served only to readers of the pilot they belong to."""
     return evidence_file.pilot_id == pilot.pk and can_view_pilot(user, pilot)
+
+
+# --- gates: reviews, decisions, waivers, criteria -----------------------------------
+
+
+def can_request_review(user, pilot) -> bool:
+    """Business and technical owners ask for a gate review of their own pilot."""
+    if not can_view_pilot(user, pilot) or pilot.is_stopped:
+        return False
+    return bool(OWNER_ROLES & pilot_roles_of(user, pilot))
+
+
+def can_withdraw_review(user, review) -> bool:
+    pilot = review.pilot
+    if not can_view_pilot(user, pilot):
+        return False
+    return review.requested_by_id == user.pk or bool(OWNER_ROLES & pilot_roles_of(user, pilot))
+
+
+def _independent_lead(user, pilot) -> bool:
+    # Separation of duties: a governance lead holding any role on the pilot is not independent.
+    return (
+        is_governance_lead(user) and can_view_pilot(user, pilot) and not pilot_roles_of(user, pilot)
+    )
+
+
+def can_decide(user, review) -> bool:
+    """Governance leads without a role on the pilot decide; the requester never does."""
+    return _independent_lead(user, review.pilot) and review.requested_by_id != user.pk
+
+
+def can_waive(user, pilot) -> bool:
+    return _independent_lead(user, pilot) and not pilot.is_stopped
+
+
+def can_resume_pilot(user, pilot) -> bool:
+    """Taking a pilot off hold is a governance decision, like putting it on hold."""
+    return _independent_lead(user, pilot)
+
+
+def can_mark_condition_met(user, pilot) -> bool:
+    return _independent_lead(user, pilot)
+
+
+def can_comment_review(user, review) -> bool:
+    pilot = review.pilot
+    if not can_view_pilot(user, pilot):
+        return False
+    return is_governance_lead(user) or bool(OWNER_ROLES & pilot_roles_of(user, pilot))
+
+
+def can_view_review_queue(user) -> bool:
+    return is_governance_lead(user)
+
+
+def can_edit_criteria(user) -> bool:
+    return is_governance_lead(user)
+
+
+def can_edit_checklist(user, pilot) -> bool:
+    if not can_view_pilot(user, pilot) or pilot.is_stopped:
+        return False
+    return bool(OWNER_ROLES & pilot_roles_of(user, pilot))

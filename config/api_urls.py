@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from config.routers import Router
+from gates import api as gates_api
 from metrics.api import MetricSeriesView, SnapshotPushView
 from portfolio.api import PilotViewSet
 from portfolio.workbooks.api import WorkbookView
@@ -13,4 +14,10 @@ urlpatterns = [
     path("pilots/<int:pk>/metrics/", MetricSeriesView.as_view(), name="pilot-metric-series"),
     path("", include(router.urls)),
     path("pilots/<int:pk>/workbooks/<str:phase>/", WorkbookView.as_view(), name="workbook"),
+    path("pilots/<int:pk>/evaluation/", gates_api.PilotEvaluationView.as_view()),
+    path("pilots/<int:pk>/reviews/", gates_api.PilotReviewsView.as_view()),
+    path("reviews/", gates_api.ReviewListView.as_view()),
+    path("reviews/<int:pk>/", gates_api.ReviewDetailView.as_view()),
+    path("reviews/<int:pk>/decisions/", gates_api.ReviewDecisionView.as_view()),
+    path("reviews/<int:pk>/withdraw/", gates_api.ReviewWithdrawView.as_view()),
 ]

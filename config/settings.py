@@ -180,6 +180,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "accounts.audit_verify",
         "schedule": crontab(hour=2, minute=30),
     },
+    "gates-daily-reminders": {
+        "task": "gates.daily_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -326,3 +330,4 @@ if PRODUCTION:
 AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY", SECRET_KEY)
 if PRODUCTION and len(AUDIT_HMAC_KEY) < 32:
     raise ImproperlyConfigured("AUDIT_HMAC_KEY must be at least 32 characters in production")
+PILOTGATE_REVIEW_REMINDER_DAYS = env_int("PILOTGATE_REVIEW_REMINDER_DAYS", 5)

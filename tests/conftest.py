@@ -8,6 +8,7 @@ GROUPS = import_module("accounts.migrations.0003_roles_and_audit_guard").GROUPS
 create_groups = import_module("accounts.migrations.0003_roles_and_audit_guard").create_groups
 seed_catalog = import_module("metrics.migrations.0002_seed_catalog").seed
 CATALOG = import_module("metrics.migrations.0002_seed_catalog").CATALOG
+load_default_gates = import_module("gates.migrations.0002_default_gates").load
 
 PASSWORD = "correct-horse-battery"
 
@@ -32,6 +33,10 @@ def _reference_data(request):
         create_groups(django_apps, None)
     if MetricDefinition.objects.count() < len(CATALOG):
         seed_catalog(django_apps, None)
+    from gates.models import Gate
+
+    if not Gate.objects.exists():
+        load_default_gates(django_apps, None)
 
 
 @pytest.fixture(autouse=True)

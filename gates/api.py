@@ -1,0 +1,130 @@
+"""Gate API: live evaluation, review requests, the review queue and decisions."""
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from gates import engine, selectors, services
+from gates.models import ReviewStatus
+from gates.serializers import DecisionInputSerializer, ReviewRequestSerializer, ReviewSerializer
+from gates.services.reviews import ReviewRefused
+from portfolio import selectors as pilot_selectors
+
+
+def refused_response(exc: ReviewRefused) -> Response:
+    return Response(
+        {
+            "message": exc.message,
+            "errors": {"criteria": [f"{r.label}: {r.reason}" for r in exc.blocking]},
+            "blocking": [r.to_dict() for r in exc.blocking],
+        },
+        status=status.HTTP_409_CONFLICT,
+    )
+
+
+class PilotEvaluationView(APIView):
+    @extend_schema(
+        summary="Live gate evaluation of a pilot",
+        parameters=[OpenApiParameter("to_stage", str, description="Defaults to the next stage")],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request, pk):
+        pilot = pilot_selectors.pilot_get(user=request.user, pk=pk)
+        to_stage = request.query_params.get("to_stage") or engine.next_stage(pilot.stage)
+        if to_stage is None:
+            raise ValidationError({"to_stage": "This pilot is at the last stage; no gate follows."})
+        gate = selectors.gate_get(from_stage=pilot.stage, to_stage=to_stage)
+        if gate is None or selectors.current_version(gate) is None:
+            raise ValidationError(
+                {"to_stage": f"No gate leads from {pilot.stage} to {to_stage!r}."}
+            )
+        result = selectors.pilot_evaluation(pilot=pilot, gate=gate, now=timezone.now())
+        return Response({"pilot": pilot.pk, **result.to_dict()})
+
+
+class PilotReviewsView(generics.GenericAPIView):
+    serializer_class = ReviewSerializer
+
+    def get_queryset(self):
+        pilot = pilot_selectors.pilot_get(user=self.request.user, pk=self.kwargs["pk"])
+        return selectors.review_list(user=self.request.user).filter(pilot=pilot)
+
+    @extend_schema(summary="Reviews of a pilot, oldest first")
+    def get(self, request, pk):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(ReviewSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Request a gate review (refused with the failing criteria: 409)",
+        request=ReviewRequestSerializer,
+        responses={201: ReviewSerializer},
+    )
+    def post(self, request, pk):
+        pilot = pilot_selectors.pilot_get(user=request.user, pk=pk)
+        data = ReviewRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            review = services.review_request(pilot=pilot, by=request.user, **data.validated_data)
+        except ReviewRefused as exc:
+            return refused_response(exc)
+        review = selectors.review_get(user=request.user, pk=review.pk)
+        return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+
+
+class ReviewListView(generics.ListAPIView):
+    serializer_class = ReviewSerializer
+
+    @extend_schema(
+        summary="Reviews you may see, oldest request first (the queue: ?status=pending)",
+        parameters=[OpenApiParameter("status", str, enum=ReviewStatus.values)],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        wanted = self.request.query_params.get("status") or None
+        if wanted is not None and wanted not in ReviewStatus.values:
+            raise ValidationError(
+                {"status": f"Unknown status {wanted!r}; use one of {', '.join(ReviewStatus)}."}
+            )
+        return selectors.review_list(user=self.request.user, status=wanted)
+
+
+class ReviewDetailView(generics.RetrieveAPIView):
+    serializer_class = ReviewSerializer
+
+    @extend_schema(summary="One review with its frozen evaluation and decisions")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_object(self):
+        return selectors.review_get(user=self.request.user, pk=self.kwargs["pk"])
+
+
+class ReviewDecisionView(APIView):
+    @extend_schema(
+        summary="Decide a review (409 when it is already closed)",
+        request=DecisionInputSerializer,
+        responses={201: ReviewSerializer},
+    )
+    def post(self, request, pk):
+        review = selectors.review_get(user=request.user, pk=pk)
+        data = DecisionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.review_decide(review=review, by=request.user, **data.validated_data)
+        review = selectors.review_get(user=request.user, pk=pk)
+        return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+
+
+class ReviewWithdrawView(APIView):
+    @extend_schema(summary="Withdraw a pending review (owners)", request=None,
+                   responses=ReviewSerializer)  # fmt: skip
+    def post(self, request, pk):
+        review = selectors.review_get(user=request.user, pk=pk)
+        services.review_withdraw(review=review, by=request.user)
+        review = selectors.review_get(user=request.user, pk=pk)
+        return Response(ReviewSerializer(review).data)

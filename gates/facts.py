@@ -1,0 +1,127 @@
+"""Collect the plain facts the gate engine needs about one pilot.
+
+This is the one place that reads other apps for the engine: workbook facts, test results
+and metric targets/thresholds from `portfolio.workbooks.facts`, daily metric rollups and
+open alerts from `metrics.selectors`. Each provider sits behind a small adapter so the
+shapes the engine wants are made here and nowhere else. Imports are inside the adapters
+because those apps import the engine themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from gates import engine
+from gates.checklists import checklist_workbook_facts
+
+
+def workbook_facts_for(pilot) -> dict[str, engine.WorkbookFacts]:
+    """Adapter: workbook phase -> WorkbookFacts (from the workbooks app)."""
+    from portfolio.workbooks.facts import workbook_facts
+
+    return dict(workbook_facts(pilot))
+
+
+def test_results_for(pilot) -> dict[str, str]:
+    """Adapter: test category -> status (not_run/passed/failed/waived)."""
+    from portfolio.workbooks.facts import test_results
+
+    return dict(test_results(pilot))
+
+
+# Which workbook number counts as "the threshold" of a metric, most specific first: the
+# monitoring plan's alert line, else a rollback trigger, else a stop condition.
+_THRESHOLD_KINDS = ("monitor", "rollback", "stop")
+
+
+def metric_limits_for(pilot) -> tuple[dict[str, float], dict[str, float]]:
+    """Adapter: (targets, thresholds) per metric key, as the workbooks set them."""
+    from portfolio.workbooks.facts import metric_expectations
+
+    grouped: dict[tuple[str, str], list] = {}
+    for expectation in metric_expectations([pilot.pk]):
+        grouped.setdefault((expectation.metric_key, expectation.kind), []).append(expectation)
+    targets: dict[str, float] = {}
+    thresholds: dict[str, float] = {}
+    for (metric, kind), rows in grouped.items():
+        values = [row.value for row in rows]
+        op = rows[0].op
+        if kind == "target":
+            targets[metric] = max(values) if op == ">=" else min(values)
+    for kind in reversed(_THRESHOLD_KINDS):
+        for (metric, row_kind), rows in grouped.items():
+            if row_kind != kind:
+                continue
+            values = [row.value for row in rows]
+            # A breach line: "<" (higher is better) is strictest at its highest value.
+            thresholds[metric] = max(values) if rows[0].op == "<" else min(values)
+    return targets, thresholds
+
+
+def daily_rollups_for(
+    pilot, metric_keys: Iterable[str], since: datetime
+) -> dict[str, list[engine.MetricDaily]]:
+    """Adapter: metric key -> daily rollups since `since` (from the metrics app)."""
+    keys = sorted(set(metric_keys))
+    if not keys:
+        return {}
+    from metrics.selectors import daily_rollups
+
+    return dict(daily_rollups(pilot.pk, keys, since))
+
+
+def open_alert_count_for(pilot) -> int:
+    """Adapter: open alerts of the pilot (from the metrics app)."""
+    from metrics.selectors import open_alert_count
+
+    return int(open_alert_count(pilot.pk))
+
+
+def _metric_needs(criteria: Iterable[engine.Criterion]) -> tuple[set[str], int]:
+    keys, days = set(), 1
+    for criterion in criteria:
+        if criterion.kind == engine.METRIC_RULE and "metric" in criterion.params:
+            keys.add(str(criterion.params["metric"]))
+            try:
+                days = max(days, int(criterion.params.get("window_days", 7)))
+            except (TypeError, ValueError):
+                continue
+    return keys, days
+
+
+def pilot_facts(
+    pilot, *, now: datetime, criteria: Iterable[engine.Criterion] | None = None
+) -> engine.PilotFacts:
+    """Everything the engine needs about `pilot` at `now`.
+
+    `criteria` limits which metric series are read (only those the criteria use); without
+    it, the metrics of every default gate are read.
+    """
+    from gates.models import ChecklistAnswer, Condition
+
+    if criteria is None:
+        criteria = [c for gate in engine.DEFAULT_GATES.values() for c in gate]
+    criteria = list(criteria)
+    metric_keys, days = _metric_needs(criteria)
+    # One extra day so that the first day of the window is whole whatever the hour.
+    since = now - timedelta(days=days + 1)
+    targets, thresholds = metric_limits_for(pilot)
+    workbooks = workbook_facts_for(pilot)
+    answers = ChecklistAnswer.objects.filter(pilot=pilot).values_list("checklist", "item", "status")
+    workbooks.update(checklist_workbook_facts(answers))
+    roles = {r.role: r.user.get_username() for r in pilot.roles.all()}
+    met = frozenset(
+        Condition.objects.filter(pilot=pilot, met_at__isnull=False).values_list("key", flat=True)
+    )
+    return engine.PilotFacts(
+        risk_tier=pilot.risk_tier,
+        workbooks=workbooks,
+        roles=roles,
+        test_results=test_results_for(pilot),
+        metrics=daily_rollups_for(pilot, metric_keys, since),
+        metric_targets=targets,
+        metric_thresholds=thresholds,
+        open_alerts=open_alert_count_for(pilot),
+        met_conditions=met,
+    )

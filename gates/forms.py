@@ -1,0 +1,116 @@
+import json
+
+from django import forms
+
+from gates import engine
+from gates.checklists import CHECKLISTS
+from gates.models import DecisionKind
+from portfolio.models import STAGE_ORDER
+
+
+class ReviewRequestForm(forms.Form):
+    note = forms.CharField(
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Note for the reviewers",
+    )
+    evidence_links = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Evidence links",
+        help_text="One web address per line: test reports, dashboards, documents.",
+    )
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=DecisionKind.choices, widget=forms.RadioSelect)
+    rationale = forms.CharField(
+        required=False,
+        max_length=8000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Required for every decision except a plain approval.",
+    )
+    conditions = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Approve with conditions: one condition per line. Each becomes a mandatory "
+        "criterion of the pilot's next gate.",
+    )
+    scope_note = forms.CharField(
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Narrowed scope (redesign)",
+    )
+    redesign_to_stage = forms.ChoiceField(
+        required=False,
+        choices=[("", "The stage before")] + [(s, s.capitalize()) for s in STAGE_ORDER],
+        label="Send back to (redesign)",
+    )
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        max_length=8000, widget=forms.Textarea(attrs={"rows": 3}), label="Comment"
+    )
+
+
+class WaiverForm(forms.Form):
+    criterion_key = forms.ChoiceField(label="Criterion")
+    justification = forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    expires_at = forms.DateTimeField(
+        label="Expires at (UTC)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="After this moment the waiver stops counting by itself.",
+    )
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["criterion_key"].choices = list(choices)
+
+
+class ResumeForm(forms.Form):
+    reason = forms.CharField(max_length=2000, label="Why the pilot may go on")
+
+
+class CriterionForm(forms.Form):
+    """One criterion row of the criteria editor; params are JSON for the rarer kinds."""
+
+    key = forms.CharField(max_length=100)
+    label = forms.CharField(max_length=300)
+    kind = forms.ChoiceField(choices=[(k, engine.humanize(k)) for k in engine.KINDS])
+    params = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "code"}),
+        help_text='JSON, e.g. {"phase": "data", "field": "quality_reviewer"}',
+    )
+    mandatory = forms.BooleanField(required=False)
+    risk_tiers = forms.MultipleChoiceField(
+        required=False,
+        choices=[(t, t.capitalize()) for t in engine.RISK_TIERS],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: applies to every tier.",
+    )
+
+    def clean_params(self):
+        raw = (self.cleaned_data.get("params") or "").strip() or "{}"
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(f"Not valid JSON: {exc.msg} (line {exc.lineno}).") from exc
+        if not isinstance(value, dict):
+            raise forms.ValidationError("Params must be a JSON object: {...}.")
+        return value
+
+
+CriterionFormSet = forms.formset_factory(CriterionForm, extra=1, can_delete=True, max_num=200)
+
+
+class CriteriaNoteForm(forms.Form):
+    note = forms.CharField(max_length=500, required=False, label="What changed and why")
+
+
+class ChecklistAttachForm(forms.Form):
+    checklist = forms.ChoiceField(choices=[(s, c.title) for s, c in CHECKLISTS.items()])
+    mandatory = forms.BooleanField(required=False, label="Make its items mandatory")

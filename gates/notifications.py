@@ -1,0 +1,124 @@
+"""Email about reviews. Called after commit with ids, so a rolled-back change sends nothing."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mass_mail
+from django.urls import reverse
+
+from accounts import rules
+from accounts.models import GlobalRole
+from gates.models import Comment, Review
+
+logger = logging.getLogger(__name__)
+
+
+def _site() -> str:
+    return getattr(settings, "PILOTGATE_BASE_URL", "").rstrip("/")
+
+
+def review_url(review: Review) -> str:
+    return _site() + reverse("gates:review_detail", args=[review.pk])
+
+
+def governance_leads_for(pilot) -> list:
+    """Leads who could decide this pilot's review (none holding a role on it)."""
+    users = (
+        get_user_model()
+        .objects.filter(groups__name=GlobalRole.GOVERNANCE_LEAD, is_active=True)
+        .exclude(pilot_roles__pilot=pilot)
+    )
+    return [u for u in users.distinct() if u.email]
+
+
+def owners_of(pilot) -> list:
+    holders = [r.user for r in pilot.roles.select_related("user") if r.role in rules.OWNER_ROLES]
+    return [u for u in holders if u.email and u.is_active]
+
+
+def _send(messages: list[tuple[str, str, str, list[str]]]) -> int:
+    if not messages:
+        return 0
+    try:
+        return send_mass_mail(messages, fail_silently=False)
+    except OSError:
+        # A mail server outage must not undo a committed decision; the page shows it anyway.
+        logger.exception("could not send %s review emails", len(messages))
+        return 0
+
+
+def _one_each(users, subject: str, body: str) -> list:
+    sender = settings.DEFAULT_FROM_EMAIL
+    return [(subject, body, sender, [u.email]) for u in {u.pk: u for u in users}.values()]
+
+
+def review_requested(review_id: int) -> int:
+    review = Review.objects.select_related("pilot", "requested_by").get(pk=review_id)
+    pilot = review.pilot
+    subject = f"Review requested: {pilot.name} ({review.from_stage} → {review.to_stage})"
+    body = (
+        f"{review.requested_by} asks for a gate review of {pilot.name} "
+        f"from {review.from_stage} to {review.to_stage}.\n"
+        f"Risk tier {pilot.risk_tier}: {review.approvals_needed} approval(s) needed.\n\n"
+        f"Open the review: {review_url(review)}\n"
+    )
+    return _send(_one_each(governance_leads_for(pilot), subject, body))
+
+
+def review_decided(review_id: int) -> int:
+    review = Review.objects.select_related("pilot").get(pk=review_id)
+    pilot = review.pilot
+    lines = [
+        f"- {d.decided_by}: {d.get_decision_display()}. {d.rationale}".rstrip()
+        for d in review.decisions.select_related("decided_by")
+    ]
+    subject = f"Gate review of {pilot.name}: {review.get_status_display().lower()}"
+    body = (
+        f"The review of {pilot.name} ({review.from_stage} → {review.to_stage}) is closed: "
+        f"{review.get_status_display().lower()}.\n\n" + "\n".join(lines) + "\n\n"
+        f"Details: {review_url(review)}\n"
+    )
+    return _send(_one_each(owners_of(pilot), subject, body))
+
+
+def comment_added(comment_id: int) -> int:
+    """Owners hear about leads' comments and the other way round."""
+    comment = Comment.objects.select_related("review__pilot", "author").get(pk=comment_id)
+    review, author = comment.review, comment.author
+    pilot = review.pilot
+    author_is_owner = bool(rules.OWNER_ROLES & rules.pilot_roles_of(author, pilot))
+    if author_is_owner:
+        recipients = governance_leads_for(pilot)
+    else:
+        recipients = owners_of(pilot)
+        if review.requested_by.email:
+            recipients.append(review.requested_by)
+    recipients = [u for u in recipients if u.pk != author.pk]
+    subject = f"New comment on the review of {pilot.name}"
+    body = f"{author} wrote:\n\n{comment.body}\n\nReply here: {review_url(review)}\n"
+    return _send(_one_each(recipients, subject, body))
+
+
+def review_waiting(review_id: int, *, now) -> int:
+    review = Review.objects.select_related("pilot").get(pk=review_id)
+    pilot = review.pilot
+    age = (now - review.requested_at).days
+    subject = f"Waiting {age} days: review of {pilot.name}"
+    body = (
+        f"The review of {pilot.name} ({review.from_stage} → {review.to_stage}) has waited "
+        f"{age} days for a decision.\n\nOpen it: {review_url(review)}\n"
+    )
+    return _send(_one_each(governance_leads_for(pilot), subject, body))
+
+
+def operations_review_overdue(pilot, *, due) -> int:
+    subject = f"Operations review of {pilot.name} is overdue"
+    body = (
+        f"The operations workbook of {pilot.name} set the next review for {due:%Y-%m-%d}, "
+        "which has passed. Hold the review and set the next date.\n\n"
+        f"{_site()}{pilot.get_absolute_url()}\n"
+    )
+    return _send(_one_each(owners_of(pilot), subject, body))

@@ -1,0 +1,211 @@
+"""Reads of gates, criteria, reviews and waivers shared by pages, API and services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from accounts import rules
+from accounts.models import PilotRole
+from gates import engine
+from gates.facts import pilot_facts
+from gates.models import (
+    Comment,
+    Condition,
+    CriteriaVersion,
+    Decision,
+    Gate,
+    Review,
+    ReviewStatus,
+    Waiver,
+)
+from portfolio.models import Pilot
+
+
+@dataclass(frozen=True)
+class GateEvaluation:
+    """A live evaluation of one pilot against one gate, with what it was computed from."""
+
+    gate: Gate
+    version: CriteriaVersion
+    criteria: list[engine.Criterion]
+    evaluation: engine.Evaluation
+    evaluated_at: datetime
+
+    def to_dict(self) -> dict:
+        return {
+            "from_stage": self.gate.from_stage,
+            "to_stage": self.gate.to_stage,
+            "criteria_version": self.version.number,
+            "evaluated_at": self.evaluated_at.isoformat(),
+            **self.evaluation.to_dict(),
+        }
+
+
+def gate_get(*, from_stage: str, to_stage: str) -> Gate | None:
+    return Gate.objects.filter(from_stage=from_stage, to_stage=to_stage).first()
+
+
+def gates_with_current_version() -> list[tuple[Gate, CriteriaVersion | None]]:
+    gates = list(Gate.objects.order_by("id"))
+    latest: dict[int, CriteriaVersion] = {}
+    for version in CriteriaVersion.objects.order_by("gate_id", "-number"):
+        latest.setdefault(version.gate_id, version)
+    return [(gate, latest.get(gate.pk)) for gate in gates]
+
+
+def current_version(gate: Gate) -> CriteriaVersion | None:
+    return gate.versions.order_by("-number").first()
+
+
+def pilot_conditions(*, pilot: Pilot, gate: Gate) -> list[Condition]:
+    return list(
+        Condition.objects.filter(pilot=pilot, from_stage=gate.from_stage, to_stage=gate.to_stage)
+    )
+
+
+def pilot_criteria(
+    *, pilot: Pilot, gate: Gate, version: CriteriaVersion | None = None
+) -> tuple[CriteriaVersion, list[engine.Criterion]]:
+    """The gate's criteria for this pilot: its version plus conditions of earlier approvals."""
+    version = version or current_version(gate)
+    if version is None:
+        raise LookupError(f"Gate {gate} has no criteria")
+    criteria = version.as_criteria()
+    criteria += [c.as_criterion() for c in pilot_conditions(pilot=pilot, gate=gate)]
+    return version, criteria
+
+
+def active_waivers(*, pilot: Pilot, now: datetime) -> list[Waiver]:
+    return list(Waiver.objects.filter(pilot=pilot, expires_at__gt=now).select_related("granted_by"))
+
+
+def pilot_evaluation(
+    *, pilot: Pilot, gate: Gate, now: datetime, version: CriteriaVersion | None = None
+) -> GateEvaluation:
+    version, criteria = pilot_criteria(pilot=pilot, gate=gate, version=version)
+    facts = pilot_facts(pilot, now=now, criteria=criteria)
+    waivers = [w.as_engine() for w in active_waivers(pilot=pilot, now=now)]
+    evaluation = engine.evaluate(criteria, facts, now=now, waivers=waivers)
+    return GateEvaluation(
+        gate=gate, version=version, criteria=criteria, evaluation=evaluation, evaluated_at=now
+    )
+
+
+def next_gate(pilot: Pilot) -> Gate | None:
+    following = engine.next_stage(pilot.stage)
+    if following is None:
+        return None
+    return gate_get(from_stage=pilot.stage, to_stage=following)
+
+
+def _review_queryset() -> QuerySet:
+    return Review.objects.select_related(
+        "pilot", "requested_by", "criteria_version", "criteria_version__gate"
+    ).prefetch_related(
+        Prefetch("pilot__roles", queryset=PilotRole.objects.select_related("user")),
+        Prefetch("decisions", queryset=Decision.objects.select_related("decided_by")),
+    )
+
+
+def review_list(*, user, status: str | None = None) -> QuerySet:
+    """Reviews of the pilots `user` may see, oldest request first."""
+    queryset = _review_queryset().filter(pilot__in=rules.visible_pilots(user, Pilot.objects.all()))
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.order_by("requested_at", "id")
+
+
+def review_queue(*, user) -> QuerySet:
+    return review_list(user=user, status=ReviewStatus.PENDING)
+
+
+def review_get(*, user, pk) -> Review:
+    """The review, or 404 when it does not exist or its pilot is hidden from `user`."""
+    review = get_object_or_404(_review_queryset(), pk=pk)
+    rules.ensure_visible(user, review.pilot)
+    return review
+
+
+def pilot_reviews(*, pilot: Pilot) -> QuerySet:
+    return (
+        Review.objects.filter(pilot=pilot)
+        .select_related("requested_by", "criteria_version")
+        .prefetch_related(
+            Prefetch("decisions", queryset=Decision.objects.select_related("decided_by")),
+            Prefetch("conditions", queryset=Condition.objects.select_related("met_by")),
+        )
+        .order_by("-requested_at", "-id")
+    )
+
+
+def review_comments(*, review: Review) -> QuerySet:
+    return Comment.objects.filter(review=review).select_related("author")
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str  # request, decision, waiver, withdrawal
+    title: str
+    who: str
+    text: str
+    review_id: int | None = None
+
+
+def pilot_timeline(*, pilot: Pilot) -> list[TimelineEntry]:
+    """Every review request, decision, withdrawal and waiver of the pilot, newest first."""
+    entries: list[TimelineEntry] = []
+    for review in pilot_reviews(pilot=pilot):
+        entries.append(
+            TimelineEntry(
+                at=review.requested_at,
+                kind="request",
+                title=f"Review requested: {review.from_stage} → {review.to_stage}",
+                who=str(review.requested_by),
+                text=review.note,
+                review_id=review.pk,
+            )
+        )
+        for decision in review.decisions.all():
+            text = decision.rationale
+            if decision.conditions:
+                text += "\nConditions: " + "; ".join(decision.conditions)
+            if decision.scope_note:
+                text += f"\nScope: {decision.scope_note}"
+            entries.append(
+                TimelineEntry(
+                    at=decision.created_at,
+                    kind="decision",
+                    title=f"{decision.get_decision_display()} ({review.from_stage} → "
+                    f"{review.to_stage})",
+                    who=str(decision.decided_by),
+                    text=text.strip(),
+                    review_id=review.pk,
+                )
+            )
+        if review.status == ReviewStatus.WITHDRAWN and review.closed_at:
+            entries.append(
+                TimelineEntry(
+                    at=review.closed_at,
+                    kind="withdrawal",
+                    title="Review withdrawn",
+                    who="",
+                    text="",
+                    review_id=review.pk,
+                )
+            )
+    for waiver in Waiver.objects.filter(pilot=pilot).select_related("granted_by"):
+        entries.append(
+            TimelineEntry(
+                at=waiver.granted_at,
+                kind="waiver",
+                title=f"Waiver of {waiver.criterion_key} until {waiver.expires_at:%Y-%m-%d}",
+                who=str(waiver.granted_by),
+                text=waiver.justification,
+            )
+        )
+    return sorted(entries, key=lambda e: e.at, reverse=True)

@@ -1,0 +1,134 @@
+"""Waivers of a criterion for one pilot, and answers to the scored checklists."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import rules
+from accounts.audit import audit_record
+from config.errors import Conflict
+from gates import selectors
+from gates.checklists import CHECKLISTS
+from gates.models import ChecklistAnswer, Waiver
+from portfolio.models import Pilot
+
+MAX_WAIVER_DAYS = 365
+
+
+def waivable_keys(pilot: Pilot) -> dict[str, str]:
+    """criterion key -> label of the criteria of the pilot's next gate."""
+    gate = selectors.next_gate(pilot)
+    if gate is None or selectors.current_version(gate) is None:
+        return {}
+    _, criteria = selectors.pilot_criteria(pilot=pilot, gate=gate)
+    return {c.key: c.label for c in criteria}
+
+
+@transaction.atomic
+def waiver_grant(
+    *,
+    pilot: Pilot,
+    criterion_key: str,
+    justification: str,
+    expires_at: datetime,
+    by,
+    now: datetime | None = None,
+) -> Waiver:
+    """A governance lead (not on this pilot) waives one criterion until `expires_at`."""
+    now = now or timezone.now()
+    rules.ensure_visible(by, pilot)
+    rules.ensure(
+        rules.can_waive(by, pilot), by, "grant_waiver", f"pilot:{pilot.pk}",
+        "Only a governance lead without a role on this pilot can grant a waiver.",
+    )  # fmt: skip
+    justification = (justification or "").strip()
+    errors: dict[str, str] = {}
+    keys = waivable_keys(pilot)
+    if criterion_key not in keys:
+        errors["criterion_key"] = "Choose a criterion of this pilot's next gate."
+    if not justification:
+        errors["justification"] = "Explain why this criterion may be waived."
+    elif len(justification) > 4000:
+        errors["justification"] = "Keep the justification to 4,000 characters or fewer."
+    if not isinstance(expires_at, datetime):
+        errors["expires_at"] = "Give an expiry date and time."
+    elif timezone.is_naive(expires_at):
+        errors["expires_at"] = "Give the expiry with a time zone."
+    elif expires_at <= now:
+        errors["expires_at"] = "The expiry must be in the future."
+    elif expires_at > now + timedelta(days=MAX_WAIVER_DAYS):
+        errors["expires_at"] = f"A waiver lasts at most {MAX_WAIVER_DAYS} days."
+    if errors:
+        raise ValidationError(errors)
+    if Pilot.objects.filter(pk=pilot.pk, status="stopped").exists():
+        raise Conflict("This pilot is stopped; waivers no longer apply.")
+    waiver = Waiver.objects.create(
+        pilot=pilot,
+        criterion_key=criterion_key,
+        justification=justification,
+        expires_at=expires_at,
+        granted_by=by,
+        granted_at=now,
+    )
+    audit_record(
+        actor=by,
+        action="waiver.grant",
+        obj=waiver,
+        pilot_id=pilot.pk,
+        after={
+            "criterion_key": criterion_key,
+            "justification": justification,
+            "expires_at": expires_at,
+        },
+    )
+    return waiver
+
+
+@transaction.atomic
+def checklist_answer_set(
+    *, pilot: Pilot, checklist: str, answers: dict[str, str], by
+) -> list[ChecklistAnswer]:
+    """Store an owner's answers to a scored checklist; only changed items are written."""
+    rules.ensure_visible(by, pilot)
+    rules.ensure(rules.can_edit_checklist(by, pilot), by, "edit_checklist", f"pilot:{pilot.pk}")
+    spec = CHECKLISTS.get(checklist)
+    if spec is None:
+        raise ValidationError({"checklist": f"Unknown checklist {checklist!r}."})
+    allowed = {value for value, _, _ in spec.answers}
+    known = {item.key for _, item in spec.items()}
+    errors = {}
+    for key, value in answers.items():
+        if key not in known:
+            errors[key] = "Unknown item."
+        elif value not in allowed:
+            errors[key] = f"Choose one of: {', '.join(label for _, label, _ in spec.answers)}."
+    if errors:
+        raise ValidationError(errors)
+    current = {a.item: a for a in ChecklistAnswer.objects.filter(pilot=pilot, checklist=checklist)}
+    before, after, saved = {}, {}, []
+    for key, value in answers.items():
+        existing = current.get(key)
+        if (existing.status if existing else "") == value:
+            continue
+        before[key] = existing.status if existing else ""
+        after[key] = value
+        if existing is None:
+            existing = ChecklistAnswer(pilot=pilot, checklist=checklist, item=key)
+        existing.status, existing.updated_by, existing.updated_at = value, by, timezone.now()
+        existing.save()
+        saved.append(existing)
+    if after:
+        audit_record(
+            actor=by,
+            action="checklist.answer",
+            object_type="portfolio.pilot",
+            object_id=pilot.pk,
+            pilot_id=pilot.pk,
+            before={"checklist": checklist, **before},
+            after={"checklist": checklist, **after},
+        )
+    return saved

@@ -1,0 +1,38 @@
+from django import template
+from django.utils import timezone
+
+from accounts import rules
+from gates import selectors
+from gates.checklists import CHECKLISTS
+from gates.forms import ResumeForm
+from gates.models import Condition, ReviewStatus
+
+register = template.Library()
+
+
+@register.inclusion_tag("gates/_pilot_panel.html", takes_context=True)
+def gate_panel(context, pilot):
+    """Gate status, waivers, conditions and the stage timeline of one pilot."""
+    user = context["request"].user
+    now = timezone.now()
+    timeline = selectors.pilot_timeline(pilot=pilot)
+    pending = next(
+        (r for r in selectors.pilot_reviews(pilot=pilot) if r.status == ReviewStatus.PENDING),
+        None,
+    )
+    return {
+        "request": context["request"],
+        "csrf_token": context.get("csrf_token"),
+        "pilot": pilot,
+        "gate": selectors.next_gate(pilot),
+        "pending": pending,
+        "timeline": timeline,
+        "waivers": selectors.active_waivers(pilot=pilot, now=now),
+        "conditions": list(Condition.objects.filter(pilot=pilot).select_related("met_by")),
+        "checklists": CHECKLISTS.values(),
+        "can_request": pending is None and rules.can_request_review(user, pilot),
+        "can_waive": rules.can_waive(user, pilot),
+        "can_resume": pilot.status == "on_hold" and rules.can_resume_pilot(user, pilot),
+        "can_mark_met": rules.can_mark_condition_met(user, pilot),
+        "resume_form": ResumeForm(),
+    }

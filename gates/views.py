@@ -1,0 +1,384 @@
+"""Pages of the gates app: request a review, the review queue, a review, waivers, criteria."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import rules
+from config.errors import Conflict
+from gates import selectors, services
+from gates.checklists import CHECKLISTS, overall_score, section_scores
+from gates.forms import (
+    ChecklistAttachForm,
+    CommentForm,
+    CriteriaNoteForm,
+    CriterionFormSet,
+    DecisionForm,
+    ResumeForm,
+    ReviewRequestForm,
+    WaiverForm,
+)
+from gates.models import ChecklistAnswer, Condition, Gate
+from gates.services.reviews import ReviewRefused
+from gates.services.waivers import waivable_keys
+from portfolio import selectors as pilot_selectors
+
+
+def _conflict(request, exc: Conflict, template: str, context: dict):
+    """A state conflict shows the page again with the reason, as HTTP 409."""
+    messages.error(request, exc.message)
+    return render(request, template, context, status=409)
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_request(request, pk):
+    pilot = pilot_selectors.pilot_get(user=request.user, pk=pk)
+    rules.ensure(
+        rules.can_request_review(request.user, pilot), request.user, "request_review", f"pilot:{pk}"
+    )
+    gate = selectors.next_gate(pilot)
+    if gate is None:
+        raise Http404("No gate follows this pilot's stage.")
+    live = selectors.pilot_evaluation(pilot=pilot, gate=gate, now=timezone.now())
+    form = ReviewRequestForm(request.POST or None)
+    context = {"pilot": pilot, "gate": gate, "live": live, "form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            review = services.review_request(
+                pilot=pilot,
+                to_stage=gate.to_stage,
+                by=request.user,
+                note=form.cleaned_data["note"],
+                evidence_links=form.cleaned_data["evidence_links"],
+            )
+        except ReviewRefused as exc:
+            context["blocking"] = exc.blocking
+            return _conflict(request, exc, "gates/review_request.html", context)
+        except Conflict as exc:
+            return _conflict(request, exc, "gates/review_request.html", context)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Review requested. Governance leads have been told.")
+            return redirect("gates:review_detail", pk=review.pk)
+    return render(request, "gates/review_request.html", context)
+
+
+@login_required
+def review_queue(request):
+    rules.ensure(
+        rules.can_view_review_queue(request.user), request.user, "view_review_queue", "reviews"
+    )
+    reviews = list(selectors.review_queue(user=request.user))
+    now = timezone.now()
+    rows = [
+        {
+            "review": r,
+            "age_days": (now - r.requested_at).days,
+            "approvals": sum(1 for d in r.decisions.all() if d.decision.startswith("approve")),
+            "can_decide": rules.can_decide(request.user, r),
+        }
+        for r in reviews
+    ]
+    return render(request, "gates/review_queue.html", {"rows": rows})
+
+
+def _review_context(request, review, decision_form=None, comment_form=None) -> dict:
+    now = timezone.now()
+    live = None
+    if review.is_pending:
+        live = selectors.pilot_evaluation(
+            pilot=review.pilot, gate=review.criteria_version.gate, now=now
+        )
+    frozen = review.frozen_evaluation()
+    live_by_key = {r.criterion_key: r for r in live.evaluation.results} if live else {}
+    comparison = [(r, live_by_key.get(r.criterion_key)) for r in frozen.results]
+    frozen_keys = {r.criterion_key for r in frozen.results}
+    only_live = (
+        [r for r in live.evaluation.results if r.criterion_key not in frozen_keys] if live else []
+    )
+    user = request.user
+    return {
+        "review": review,
+        "pilot": review.pilot,
+        "frozen": frozen,
+        "live": live,
+        "comparison": comparison,
+        "only_live": only_live,
+        "decisions": list(review.decisions.all()),
+        "comments": list(selectors.review_comments(review=review)),
+        "can_decide": review.is_pending and rules.can_decide(user, review),
+        "can_withdraw": review.is_pending and rules.can_withdraw_review(user, review),
+        "can_comment": review.is_pending and rules.can_comment_review(user, review),
+        "decision_form": decision_form or DecisionForm(),
+        "comment_form": comment_form or CommentForm(),
+    }
+
+
+@login_required
+def review_detail(request, pk):
+    review = selectors.review_get(user=request.user, pk=pk)
+    return render(request, "gates/review_detail.html", _review_context(request, review))
+
+
+@login_required
+@require_POST
+def review_decide(request, pk):
+    review = selectors.review_get(user=request.user, pk=pk)
+    rules.ensure(
+        rules.can_decide(request.user, review), request.user, "decide_review", f"review:{pk}"
+    )
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.review_decide(review=review, by=request.user, **form.cleaned_data)
+        except Conflict as exc:
+            review = selectors.review_get(user=request.user, pk=pk)
+            return _conflict(
+                request, exc, "gates/review_detail.html", _review_context(request, review, form)
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            review = selectors.review_get(user=request.user, pk=pk)
+            messages.success(
+                request, f"Decision recorded: review {review.get_status_display().lower()}."
+            )
+            return redirect("gates:review_detail", pk=pk)
+    context = _review_context(request, review, decision_form=form)
+    return render(request, "gates/review_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def review_withdraw(request, pk):
+    review = selectors.review_get(user=request.user, pk=pk)
+    try:
+        services.review_withdraw(review=review, by=request.user)
+    except Conflict as exc:
+        review = selectors.review_get(user=request.user, pk=pk)
+        return _conflict(request, exc, "gates/review_detail.html", _review_context(request, review))
+    messages.success(request, "Review withdrawn.")
+    return redirect(review.pilot)
+
+
+@login_required
+@require_POST
+def review_comment(request, pk):
+    review = selectors.review_get(user=request.user, pk=pk)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.comment_add(review=review, by=request.user, body=form.cleaned_data["body"])
+        except Conflict as exc:
+            return _conflict(
+                request, exc, "gates/review_detail.html", _review_context(request, review)
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return redirect("gates:review_detail", pk=pk)
+    context = _review_context(request, review, comment_form=form)
+    return render(request, "gates/review_detail.html", context, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def waiver_grant(request, pk):
+    pilot = pilot_selectors.pilot_get(user=request.user, pk=pk)
+    rules.ensure(rules.can_waive(request.user, pilot), request.user, "grant_waiver", f"pilot:{pk}")
+    choices = [(key, f"{label} ({key})") for key, label in waivable_keys(pilot).items()]
+    form = WaiverForm(request.POST or None, choices=choices)
+    context = {"pilot": pilot, "form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.waiver_grant(pilot=pilot, by=request.user, **form.cleaned_data)
+        except Conflict as exc:
+            return _conflict(request, exc, "gates/waiver_form.html", context)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "Waiver granted.")
+            return redirect(pilot)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "gates/waiver_form.html", context, status=status)
+
+
+@login_required
+@require_POST
+def pilot_resume(request, pk):
+    pilot = pilot_selectors.pilot_get(user=request.user, pk=pk)
+    form = ResumeForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError({"reason": "Say why the pilot may go on."})
+        services.pilot_resume(pilot=pilot, by=request.user, reason=form.cleaned_data["reason"])
+    except Conflict as exc:
+        messages.error(request, exc.message)
+        return redirect(pilot)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(pilot)
+    messages.success(request, "Pilot resumed.")
+    return redirect(pilot)
+
+
+@login_required
+@require_POST
+def condition_met(request, pk):
+    condition = get_object_or_404(Condition.objects.select_related("pilot"), pk=pk)
+    rules.ensure_visible(request.user, condition.pilot)
+    try:
+        services.condition_mark_met(condition=condition, by=request.user)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Condition marked as met.")
+    return redirect(condition.pilot)
+
+
+@login_required
+def criteria_list(request):
+    rules.ensure(rules.can_edit_criteria(request.user), request.user, "edit_criteria", "gates")
+    gates = selectors.gates_with_current_version()
+    return render(request, "gates/criteria_list.html", {"gates": gates})
+
+
+def _initial_rows(version) -> list[dict]:
+    return [
+        {
+            "key": c["key"],
+            "label": c["label"],
+            "kind": c["kind"],
+            "params": json.dumps(c.get("params") or {}),
+            "mandatory": c.get("mandatory", True),
+            "risk_tiers": c.get("risk_tiers") or [],
+        }
+        for c in (version.criteria if version else [])
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def criteria_edit(request, pk):
+    rules.ensure(rules.can_edit_criteria(request.user), request.user, "edit_criteria", f"gate:{pk}")
+    gate = get_object_or_404(Gate, pk=pk)
+    version = selectors.current_version(gate)
+    # Initial rows only on GET: on POST the submitted rows are the whole new list.
+    initial = _initial_rows(version) if request.method == "GET" else None
+    formset = CriterionFormSet(request.POST or None, initial=initial, prefix="c")
+    note_form = CriteriaNoteForm(request.POST or None)
+    attach_form = ChecklistAttachForm()
+    status = 200
+    if request.method == "POST":
+        if formset.is_valid() and note_form.is_valid():
+            criteria = [
+                {**row, "risk_tiers": list(row["risk_tiers"])}
+                for row in formset.cleaned_data
+                if row and not row.get("DELETE")
+            ]
+            for row in criteria:
+                row.pop("DELETE", None)
+            try:
+                new = services.criteria_version_create(
+                    gate=gate,
+                    criteria=criteria,
+                    by=request.user,
+                    note=note_form.cleaned_data["note"],
+                )
+            except ValidationError as exc:
+                for message in exc.messages:
+                    messages.error(request, message)
+                if hasattr(exc, "error_dict"):
+                    for field, errors in exc.message_dict.items():
+                        messages.error(request, f"{field}: {' '.join(errors)}")
+            else:
+                messages.success(request, f"Saved as version {new.number}.")
+                return redirect("gates:criteria_edit", pk=gate.pk)
+        status = 400
+    history = gate.versions.select_related("created_by").order_by("-number")
+    context = {
+        "gate": gate,
+        "version": version,
+        "formset": formset,
+        "note_form": note_form,
+        "attach_form": attach_form,
+        "history": history,
+    }
+    return render(request, "gates/criteria_edit.html", context, status=status)
+
+
+@login_required
+@require_POST
+def criteria_attach_checklist(request, pk):
+    rules.ensure(rules.can_edit_criteria(request.user), request.user, "edit_criteria", f"gate:{pk}")
+    gate = get_object_or_404(Gate, pk=pk)
+    form = ChecklistAttachForm(request.POST)
+    if form.is_valid():
+        version = services.checklist_attach(gate=gate, by=request.user, **form.cleaned_data)
+        messages.success(request, f"Checklist attached: version {version.number}.")
+    else:
+        messages.error(request, "Choose a checklist.")
+    return redirect("gates:criteria_edit", pk=gate.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checklist(request, pk, slug):
+    pilot = pilot_selectors.pilot_get(user=request.user, pk=pk)
+    spec = CHECKLISTS.get(slug)
+    if spec is None:
+        raise Http404("No such checklist.")
+    can_edit = rules.can_edit_checklist(request.user, pilot)
+    errors = {}
+    if request.method == "POST":
+        rules.ensure(can_edit, request.user, "edit_checklist", f"pilot:{pk}")
+        answers = {item.key: request.POST.get(item.key, "") for _, item in spec.items()}
+        try:
+            services.checklist_answer_set(
+                pilot=pilot, checklist=slug, answers=answers, by=request.user
+            )
+        except ValidationError as exc:
+            errors = exc.message_dict
+        else:
+            messages.success(request, "Checklist saved.")
+            return redirect("gates:checklist", pk=pk, slug=slug)
+    given = dict(
+        ChecklistAnswer.objects.filter(pilot=pilot, checklist=slug).values_list("item", "status")
+    )
+    if request.method == "POST":
+        given.update({k: request.POST.get(k, "") for k in given})
+    scores = section_scores(spec, given)
+    sections = [
+        {
+            "section": section,
+            "score": scores[section.key],
+            "items": [
+                (item, given.get(item.key, ""), errors.get(item.key)) for item in section.items
+            ],
+        }
+        for section in spec.sections
+    ]
+    context = {
+        "pilot": pilot,
+        "spec": spec,
+        "sections": sections,
+        "overall": overall_score(spec, given),
+        "can_edit": can_edit,
+        "max_section": max(len(s.items) for s in spec.sections),
+    }
+    return render(request, "gates/checklist.html", context, status=400 if errors else 200)

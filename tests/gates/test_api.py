@@ -1,0 +1,150 @@
+"""The gate API: evaluation, review requests, the queue, decisions."""
+
+import pytest
+
+from accounts.models import PilotRole
+from gates.models import Decision, Review, ReviewStatus
+from tests.factories import PilotFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_evaluation_endpoint_returns_live_results(api_for, ready_pilot, owner):
+    response = api_for(owner).get(f"/api/pilots/{ready_pilot.pk}/evaluation/?to_stage=pilot")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["passed"] is True and body["to_stage"] == "pilot"
+    assert body["results"][1] == {
+        "criterion_key": "risk_lead_named",
+        "label": "Risk lead named",
+        "status": "fail",
+        "reason": "Roles not named: risk lead",
+        "mandatory": False,
+        "waived": False,
+    }
+
+
+def test_evaluation_defaults_to_next_stage_and_rejects_unknown_gate(api_for, ready_pilot, owner):
+    api = api_for(owner)
+    assert api.get(f"/api/pilots/{ready_pilot.pk}/evaluation/").json()["to_stage"] == "pilot"
+    bad = api.get(f"/api/pilots/{ready_pilot.pk}/evaluation/?to_stage=scale")
+    assert bad.status_code == 400 and "to_stage" in bad.json()["errors"]
+
+
+def test_evaluation_of_hidden_pilot_is_404(api_for, owner, outsider, simple_gates):
+    pilot = PilotFactory(owner=owner, confidential=True)
+    assert api_for(outsider).get(f"/api/pilots/{pilot.pk}/evaluation/").status_code == 404
+
+
+def test_post_review_creates_it_and_get_lists_it(api_for, ready_pilot, owner):
+    api = api_for(owner)
+    created = api.post(
+        f"/api/pilots/{ready_pilot.pk}/reviews/",
+        {"to_stage": "pilot", "evidence_links": ["https://wiki.test/memo"]},
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    assert created.json()["status"] == "pending"
+    listed = api.get(f"/api/pilots/{ready_pilot.pk}/reviews/").json()
+    assert [r["id"] for r in listed["results"]] == [created.json()["id"]]
+
+
+def test_post_review_refused_lists_failing_criteria_as_409(api_for, owner, simple_gates):
+    pilot = PilotFactory(owner=owner)
+    response = api_for(owner).post(
+        f"/api/pilots/{pilot.pk}/reviews/", {"to_stage": "pilot"}, format="json"
+    )
+    assert response.status_code == 409
+    body = response.json()
+    assert [b["criterion_key"] for b in body["blocking"]] == ["technical_owner_named"]
+    assert body["errors"]["criteria"] == ["Technical owner named: Roles not named: technical owner"]
+    assert not Review.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("payload", "code", "field"),
+    [
+        ({"to_stage": "scale"}, 400, "to_stage"),
+        ({}, 400, "to_stage"),
+        ({"to_stage": "pilot", "evidence_links": ["javascript:alert(1)"]}, 400, "evidence_links"),
+    ],
+)
+def test_post_review_bad_input_is_a_clear_400(api_for, ready_pilot, owner, payload, code, field):
+    response = api_for(owner).post(f"/api/pilots/{ready_pilot.pk}/reviews/", payload, format="json")
+    assert response.status_code == code
+    assert field in response.json()["errors"]
+    assert not Review.objects.exists()
+
+
+def test_post_review_by_non_owner_is_403(api_for, ready_pilot, executive):
+    response = api_for(executive).post(
+        f"/api/pilots/{ready_pilot.pk}/reviews/", {"to_stage": "pilot"}, format="json"
+    )
+    assert response.status_code == 403
+
+
+def test_queue_lists_pending_oldest_first_and_filters(
+    api_for, owner, governance_lead, simple_gates
+):
+    from accounts.models import PilotRole
+
+    pilots = []
+    for name in ["B", "A"]:
+        pilot = PilotFactory(name=name, owner=owner)
+        PilotRole.objects.create(pilot=pilot, role="technical_owner", user=governance_lead)
+        pilots.append(pilot)
+    api = api_for(owner)
+    ids = [
+        api.post(f"/api/pilots/{p.pk}/reviews/", {"to_stage": "pilot"}, format="json").json()["id"]
+        for p in pilots
+    ]
+    api.post(f"/api/reviews/{ids[1]}/withdraw/")
+    queue = api_for(governance_lead).get("/api/reviews/?status=pending").json()
+    assert [r["id"] for r in queue["results"]] == [ids[0]]
+    everything = api_for(governance_lead).get("/api/reviews/").json()
+    assert [r["id"] for r in everything["results"]] == ids
+    bad = api_for(governance_lead).get("/api/reviews/?status=open")
+    assert bad.status_code == 400 and "status" in bad.json()["errors"]
+
+
+def test_queue_hides_reviews_of_confidential_pilots_from_outsiders(
+    api_for, owner, technical_owner, outsider, simple_gates
+):
+    pilot = PilotFactory(owner=owner, confidential=True)
+    PilotRole.objects.create(pilot=pilot, role="technical_owner", user=technical_owner)
+    api_for(owner).post(f"/api/pilots/{pilot.pk}/reviews/", {"to_stage": "pilot"}, format="json")
+    review = Review.objects.get()
+    assert api_for(outsider).get("/api/reviews/").json()["results"] == []
+    assert api_for(outsider).get(f"/api/reviews/{review.pk}/").status_code == 404
+    assert (
+        api_for(outsider)
+        .post(f"/api/reviews/{review.pk}/decisions/", {"decision": "approve"})
+        .status_code
+        == 404
+    )
+
+
+def test_decision_endpoint(api_for, ready_pilot, owner, governance_lead, second_governance_lead):
+    review_id = (
+        api_for(owner)
+        .post(f"/api/pilots/{ready_pilot.pk}/reviews/", {"to_stage": "pilot"}, format="json")
+        .json()["id"]
+    )
+    url = f"/api/reviews/{review_id}/decisions/"
+    lead = api_for(governance_lead)
+    assert lead.post(url, {"decision": "maybe"}, format="json").status_code == 400
+    missing = lead.post(url, {"decision": "reject"}, format="json")
+    assert missing.status_code == 400 and "rationale" in missing.json()["errors"]
+    assert api_for(owner).post(url, {"decision": "approve"}, format="json").status_code == 403
+    done = lead.post(
+        url,
+        {"decision": "approve_with_conditions", "rationale": "ok", "conditions": ["Fallback"]},
+        format="json",
+    )
+    assert done.status_code == 201
+    assert done.json()["status"] == ReviewStatus.APPROVED_WITH_CONDITIONS
+    again = api_for(second_governance_lead).post(url, {"decision": "approve"}, format="json")
+    assert again.status_code == 409 and "closed" in again.json()["message"]
+    assert Decision.objects.count() == 1
+    ready_pilot.refresh_from_db()
+    assert ready_pilot.stage == "pilot"
