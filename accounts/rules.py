@@ -143,6 +143,16 @@ def can_manage_alerts(user, pilot) -> bool:
     return bool(OWNER_ROLES & roles) or PilotRoleKind.OPERATIONS_LEAD in roles
 
 
+def can_manage_sources(user, pilot) -> bool:
+    """Add, change, delete and pull a pilot's metric sources: its owners or an admin.
+
+    Everyone who sees the pilot sees its sources' health (never their secrets).
+    """
+    if not can_view_pilot(user, pilot) or pilot.is_stopped:
+        return False
+    return is_admin(user) or bool(OWNER_ROLES & pilot_roles_of(user, pilot))
+
+
 def can_view_audit(user, pilot) -> bool:
     return can_view_pilot(user, pilot)
 

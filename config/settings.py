@@ -154,6 +154,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = TIME_ZONE
+# A separate queue name lets test workers (and several deployments on one Redis) share
+# a broker without taking each other's tasks.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
@@ -176,6 +179,12 @@ else:
     CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = not REDIS_URL
 CELERY_BEAT_SCHEDULE: dict = {
+    "dispatch-due-metric-sources": {
+        "task": "metrics.dispatch_due_sources",
+        "schedule": 60.0,
+        # A dispatch that waited more than a minute is superseded by the next one.
+        "options": {"expires": 55},
+    },
     "audit-verify-nightly": {
         "task": "accounts.audit_verify",
         "schedule": crontab(hour=2, minute=30),
@@ -238,12 +247,22 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "pilotgate.security": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # httpx logs every request URL at INFO; pull URLs may carry tokens in the query.
+        "httpx": {"level": "WARNING"},
     },
 }
 
 # Pilotgate's own settings.
 PILOTGATE_UPLOAD_MAX_BYTES = env_int("PILOTGATE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 PILOTGATE_DEMO_PASSWORD = env_str("PILOTGATE_DEMO_PASSWORD", "pilotgate-demo")
+# Metric pulls (metrics/connectors): hosts exempt from the internal-address refusal, and
+# the limits of every outbound call.
+PILOTGATE_OUTBOUND_ALLOW_HOSTS = env_list("PILOTGATE_OUTBOUND_ALLOW_HOSTS")
+PILOTGATE_PULL_TIMEOUT_SECONDS = env_int("PILOTGATE_PULL_TIMEOUT_SECONDS", 10)
+PILOTGATE_PULL_MAX_BYTES = env_int("PILOTGATE_PULL_MAX_BYTES", 5 * 1024 * 1024)
+PILOTGATE_SOURCE_DEGRADED_AFTER = env_int("PILOTGATE_SOURCE_DEGRADED_AFTER", 3)
+PILOTGATE_PULL_JITTER_SECONDS = env_int("PILOTGATE_PULL_JITTER_SECONDS", 20)
+PILOTGATE_PULL_INGEST_BATCH = env_int("PILOTGATE_PULL_INGEST_BATCH", 5000)
 
 # --- Security hardening (issue 7). Kept in one block so other branches merge cleanly. ---
 from datetime import timedelta  # noqa: E402

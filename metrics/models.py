@@ -210,3 +210,134 @@ class PilotSignal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pilot_id}: {self.label}"
+
+
+# --- pull sources (metrics/pulls.py, metrics/connectors/) --------------------------------
+
+
+class SourceKind(models.TextChoices):
+    HTTP_JSON = "http_json", "HTTP JSON"
+    PROMETHEUS = "prometheus", "Prometheus"
+
+
+class SourceStatus(models.TextChoices):
+    NEVER_RUN = "never_run", "Not pulled yet"
+    OK = "ok", "Healthy"
+    DEGRADED = "degraded", "Degraded"
+
+
+class MetricSource(models.Model):
+    """A monitoring system a worker pulls a pilot's metrics from on a schedule.
+
+    `secret_header_value` is write-only: forms, pages, API, logs and audit events never
+    show it (see metrics/pulls.py). Health fields are written only by the pull service;
+    `next_due_at` only by the dispatcher's conditional claim.
+    """
+
+    pilot = models.ForeignKey(
+        "portfolio.Pilot", on_delete=models.CASCADE, related_name="metric_sources"
+    )
+    kind = models.CharField(max_length=16, choices=SourceKind.choices)
+    name = models.CharField(max_length=120)
+    config = models.JSONField(default=dict, blank=True)
+    secret_header_name = models.CharField(max_length=100, blank=True)
+    secret_header_value = models.CharField(max_length=4000, blank=True)
+    interval_minutes = models.PositiveIntegerField(default=15)
+    enabled = models.BooleanField(default=True)
+    status = models.CharField(
+        max_length=16, choices=SourceStatus.choices, default=SourceStatus.NEVER_RUN
+    )
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    next_due_at = models.DateTimeField(default=timezone.now)
+    # A running pull holds the source until it finishes or the lease expires; the
+    # task id lets a redelivered copy of the same task take over after a worker crash.
+    pull_lease_until = models.DateTimeField(null=True, blank=True)
+    pull_lease_task = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["pilot", "name"], name="metricsource_unique_name"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=[k.value for k in SourceKind]),
+                name="metricsource_kind_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["enabled", "next_due_at"], name="metricsource_due")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def ingest_source(self) -> str:
+        """The `source` of its snapshots: stable, so a re-pull dedupes."""
+        return f"pull:{self.pk}"
+
+    @property
+    def has_secret(self) -> bool:
+        return bool(self.secret_header_value)
+
+
+class PullOutcome(models.TextChoices):
+    RUNNING = "running", "Running"
+    OK = "ok", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class PullRun(models.Model):
+    """One attempt to pull a source: when, what came of it, and why it failed."""
+
+    source = models.ForeignKey(MetricSource, on_delete=models.CASCADE, related_name="runs")
+    trigger = models.CharField(max_length=16, default="schedule")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(
+        max_length=16, choices=PullOutcome.choices, default=PullOutcome.RUNNING
+    )
+    points = models.PositiveIntegerField(default=0)
+    stored = models.PositiveIntegerField(default=0)
+    duplicate = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    will_retry = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["source", "-started_at"], name="pullrun_source_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.started_at:%Y-%m-%d %H:%M} {self.outcome}"
+
+
+class CsvImport(models.Model):
+    """One uploaded CSV file of snapshots and the per-row report of what became of it."""
+
+    pilot = models.ForeignKey("portfolio.Pilot", on_delete=models.CASCADE, related_name="+")
+    file_name = models.CharField(max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    rows_read = models.PositiveIntegerField(default=0)
+    stored = models.PositiveIntegerField(default=0)
+    duplicate = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    # [{"row": line number, "status": stored|duplicate|rejected, "reason": text}]
+    row_report = models.JSONField(default=list, blank=True)
+    report_truncated = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.file_name

@@ -55,3 +55,69 @@ def refresh_signals(pilot_ids: list[int]) -> int:
 
     signals.refresh([int(p) for p in pilot_ids])
     return len(pilot_ids)
+
+
+# --- pull sources (metrics/pulls.py) -----------------------------------------------------
+
+PULL_MAX_RETRIES = 4
+PULL_BACKOFF_BASE_SECONDS = 30
+# Under the Redis visibility timeout (600 s): a retry waiting longer would be redelivered.
+PULL_BACKOFF_MAX_SECONDS = 480
+
+
+def pull_backoff(retries: int) -> float:
+    """About 30 s, 60 s, 120 s, 240 s, capped; jittered so retries of many sources spread."""
+    import random
+
+    delay = min(PULL_BACKOFF_BASE_SECONDS * (2**retries), PULL_BACKOFF_MAX_SECONDS)
+    return delay * random.uniform(0.75, 1.0)
+
+
+@shared_task(name="metrics.dispatch_due_sources", acks_late=True, ignore_result=True)
+def dispatch_due_sources() -> int:
+    """Every minute (beat): claim the due sources and queue one pull_source each."""
+    from metrics.pulls import sources_dispatch_due
+
+    return len(sources_dispatch_due())
+
+
+@shared_task(name="metrics.enqueue_pull_batch", acks_late=True, ignore_result=True)
+def enqueue_pull_batch(claimed: list[list], queue: str | None = None) -> int:
+    """Fan-out: publish the pull tasks of one chunk of sources the dispatcher claimed."""
+    from metrics.pulls import publish_pulls
+
+    publish_pulls([(int(s), float(c)) for s, c in claimed], queue=queue)
+    return len(claimed)
+
+
+@shared_task(
+    bind=True,
+    name="metrics.pull_source",
+    ignore_result=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=PULL_MAX_RETRIES,
+    time_limit=300,
+    soft_time_limit=240,
+)
+def pull_source(self, source_id: int, trigger: str = "schedule") -> dict | None:
+    """Pull one source. Redelivery after a crash is safe: the snapshots' unique key makes a
+    re-pull store nothing twice, and the lease is keyed by this task's id."""
+    from django.utils import timezone
+
+    from metrics.pulls import source_pull
+
+    final = self.request.retries >= self.max_retries
+    report = source_pull(
+        source_id=int(source_id),
+        now=timezone.now(),
+        trigger="retry" if self.request.retries else trigger,
+        task_id=self.request.id or "",
+        final_attempt=final,
+    )
+    if report is None:
+        return None
+    if report.retry_advised:
+        raise self.retry(countdown=pull_backoff(self.request.retries))
+    run = report.run
+    return {"run": run.pk, "outcome": run.outcome, "stored": run.stored}

@@ -8,3 +8,8 @@ urlpatterns = [
     path("alerts/<int:pk>/acknowledge/", views.alert_acknowledge, name="alert_acknowledge"),
     path("alerts/<int:pk>/resolve/", views.alert_resolve, name="alert_resolve"),
 ]
+
+# Metric sources and CSV uploads (metrics/source_urls.py).
+from metrics.source_urls import urlpatterns as _source_urlpatterns  # noqa: E402
+
+urlpatterns += _source_urlpatterns

@@ -1,0 +1,48 @@
+"""Reads of pull sources, their runs and CSV imports (the pilot is checked by the caller)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from metrics.models import CsvImport, MetricSource, PullRun
+
+# The secret is never needed to show a source; leaving it out of reads keeps it out of
+# templates, debug pages and serializers by construction.
+_LIST_FIELDS = (
+    "id",
+    "pilot_id",
+    "kind",
+    "name",
+    "config",
+    "secret_header_name",
+    "interval_minutes",
+    "enabled",
+    "status",
+    "consecutive_failures",
+    "last_success_at",
+    "last_attempt_at",
+    "last_error",
+    "next_due_at",
+)
+
+
+def pilot_sources(*, pilot) -> QuerySet:
+    return MetricSource.objects.filter(pilot=pilot).only(*_LIST_FIELDS).order_by("name", "id")
+
+
+def source_get(*, pk: int) -> MetricSource:
+    """A source with its pilot; raises MetricSource.DoesNotExist."""
+    return MetricSource.objects.select_related("pilot").get(pk=pk)
+
+
+def source_runs(*, source: MetricSource, limit: int = 20) -> list[PullRun]:
+    return list(PullRun.objects.filter(source_id=source.pk).order_by("-started_at", "-id")[:limit])
+
+
+def pilot_csv_imports(*, pilot, limit: int = 10) -> list[CsvImport]:
+    return list(
+        CsvImport.objects.filter(pilot=pilot)
+        .select_related("uploaded_by")
+        .defer("row_report")
+        .order_by("-created_at", "-id")[:limit]
+    )
