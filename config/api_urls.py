@@ -5,11 +5,13 @@ from gates import api as gates_api
 from metrics.api import MetricSeriesView, SnapshotPushView
 from portfolio.api import PilotViewSet
 from portfolio.workbooks.api import WorkbookView
+from portfolio.dashboard.api import PortfolioSummaryView
 
 router = Router(trailing_slash=True)
 router.register("pilots", PilotViewSet, basename="pilot")
 
 urlpatterns = [
+    path("portfolio/summary/", PortfolioSummaryView.as_view(), name="dashboard-summary-api"),
     path("snapshots/", SnapshotPushView.as_view(), name="snapshot-push"),
     path("pilots/<int:pk>/metrics/", MetricSeriesView.as_view(), name="pilot-metric-series"),
     path("", include(router.urls)),

@@ -6,12 +6,13 @@ from drf_spectacular.views import SpectacularAPIView
 from config import views
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="portfolio:pilot_list"), name="home"),
+    path("", RedirectView.as_view(pattern_name="dashboard:home"), name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("pilots/", include("portfolio.urls")),
     path("metrics/", include("metrics.urls")),
     path("gates/", include("gates.urls")),
+    path("portfolio/", include("portfolio.dashboard.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", views.ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,0 +1,1 @@
+"""The executive portfolio dashboard: filters, aggregate selectors, Plotly figures, views, API."""

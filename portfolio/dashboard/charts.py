@@ -1,0 +1,304 @@
+"""Plotly figures for the dashboard and the pilot page, built from selector data.
+
+Each point carries a link in `customdata` (static/js/charts.js follows it on click), so every
+chart drills down to the pilots behind it. The same numbers are shown as tables in the
+templates; figures only draw them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+import plotly.graph_objects as go
+
+from portfolio.dashboard.filters import AGE_BUCKETS, RISK_FLAGS
+from portfolio.models import Status
+
+# Colour-blind safe (Okabe-Ito), each readable on white.
+STATUS_COLOURS = {"active": "#0072B2", "on_hold": "#E69F00", "stopped": "#D55E00"}
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9"]
+LAYOUT = {
+    "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
+    "height": 320,
+    "font": {"family": "system-ui, sans-serif", "size": 13},
+    "paper_bgcolor": "#ffffff",
+    "plot_bgcolor": "#ffffff",
+    "legend": {"orientation": "h", "y": -0.2},
+}
+
+Link = Callable[..., str]
+
+
+def _num(value) -> float | None:
+    if value is None:
+        return None
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _figure(traces, title: str, **layout) -> dict:
+    """Plotly's figure JSON: validated traces, and a layout we write ourselves.
+
+    go.Figure would add its default template (about 10 kB of JSON per figure) and validate
+    the layout property by property, which cost more than all of the dashboard's SQL; the
+    traces are still built and checked by plotly.graph_objects.
+    """
+    return {
+        "data": [trace.to_plotly_json() for trace in traces],
+        "layout": {"title": {"text": title}, **LAYOUT, **layout},
+    }
+
+
+def funnel_figure(summary: dict, link: Link) -> dict:
+    funnel = summary["funnel"]
+    labels = [row["label"] for row in funnel]
+    traces = []
+    status_labels = dict(Status.choices)
+    for status in Status.values:
+        traces.append(
+            go.Bar(
+                name=status_labels[status],
+                y=labels,
+                x=[row["by_status"][status] for row in funnel],
+                orientation="h",
+                marker={"color": STATUS_COLOURS[status]},
+                customdata=[link(stage=row["stage"], status=status) for row in funnel],
+                hovertemplate="%{y}, " + status_labels[status] + ": %{x}<extra></extra>",
+            )
+        )
+    return _figure(
+        traces,
+        "Pilots by stage and status",
+        barmode="stack",
+        yaxis={"autorange": "reversed"},
+        xaxis={"title": {"text": "Pilots"}},
+    )
+
+
+def signal_figure(signals: dict, stages: list[tuple[str, str]], link: Link) -> dict:
+    rows = signals["rows"]
+    z = [[row["by_stage"][s] for s, _ in stages] for row in rows]
+    fig = go.Heatmap(
+        z=z,
+        x=[label for _, label in stages],
+        y=[row["label"] for row in rows],
+        text=z,
+        texttemplate="%{text}",
+        colorscale=[[0, "#f6f8fa"], [1, "#0b5cad"]],
+        showscale=False,
+        customdata=[[link(signal=row["signal"], stage=s) for s, _ in stages] for row in rows],
+        hovertemplate="%{y} in %{x}: %{z}<extra></extra>",
+    )
+    return _figure([fig], "Signal by stage", yaxis={"autorange": "reversed"})
+
+
+def economics_figures(econ: dict, pilot_link: Link) -> dict[str, dict]:
+    pilots = econ["pilots"]
+    names = [p["name"] for p in pilots]
+    links = [pilot_link(p["id"]) for p in pilots]
+    roi = _figure(
+        [
+            go.Bar(
+                name="Planned ROI %",
+                x=names,
+                y=[_num(p["planned_roi"]) for p in pilots],
+                marker={"color": PALETTE[0]},
+                customdata=links,
+            ),
+            go.Bar(
+                name="Realized ROI %",
+                x=names,
+                y=[_num(p["realized_roi"]) for p in pilots],
+                marker={"color": PALETTE[2]},
+                customdata=links,
+            ),
+        ],
+        "First-year ROI, planned versus realized",
+        barmode="group",
+        yaxis={"title": {"text": "%"}},
+    )
+    cost = _figure(
+        [
+            go.Bar(
+                name="Planned annual cost",
+                x=names,
+                y=[_num(p["annual_cost"]) for p in pilots],
+                marker={"color": PALETTE[0]},
+                customdata=links,
+            ),
+            go.Bar(
+                name="Realized annual run cost",
+                x=names,
+                y=[_num(p["realized_annual_cost"]) for p in pilots],
+                marker={"color": PALETTE[3]},
+                customdata=links,
+            ),
+        ],
+        "Annual run cost, planned versus realized",
+        barmode="group",
+    )
+    return {"roi": roi, "cost": cost}
+
+
+def reliability_figure(reliability: dict, labels: dict[str, str], link: Link) -> dict:
+    traces = []
+    for index, (key, points) in enumerate(reliability["series"].items()):
+        traces.append(
+            go.Scatter(
+                name=labels.get(key, key),
+                x=[p["day"] for p in points],
+                y=[p["value"] for p in points],
+                mode="lines+markers",
+                line={"color": PALETTE[index % len(PALETTE)]},
+                yaxis="y2" if key == "p95_latency_ms" else "y",
+                customdata=[link() for _ in points],
+            )
+        )
+    return _figure(
+        traces,
+        f"Reliability over the last {reliability.get('days', 30)} days",
+        yaxis={"title": {"text": "Rate / %"}},
+        yaxis2={"title": {"text": "p95 latency (ms)"}, "overlaying": "y", "side": "right"},
+    )
+
+
+def at_risk_figure(at_risk: dict, link: Link) -> dict:
+    flags = list(RISK_FLAGS)
+    return _figure(
+        [
+            go.Bar(
+                x=[RISK_FLAGS[f] for f in flags],
+                y=[at_risk["counts"][f] for f in flags],
+                marker={"color": PALETTE[3]},
+                customdata=[link(flag=f) for f in flags],
+                hovertemplate="%{x}: %{y}<extra></extra>",
+            )
+        ],
+        "Pilots at risk",
+        yaxis={"title": {"text": "Pilots"}},
+    )
+
+
+def time_in_stage_figure(summary: dict, link: Link) -> dict:
+    rows = summary["time_in_stage"]
+    traces = []
+    for index, (key, label, _low, _high) in enumerate(AGE_BUCKETS):
+        traces.append(
+            go.Bar(
+                name=label,
+                x=[r["label"] for r in rows],
+                y=[r["buckets"][key] for r in rows],
+                marker={"color": PALETTE[index % len(PALETTE)]},
+                customdata=[link(stage=r["stage"], age=key) for r in rows],
+                hovertemplate="%{x}, " + label + ": %{y}<extra></extra>",
+            )
+        )
+    return _figure(
+        traces, "Time in current stage", barmode="stack", yaxis={"title": {"text": "Pilots"}}
+    )
+
+
+def review_cycle_figure(reviews: dict, link: Link) -> dict:
+    gates = reviews["gates"]
+    return _figure(
+        [
+            go.Bar(
+                x=[g["label"] for g in gates],
+                y=[g["mean_days"] for g in gates],
+                marker={"color": PALETTE[1]},
+                customdata=[link(stage=g["from_stage"]) for g in gates],
+                hovertemplate="%{x}: %{y} days<extra></extra>",
+            )
+        ],
+        "Review cycle time (mean days, last year)",
+        yaxis={"title": {"text": "Days"}},
+    )
+
+
+def planner_figure(plan: dict, pilot_link: Link) -> dict:
+    rows = plan["rows"]
+    traces = [
+        go.Bar(
+            name="Expected net annual value",
+            x=[f"{r['rank']}. {r['name']}" for r in rows],
+            y=[_num(r["net_value"]) for r in rows],
+            marker={"color": [PALETTE[2] if r["funded"] else "#8c959f" for r in rows]},
+            customdata=[pilot_link(r["id"]) for r in rows],
+        ),
+        go.Scatter(
+            name="Cumulative first-year cost",
+            x=[f"{r['rank']}. {r['name']}" for r in rows],
+            y=[_num(r["cumulative_cost"]) for r in rows],
+            mode="lines+markers",
+            line={"color": PALETTE[0]},
+            customdata=[pilot_link(r["id"]) for r in rows],
+        ),
+    ]
+    shapes = []
+    cut = plan.get("cut_after_rank")
+    if plan.get("budget") is not None:
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "paper",
+                "x0": 0,
+                "x1": 1,
+                "y0": _num(plan["budget"]),
+                "y1": _num(plan["budget"]),
+                "line": {"color": PALETTE[3], "dash": "dash"},
+            }
+        )
+        if cut is not None and cut < len(rows):
+            shapes.append(
+                {
+                    "type": "line",
+                    "yref": "paper",
+                    "y0": 0,
+                    "y1": 1,
+                    "x0": cut - 0.5,
+                    "x1": cut - 0.5,
+                    "line": {"color": PALETTE[3], "width": 3},
+                }
+            )
+    return _figure(traces, "Candidates ranked by expected net value", shapes=shapes)
+
+
+def metric_figure(series: dict, pilot_url: str) -> dict:
+    """One metric of one pilot: daily mean, p95 band, target and thresholds, alerts marked."""
+    days = [p["day"] for p in series["points"]]
+    traces = [
+        go.Scatter(
+            name="Daily mean",
+            x=days,
+            y=[p["mean"] for p in series["points"]],
+            mode="lines",
+            line={"color": PALETTE[0]},
+        )
+    ]
+    for index, line in enumerate(series["lines"]):
+        traces.append(
+            go.Scatter(
+                name=line["label"],
+                x=[days[0], days[-1]] if days else [],
+                y=[line["value"], line["value"]] if days else [],
+                mode="lines",
+                line={"color": PALETTE[(index + 1) % len(PALETTE)], "dash": "dash"},
+            )
+        )
+    if series["alerts"]:
+        traces.append(
+            go.Scatter(
+                name="Alerts",
+                x=[a["day"] for a in series["alerts"]],
+                y=[a["value"] for a in series["alerts"]],
+                mode="markers",
+                marker={"color": "#D55E00", "size": 11, "symbol": "x"},
+                customdata=[f"{pilot_url}#alerts" for _ in series["alerts"]],
+            )
+        )
+    return _figure(
+        traces,
+        series["label"],
+        height=260,
+        yaxis={"title": {"text": series.get("unit") or ""}},
+    )

@@ -1,0 +1,149 @@
+"""The pilot page's header signal and metric charts (rollups only, a fixed number of queries).
+
+Queries: the stored signal (1), a year of daily rollups with their metric definitions (1),
+targets and thresholds from the workbooks (1, metrics.thresholds.expectations_for), alerts
+of the year (1).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from metrics.signal import INSUFFICIENT_DATA, SIGNAL_LABELS
+from metrics.thresholds import expectations_for
+from portfolio.dashboard.selectors import _model, _rollup_model, _signal_model
+
+HISTORY_DAYS = 365
+
+# What each workbook expectation (metrics.thresholds) is called on a chart.
+LINE_LABELS = {
+    "target": "Target",
+    "stop": "Stop condition",
+    "rollback": "Rollback trigger",
+    "monitor": "Alert threshold",
+}
+
+
+def pilot_signal(pilot) -> dict:
+    """Signal code, label and reasons as stored by metrics; insufficient data when none."""
+    Signal = _signal_model()
+    stored = None if Signal is None else Signal.objects.filter(pilot_id=pilot.pk).first()
+    if stored is None:
+        return {
+            "available": Signal is not None,
+            "code": INSUFFICIENT_DATA,
+            "label": SIGNAL_LABELS[INSUFFICIENT_DATA],
+            "reasons": ["No signal has been computed for this pilot yet."],
+            "computed_at": None,
+            "stop_recommended": False,
+            "stop_reason": "",
+            "open_alerts": 0,
+        }
+    return {
+        "available": True,
+        "code": stored.code,
+        "label": stored.label or SIGNAL_LABELS.get(stored.code, stored.code),
+        "reasons": list(stored.reasons or []),
+        "computed_at": stored.computed_at,
+        "stop_recommended": stored.stop_recommended,
+        "stop_reason": stored.stop_reason,
+        "open_alerts": stored.open_alerts,
+    }
+
+
+def pilot_metric_series(pilot, *, now: datetime | None = None, days: int = HISTORY_DAYS) -> dict:
+    """Per metric: daily points, lines (targets and thresholds), alerts, monthly table."""
+    now = now or timezone.now()
+    Rollup = _rollup_model()
+    if Rollup is None:
+        return {"available": False, "metrics": []}
+    since = (now - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
+    rows = (
+        Rollup.objects.filter(pilot_id=pilot.pk, period="day", bucket_start__gte=since)
+        .values(
+            "metric__key",
+            "metric__name",
+            "metric__unit",
+            "metric__direction",
+            "bucket_start",
+            "total",
+            "count",
+            "p95",
+            "minimum",
+            "maximum",
+        )
+        .order_by("metric__key", "bucket_start")
+    )
+    series: dict[str, dict] = {}
+    for row in rows:
+        key = row["metric__key"]
+        entry = series.setdefault(
+            key,
+            {
+                "key": key,
+                "label": row["metric__name"] or key,
+                "unit": row["metric__unit"],
+                "direction": row["metric__direction"],
+                "points": [],
+                "lines": [],
+                "alerts": [],
+            },
+        )
+        entry["points"].append(
+            {
+                "day": row["bucket_start"].date().isoformat(),
+                "mean": round(row["total"] / row["count"], 4) if row["count"] else None,
+                "p95": row["p95"],
+            }
+        )
+
+    for expectation in expectations_for([pilot.pk]):
+        if expectation.metric_key in series:
+            series[expectation.metric_key]["lines"].append(
+                {
+                    "label": LINE_LABELS.get(expectation.kind, expectation.kind),
+                    "value": expectation.value,
+                    "op": expectation.op,
+                }
+            )
+
+    Alert = _model("metrics", "Alert")
+    if Alert is not None:
+        alerts = (
+            Alert.objects.filter(pilot_id=pilot.pk, observed_at__gte=since)
+            .values("metric__key", "observed_at", "observed_value", "status", "kind")
+            .order_by("observed_at")
+        )
+        for alert in alerts:
+            if alert["metric__key"] in series:
+                series[alert["metric__key"]]["alerts"].append(
+                    {
+                        "day": alert["observed_at"].date().isoformat(),
+                        "value": alert["observed_value"],
+                        "status": alert["status"],
+                        "kind": alert["kind"],
+                    }
+                )
+
+    for entry in series.values():
+        entry["monthly"] = _monthly(entry["points"])
+        means = [p["mean"] for p in entry["points"] if p["mean"] is not None]
+        entry["latest"] = means[-1] if means else None
+        recent = [p["mean"] for p in entry["points"][-30:] if p["mean"] is not None]
+        entry["mean_30d"] = round(sum(recent) / len(recent), 4) if recent else None
+    return {"available": True, "metrics": sorted(series.values(), key=lambda s: s["key"])}
+
+
+def _monthly(points: list[dict]) -> list[dict]:
+    """Mean of the daily means per calendar month (the chart's numbers, table-sized)."""
+    buckets: dict[str, list[float]] = defaultdict(list)
+    for p in points:
+        if p["mean"] is not None:
+            buckets[p["day"][:7]].append(p["mean"])
+    return [
+        {"month": month, "mean": round(sum(v) / len(v), 4), "days": len(v)}
+        for month, v in sorted(buckets.items())
+    ]

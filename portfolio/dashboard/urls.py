@@ -1,0 +1,10 @@
+from django.urls import path
+
+from portfolio.dashboard import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.dashboard, name="home"),
+    path("export.csv", views.export_csv, name="export_csv"),
+]

@@ -1,0 +1,192 @@
+"""Dashboard pages: the portfolio page (full page or htmx fragment) and the CSV export."""
+
+from __future__ import annotations
+
+import csv
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from metrics.signal import SIGNAL_CODES, SIGNAL_LABELS
+from portfolio.dashboard import charts, selectors
+from portfolio.dashboard.filters import AGE_BUCKETS, RISK_FLAGS, parse_filters
+from portfolio.models import Stage
+
+PAGE_SIZE = 25
+RELIABILITY_LABELS = {
+    "hallucination_rate": "Hallucination rate",
+    "tool_call_success_rate": "Tool-call success rate",
+    "p95_latency_ms": "p95 latency (ms)",
+    "uptime_pct": "Uptime %",
+}
+
+
+def _linker(filters):
+    base = reverse("dashboard:home")
+
+    def link(**changes) -> str:
+        query = urlencode(filters.with_(**changes))
+        return f"{base}?{query}#pilots" if query else f"{base}#pilots"
+
+    return link
+
+
+def _pilot_link(pk: int) -> str:
+    return reverse("portfolio:pilot_detail", args=[pk])
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    now = timezone.now()
+    filters, form = parse_filters(request.GET)
+    summary = selectors.portfolio_summary(user=request.user, filters=filters, now=now)
+    link = _linker(filters)
+    stages = list(Stage.choices)
+    figures = {
+        "funnel": charts.funnel_figure(summary, link),
+        "signals": charts.signal_figure(summary["signals"], stages, link),
+        "at_risk": charts.at_risk_figure(summary["at_risk"], link),
+        "time_in_stage": charts.time_in_stage_figure(summary, link),
+    }
+    if summary["economics"]["available"] and summary["economics"]["pilots"]:
+        figures.update(charts.economics_figures(summary["economics"], _pilot_link))
+    if summary["reliability"]["available"]:
+        figures["reliability"] = charts.reliability_figure(
+            summary["reliability"], RELIABILITY_LABELS, link
+        )
+    if summary["reviews"]["available"]:
+        figures["reviews"] = charts.review_cycle_figure(summary["reviews"], link)
+    if summary["planner"]["available"] and summary["planner"]["candidates"]:
+        figures["planner"] = charts.planner_figure(summary["planner"], _pilot_link)
+
+    pilots = selectors.with_facts(
+        selectors.dashboard_pilots(user=request.user, filters=filters, now=now),
+        now=now,
+        realized=False,
+    ).values(*selectors.FACT_FIELDS)
+    page = Paginator(pilots.order_by("name", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page_rows = [selectors.fact_row(r, now) for r in page.object_list]
+
+    query = filters.with_()
+    context = {
+        "form": form,
+        "filters": filters,
+        "choices": selectors.filter_choices(user=request.user),
+        "summary": summary,
+        "figures": figures,
+        "page": page,
+        "page_rows": page_rows,
+        "query": urlencode(query),
+        "stages": stages,
+        "age_buckets": AGE_BUCKETS,
+        "risk_flags": RISK_FLAGS,
+        "signal_choices": [(c, SIGNAL_LABELS[c]) for c in SIGNAL_CODES],
+        "reliability_labels": RELIABILITY_LABELS,
+        "reliability_rows": _reliability_table(summary["reliability"]),
+        "links": _section_links(summary, link, stages),
+    }
+    template = "portfolio/dashboard/dashboard.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#results"
+    return render(request, template, context)
+
+
+def _reliability_table(reliability: dict) -> list[dict]:
+    """One row per day, one column per metric (the chart's numbers as a table)."""
+    days: dict[str, dict] = {}
+    for key, points in reliability.get("series", {}).items():
+        for p in points:
+            days.setdefault(p["day"], {})[key] = p["value"]
+    return [{"day": day, "values": days[day]} for day in sorted(days)]
+
+
+def _section_links(summary: dict, link, stages) -> dict:
+    """Drill-down links for the tables, precomputed so templates stay simple."""
+    return {
+        "funnel": {
+            row["stage"]: {st: link(stage=row["stage"], status=st) for st in row["by_status"]}
+            | {"all": link(stage=row["stage"])}
+            for row in summary["funnel"]
+        },
+        "signals": {
+            row["signal"]: {s: link(signal=row["signal"], stage=s) for s, _ in stages}
+            | {"all": link(signal=row["signal"])}
+            for row in summary["signals"]["rows"]
+        },
+        "age": {
+            row["stage"]: {key: link(stage=row["stage"], age=key) for key, *_ in AGE_BUCKETS}
+            for row in summary["time_in_stage"]
+        },
+        "flags": {flag: link(flag=flag) for flag in RISK_FLAGS},
+        "gates": {s: link(stage=s) for s, _ in stages},
+    }
+
+
+CSV_COLUMNS = [
+    ("id", "id"),
+    ("name", "name"),
+    ("business_unit", "business_unit"),
+    ("stage", "stage"),
+    ("status", "status"),
+    ("risk_tier", "risk_tier"),
+    ("owner", "business_owner"),
+    ("signal_code", "signal"),
+    ("days_in_stage", "days_in_stage"),
+    ("open_alerts", "open_alerts"),
+    ("degraded_sources", "degraded_sources"),
+    ("stop_recommended", "stop_recommended"),
+    ("stale", "stale"),
+    ("benefit", "expected_annual_benefit"),
+    ("build_cost", "one_time_build_cost"),
+    ("annual_cost", "planned_annual_cost"),
+    ("net_value", "planned_net_annual_value"),
+    ("planned_roi", "planned_roi_pct"),
+    ("realized_roi", "realized_roi_pct"),
+    ("realized_monthly_cost", "realized_monthly_run_cost"),
+]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.4f}".rstrip("0").rstrip(".")
+    text = str(value)
+    # A spreadsheet would run a name like "=HYPERLINK(...)" as a formula; numbers stay numbers.
+    if isinstance(value, str) and text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@login_required
+@require_GET
+def export_csv(request):
+    now = timezone.now()
+    filters, _form = parse_filters(request.GET)
+    pilots = selectors.dashboard_pilots(user=request.user, filters=filters, now=now)
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow([header for _, header in CSV_COLUMNS])
+        for row in selectors.pilot_rows(pilots, now=now):
+            yield writer.writerow([_cell(row.get(key)) for key, _ in CSV_COLUMNS])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    stamp = now.strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="portfolio-{stamp}.csv"'
+    return response

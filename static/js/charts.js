@@ -1,0 +1,37 @@
+/* Draws every Plotly figure whose JSON sits in a <script type="application/json"> block.
+ * <div data-figure="ID"> names the block. A click on a point follows the link in its
+ * customdata (drill-down to the pilots behind it). Runs on page load and after htmx swaps;
+ * without JavaScript the tables under each chart carry the same numbers and links. */
+(function () {
+  "use strict";
+
+  function draw(root) {
+    if (!window.Plotly || !root || !root.querySelectorAll) return;
+    root.querySelectorAll("[data-figure]").forEach(function (el) {
+      if (el.dataset.drawn === "1") return;
+      var block = document.getElementById(el.dataset.figure);
+      if (!block) return;
+      var fig = JSON.parse(block.textContent);
+      el.dataset.drawn = "1";
+      window.Plotly.newPlot(el, fig.data || [], fig.layout || {}, {
+        responsive: true,
+        displayModeBar: false,
+      }).then(function () {
+        // Plotly's SVG is decoration here: the table beside it is the accessible version.
+        el.querySelectorAll("svg").forEach(function (svg) {
+          svg.setAttribute("aria-hidden", "true");
+          svg.setAttribute("focusable", "false");
+        });
+      });
+      el.on("plotly_click", function (event) {
+        var point = event && event.points && event.points[0];
+        if (point && typeof point.customdata === "string" && point.customdata.charAt(0) === "/") {
+          window.location.assign(point.customdata);
+        }
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { draw(document); });
+  document.addEventListener("htmx:afterSettle", function () { draw(document); });
+})();

@@ -1,0 +1,146 @@
+"""Sections fed by metrics and workbooks: hand-computed on portfolio_facts (conftest.py)."""
+
+from decimal import Decimal
+
+import pytest
+
+from portfolio.dashboard import selectors
+from portfolio.dashboard.filters import DashboardFilters, parse_filters
+
+pytestmark = pytest.mark.django_db
+
+
+def summary_for(user, now, **filters):
+    return selectors.portfolio_summary(user=user, filters=DashboardFilters(**filters), now=now)
+
+
+def test_signal_matrix_counts_and_members(executive, portfolio_facts, frozen_now):
+    rows = {r["signal"]: r for r in summary_for(executive, frozen_now)["signals"]["rows"]}
+    assert {c: r["total"] for c, r in rows.items()} == {
+        "scale": 1,
+        "hold": 1,
+        "redesign": 1,
+        "stop": 2,
+        "insufficient_data": 1,
+    }
+    assert rows["stop"]["by_stage"] == {"discovery": 0, "pilot": 1, "readiness": 1, "scale": 0}
+    assert [p["name"] for p in rows["stop"]["pilots"]] == ["Charlie", "Secret"]
+    assert [p["name"] for p in rows["insufficient_data"]["pilots"]] == ["Echo"]
+
+
+def test_outsider_signal_matrix_leaves_out_the_confidential_pilot(
+    outsider, portfolio_facts, frozen_now
+):
+    rows = {r["signal"]: r for r in summary_for(outsider, frozen_now)["signals"]["rows"]}
+    assert rows["stop"]["total"] == 1
+    assert [p["name"] for p in rows["stop"]["pilots"]] == ["Charlie"]
+
+
+@pytest.mark.parametrize(
+    ("signal", "names"),
+    [("stop", {"Charlie", "Secret"}), ("insufficient_data", {"Echo"}), ("scale", {"Alpha"})],
+)
+def test_signal_filter(executive, portfolio_facts, frozen_now, signal, names):
+    filters, _ = parse_filters({"signal": signal})
+    pilots = selectors.dashboard_pilots(user=executive, filters=filters, now=frozen_now)
+    assert set(pilots.values_list("name", flat=True)) == names
+
+
+def test_pilots_at_risk(executive, portfolio_facts, frozen_now):
+    at_risk = summary_for(executive, frozen_now)["at_risk"]
+    # Alerts: Bravo (open + acknowledged; the resolved one does not count) and Delta.
+    assert at_risk["counts"] == {"alerts": 2, "stop": 2, "degraded": 0, "stale": 2}
+    assert at_risk["total"] == 4
+    # Stop recommendations first (older in stage first), then the most open alerts.
+    assert [p["name"] for p in at_risk["pilots"]] == ["Charlie", "Secret", "Bravo", "Delta"]
+    assert [p["open_alerts"] for p in at_risk["pilots"]] == [0, 0, 2, 1]
+
+
+@pytest.mark.parametrize(
+    ("flag", "names"), [("alerts", {"Bravo", "Delta"}), ("stop", {"Charlie", "Secret"})]
+)
+def test_risk_flag_filter(executive, portfolio_facts, frozen_now, flag, names):
+    filters, _ = parse_filters({"flag": flag})
+    pilots = selectors.dashboard_pilots(user=executive, filters=filters, now=frozen_now)
+    assert set(pilots.values_list("name", flat=True)) == names
+
+
+def test_economics_planned_and_realized(executive, portfolio_facts, frozen_now):
+    econ = summary_for(executive, frozen_now)["economics"]
+    by_name = {p["name"]: p for p in econ["pilots"]}
+    assert set(by_name) == {"Alpha", "Bravo", "Delta", "Echo", "Secret"}
+    alpha = by_name["Alpha"]
+    assert alpha["annual_cost"] == Decimal("17000.00")
+    assert alpha["net_value"] == Decimal("83000.00")
+    # (83,000 - 20,000) / (20,000 + 17,000) = 170.27 %
+    assert alpha["planned_roi"] == Decimal("170.3")
+    assert alpha["realized_roi"] == 120.0  # mean of 100 and 140
+    assert alpha["realized_annual_cost"] == Decimal("12000.00")  # 1,000 a month
+    assert by_name["Delta"]["planned_roi"] == Decimal("-80.0")
+    assert by_name["Bravo"]["realized_roi"] is None
+    # Costliest first.
+    assert [p["name"] for p in econ["pilots"]][:2] == ["Delta", "Alpha"]
+    totals = econ["totals"]
+    assert totals["pilots"] == 5
+    assert totals["annual_cost"] == Decimal("82000.00")
+    assert totals["net_value"] == Decimal("1085000.00")
+    assert totals["build_cost"] == Decimal("31000.00")
+    assert totals["planned_roi"] == Decimal("932.7")  # 1,054,000 / 113,000
+    assert totals["realized_annual_cost"] == Decimal("12000.00")
+    assert totals["realized_roi_mean"] == 120.0 and totals["roi_reporting"] == 1
+
+
+def test_economics_match_the_pure_economic_case(executive, portfolio_facts, frozen_now):
+    from portfolio.workbooks.selectors import economic_case_for
+
+    econ = summary_for(executive, frozen_now)["economics"]
+    for row in econ["pilots"]:
+        case = economic_case_for(portfolio_facts[row["name"].lower()])
+        assert row["net_value"] == case.net_annual_value
+        assert row["annual_cost"] == case.total_annual_cost
+        assert row["planned_roi"] == case.roi_pct
+
+
+def test_outsider_economics_totals_leave_out_the_confidential_pilot(
+    outsider, portfolio_facts, frozen_now
+):
+    totals = summary_for(outsider, frozen_now)["economics"]["totals"]
+    assert totals["pilots"] == 4
+    assert totals["net_value"] == Decimal("1078000.00")
+    assert totals["planned_roi"] == Decimal("935.7")  # 1,048,000 / 112,000
+
+
+def test_reliability_trends_weight_rates_by_observations(executive, portfolio_facts, frozen_now):
+    reliability = summary_for(executive, frozen_now)["reliability"]
+    halluc = reliability["series"]["hallucination_rate"]
+    # (0.2 + 0.3 + 5.0) / (4 + 2 + 5); the 90-day-old rollup is outside the window.
+    assert [p["value"] for p in halluc] == [0.5]
+    assert halluc[0]["pilots"] == 3
+    latency = reliability["series"]["p95_latency_ms"]
+    assert [p["value"] for p in latency] == [500.0]  # mean of the daily p95s 400 and 600
+
+
+def test_outsider_reliability_leaves_out_the_confidential_pilot(
+    outsider, portfolio_facts, frozen_now
+):
+    halluc = summary_for(outsider, frozen_now)["reliability"]["series"]["hallucination_rate"]
+    assert [p["value"] for p in halluc] == [round(0.5 / 6, 4)]
+
+
+def test_planner_ranks_the_candidates_and_cuts_at_the_budget(
+    executive, portfolio_facts, frozen_now
+):
+    plan = summary_for(executive, frozen_now, budget=Decimal(40000))["planner"]
+    # Candidates: active, not at scale, with a case: Alpha, Bravo, Delta.
+    assert [r["name"] for r in plan["rows"]] == ["Alpha", "Bravo", "Delta"]
+    assert [r["first_year_cost"] for r in plan["rows"]] == [37000, 15000, 50000]
+    assert [r["funded"] for r in plan["rows"]] == [True, False, False]
+    assert plan["cut_after_rank"] == 1
+    plan = summary_for(executive, frozen_now, budget=Decimal(60000))["planner"]
+    assert plan["funded"] == 2 and plan["funded_net_value"] == 128000
+
+
+def test_page_shows_signal_economics_and_planner(executive, portfolio_facts, client_for):
+    html = client_for(executive).get("/portfolio/", {"budget": "40000"}).content.decode()
+    assert 'id="fig-planner"' in html and 'id="fig-roi"' in html and 'id="fig-reliability"' in html
+    assert "83,000.00" in html and "funds the top <strong>1</strong>" in html
