@@ -4,8 +4,8 @@ from config.routers import Router
 from gates import api as gates_api
 from metrics.api import MetricSeriesView, SnapshotPushView
 from portfolio.api import PilotViewSet
-from portfolio.workbooks.api import WorkbookView
 from portfolio.dashboard.api import PortfolioSummaryView
+from portfolio.workbooks.api import WorkbookView
 
 router = Router(trailing_slash=True)
 router.register("pilots", PilotViewSet, basename="pilot")
