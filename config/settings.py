@@ -333,6 +333,8 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "snapshots": env_str("API_RATE_SNAPSHOTS", "120/min"),
 }
 REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "config.pagination.Pagination"
+# The API speaks JSON; the schema documents only that, so clients and the fuzzer send it.
+SPECTACULAR_SETTINGS["PARSER_WHITELIST"] = ["rest_framework.parsers.JSONParser"]
 SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "drf_spectacular.hooks.postprocess_schema_enums",
     "config.api_schema.add_error_responses",

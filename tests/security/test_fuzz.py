@@ -1,0 +1,78 @@
+"""Schemathesis against a live Pilotgate: every default check, the stateful phase, as each
+role in turn, on a freshly seeded database. Deselect locally with `-m "not fuzz"`.
+
+Budget: FUZZ_MAX_EXAMPLES cases per operation and phase per role (default 25), which
+gives well over 5,000 cases in total; the run report of every role is kept under
+test-artifacts/fuzz/ when it fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.security.live import ROOT, live_server
+
+pytestmark = pytest.mark.fuzz
+
+MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "25"))
+MIN_TOTAL_CASES = 5000
+SEED = int(os.environ.get("FUZZ_SEED", "20261126"))
+ROLES = ["admin", "governance_lead", "executive", "owner", "contributor", "revoked"]
+ARTIFACTS = ROOT / "test-artifacts" / "fuzz"
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    with live_server(tmp_path_factory.mktemp("fuzz")) as server:
+        yield server
+
+
+def _schemathesis(live, role: str, report: Path) -> subprocess.CompletedProcess:
+    binary = Path(sys.executable).with_name("schemathesis")
+    command = [
+        str(binary), "run", f"{live.url}/api/schema/",
+        "--header", f"Authorization: Bearer {live.tokens[role]}",
+        "--max-examples", str(MAX_EXAMPLES),
+        "--seed", str(SEED),
+        "--phases", "examples,coverage,fuzzing,stateful",
+        "--workers", "2",
+        "--request-timeout", "30",
+        "--report", "json", "--report-json-path", str(report),
+        "--no-color", "--output-truncate", "true",
+    ]  # fmt: skip
+    return subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=ROOT)
+
+
+def test_schemathesis_finds_nothing_as_any_role(live, tmp_path):
+    totals = {}
+    failed = {}
+    for role in ROLES:
+        report = tmp_path / f"{role}.json"
+        result = _schemathesis(live, role, report)
+        assert report.exists(), f"no report for {role}:\n{result.stdout[-3000:]}{result.stderr}"
+        data = json.loads(report.read_text())
+        totals[role] = data["test_cases"]["generated"]
+        assert data["operations"]["errored"] == 0, result.stdout[-5000:]
+        assert data["phases"]["stateful"]["status"] != "skip", "the stateful phase must run"
+        if data["failures"] or data["errors"] or result.returncode != 0:
+            failed[role] = result.stdout
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            shutil.copy(report, ARTIFACTS / report.name)
+            (ARTIFACTS / f"{role}.txt").write_text(result.stdout + result.stderr)
+    total = sum(totals.values())
+    print(f"schemathesis cases per role: {totals}; total {total}")
+    assert not failed, "\n\n".join(
+        f"=== as {role} ===\n{out[-6000:]}" for role, out in failed.items()
+    )
+    assert total >= MIN_TOTAL_CASES, f"only {total} cases generated: {totals}"
+    server_errors = [
+        line for line in live.log.read_text().splitlines() if "Traceback" in line
+    ]  # fmt: skip
+    assert server_errors == [], live.log.read_text()[-5000:]
