@@ -333,6 +333,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "snapshots": env_str("API_RATE_SNAPSHOTS", "120/min"),
 }
 REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "config.pagination.Pagination"
+REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"] = ["config.filters.StrictFilterBackend"]
 # The API speaks JSON; the schema documents only that, so clients and the fuzzer send it.
 SPECTACULAR_SETTINGS["PARSER_WHITELIST"] = ["rest_framework.parsers.JSONParser"]
 SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [

@@ -1,9 +1,15 @@
+from django.db import models
 from rest_framework import serializers
 
+from config.fields import StrictBooleanField
 from portfolio.models import Pilot
 
 
 class PilotSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.BooleanField: StrictBooleanField,
+    }
     owners = serializers.SerializerMethodField(
         help_text="Per-pilot roles: role -> username (or null)."
     )
