@@ -46,6 +46,47 @@ _RETRY_AFTER = {
 }
 
 
+# No text field or query value may hold a NUL character (PostgreSQL cannot store one; the
+# API refuses it with 400): say so in the schema, so clients and fuzzers know.
+NO_NUL = "^[^\\x00]*$"
+
+
+def _forbid_nul(schema: dict, components: dict, seen: set) -> None:
+    if not isinstance(schema, dict):
+        return
+    ref = schema.get("$ref")
+    if ref:
+        name = ref.rsplit("/", 1)[-1]
+        if name not in seen and name in components:
+            seen.add(name)
+            _forbid_nul(components[name], components, seen)
+        return
+    if schema.get("type") == "string" and not ({"enum", "format", "pattern"} & set(schema)):
+        schema["pattern"] = NO_NUL
+    for key in ("properties",):
+        for child in schema.get(key, {}).values():
+            _forbid_nul(child, components, seen)
+    for key in ("items", "additionalProperties"):
+        _forbid_nul(schema.get(key), components, seen)
+    for key in ("allOf", "oneOf", "anyOf"):
+        for child in schema.get(key, []):
+            _forbid_nul(child, components, seen)
+
+
+def forbid_nul_characters(result, generator, request, public):
+    components = result.get("components", {}).get("schemas", {})
+    seen: set = set()
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                _forbid_nul(parameter.get("schema"), components, seen)
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                _forbid_nul(media.get("schema"), components, seen)
+    return result
+
+
 def add_error_responses(result, generator, request, public):
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components["Error"] = ERROR_SCHEMA
