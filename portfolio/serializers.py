@@ -1,7 +1,7 @@
 from django.db import models
 from rest_framework import serializers
 
-from config.fields import StrictBooleanField
+from config.fields import StrictBooleanField, StrictCharField
 from portfolio.models import Pilot
 
 
@@ -9,6 +9,8 @@ class PilotSerializer(serializers.ModelSerializer):
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.BooleanField: StrictBooleanField,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
     }
     owners = serializers.SerializerMethodField(
         help_text="Per-pilot roles: role -> username (or null)."

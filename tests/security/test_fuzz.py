@@ -87,7 +87,8 @@ def test_schemathesis_finds_nothing_as_any_role(live, tmp_path):
         data = json.loads(report.read_text())
         totals[run] = data["test_cases"]["generated"]
         assert data["operations"]["errored"] == 0, result.stdout[-5000:]
-        assert data["phases"]["stateful"]["status"] != "skip", "the stateful phase must run"
+        if not gaps:  # the gap operations alone may have no links to follow
+            assert data["phases"]["stateful"]["status"] != "skip", "the stateful phase must run"
         if data["failures"] or data["errors"] or result.returncode != 0:
             failed[run] = result.stdout
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
