@@ -1,7 +1,7 @@
 """Schemathesis against a live Pilotgate: every default check, the stateful phase, as each
 role in turn, on a freshly seeded database. Deselect locally with `-m "not fuzz"`.
 
-Budget: FUZZ_MAX_EXAMPLES cases per operation and phase per role (default 25), which
+Budget: FUZZ_MAX_EXAMPLES cases per operation and phase per role (default 22), which
 gives well over 5,000 cases in total; the run report of every role is kept under
 test-artifacts/fuzz/ when it fails.
 """
@@ -21,7 +21,7 @@ from tests.security.live import ROOT, live_server
 
 pytestmark = pytest.mark.fuzz
 
-MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "25"))
+MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "22"))
 MIN_TOTAL_CASES = 5000
 SEED = int(os.environ.get("FUZZ_SEED", "20261126"))
 # Unauthenticated and revoked callers are covered by schemathesis' ignored_auth check and
