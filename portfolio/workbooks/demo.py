@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from portfolio.models import STAGE_ORDER, Pilot
@@ -160,6 +161,7 @@ def _monitoring() -> dict:
     }
 
 
+@transaction.atomic  # one commit per pilot instead of one per workbook
 def fill(pilot: Pilot, users: dict, stage: str | None = None) -> bool:
     """Fill the workbooks of one pilot for `stage` (default: its stage). Idempotent: a pilot
     with a strategy workbook is left alone. Returns True when something was written."""

@@ -41,7 +41,7 @@ class MetricExpectation:
     - kinds `stop`, `rollback`, `monitor`: the breach; it is breached when it holds
       (">" for a lower-is-better metric, "<" for a higher-is-better one).
     `action`: "" for targets, `revise`/`end` for stops, `disable_ai`/`human_review`/
-    `reduce_scope` for rollbacks, "alert" for monitors. `by_date` only for stops.
+    `reduce_scope` for rollbacks, `investigate` for monitors. `by_date` only for stops.
     """
 
     pilot_id: int
@@ -173,7 +173,7 @@ def metric_expectations(pilot_ids: Iterable[int]) -> list[MetricExpectation]:
         _expectation_rows(m.SuccessMetric, TARGET, "target", "", None),
         _expectation_rows(m.StopCondition, STOP, "threshold", F("action"), F("by_date")),
         _expectation_rows(m.RollbackTrigger, ROLLBACK, "threshold", F("action"), None),
-        _expectation_rows(m.MonitoredMetric, MONITOR, "threshold", "alert", None),
+        _expectation_rows(m.MonitoredMetric, MONITOR, "threshold", "investigate", None),
     ]
     branches = [branch.filter(pilot_id__in=ids) for branch in branches]
     query = branches[0].union(*branches[1:], all=True)
@@ -191,3 +191,32 @@ def metric_expectations(pilot_ids: Iterable[int]) -> list[MetricExpectation]:
     ]
     result.sort(key=lambda e: (e.pilot_id, e.metric_key, e.kind, e.value))
     return result
+
+
+def gate_limits(pilot: Pilot) -> tuple[dict[str, float], dict[str, float]]:
+    """(`metric_targets`, `metric_thresholds`) for `gates.engine.PilotFacts`.
+
+    Targets come from the success metrics; thresholds from the monitoring workbook, and
+    for a metric it does not monitor, from the rollback triggers. When one metric has
+    several rows, the strictest number wins (the highest for a higher-is-better target,
+    the lowest for a lower-is-better one; likewise for thresholds).
+    """
+    targets: dict[str, float] = {}
+    thresholds: dict[str, float] = {}
+    rollback: dict[str, float] = {}
+    for item in metric_expectations([pilot.pk]):
+        if item.kind == TARGET:
+            higher = item.op == ">="
+            bucket = targets
+        elif item.kind in (MONITOR, ROLLBACK):
+            # A breach op of "<" means higher is better.
+            higher = item.op == "<"
+            bucket = thresholds if item.kind == MONITOR else rollback
+        else:
+            continue
+        current = bucket.get(item.metric_key)
+        if current is None or (item.value > current if higher else item.value < current):
+            bucket[item.metric_key] = item.value
+    for key, value in rollback.items():
+        thresholds.setdefault(key, value)
+    return targets, thresholds

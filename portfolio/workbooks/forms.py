@@ -110,9 +110,22 @@ def workbook_form_class(spec: PhaseSpec, fields: tuple[str, ...] | None = None):
     )
 
 
+def unique_fields(model) -> tuple[str, ...]:
+    """Fields that must be unique per pilot (e.g. one test result per category)."""
+    for constraint in model._meta.constraints:
+        if isinstance(constraint, models.UniqueConstraint) and "pilot" in constraint.fields:
+            return tuple(f for f in constraint.fields if f != "pilot")
+    return ()
+
+
 class RowFormBase(PeopleInitialMixin, forms.ModelForm):
+    # False when the rows of the list are about to be replaced (API PUT/PATCH): then only
+    # duplicates inside the request matter, and the service checks those.
+    check_existing = True
+
     def clean(self):
         cleaned = super().clean()
+        self._check_unique(cleaned)
         metric = cleaned.get("metric")
         if metric is not None:
             for name in ("baseline", "target", "threshold"):
@@ -132,6 +145,18 @@ class RowFormBase(PeopleInitialMixin, forms.ModelForm):
                     f"{metric.key} is {metric.get_direction_display().lower()}.",
                 )
         return cleaned
+
+    def _check_unique(self, cleaned) -> None:
+        names = unique_fields(self._meta.model)
+        if not names or not self.check_existing or any(cleaned.get(n) is None for n in names):
+            return
+        taken = self._meta.model.objects.filter(
+            pilot_id=self.instance.pilot_id, **{n: cleaned[n] for n in names}
+        ).exclude(pk=self.instance.pk)
+        if taken.exists():
+            value = cleaned[names[0]]
+            shown = getattr(value, "key", value)
+            self.add_error(names[0], f"“{shown}” is already in this list; remove that row first.")
 
     def clean_by_date(self):
         value: date | None = self.cleaned_data.get("by_date")

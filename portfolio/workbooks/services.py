@@ -23,7 +23,7 @@ from accounts import rules
 from accounts.audit import audit_record, changes
 from portfolio.models import Pilot
 from portfolio.workbooks import evidence
-from portfolio.workbooks.forms import row_form_class, workbook_form_class
+from portfolio.workbooks.forms import row_form_class, unique_fields, workbook_form_class
 from portfolio.workbooks.models import EvidenceFile, TestResult
 from portfolio.workbooks.spec import SPECS, ListSpec, PhaseSpec
 
@@ -309,7 +309,7 @@ def workbook_replace(
             errors[list_spec.name] = ["Send a list of rows."]
             continue
         forms, bad = [], False
-        seen_categories = set()
+        seen_keys: set[tuple] = set()
         current_rows = (
             [
                 {k: ("" if v is None else v) for k, v in row_values(r, list_spec).items()}
@@ -332,17 +332,19 @@ def workbook_replace(
                 continue
             row_form = row_form_class(list_spec)(row_data, instance=list_spec.model(pilot=pilot))
             row_form.unchanged_rows = current_rows
+            row_form.check_existing = False
             if not row_form.is_valid():
                 bad = True
                 for name, messages in _errors(row_form).items():
                     errors[f"{list_spec.name}[{index}].{name}"] = messages
-            category = raw.get("category")
-            if list_spec.model is TestResult and category in seen_categories:
+            key = tuple(str(raw.get(n)) for n in unique_fields(list_spec.model))
+            if key and key in seen_keys:
                 bad = True
-                errors[f"{list_spec.name}[{index}].category"] = [
-                    f"{category} appears twice; send one result per category."
+                name = unique_fields(list_spec.model)[0]
+                errors[f"{list_spec.name}[{index}].{name}"] = [
+                    f"{raw.get(name)} appears twice; send one row for it."
                 ]
-            seen_categories.add(category)
+            seen_keys.add(key)
             forms.append(row_form)
         if not bad:
             list_ops.append((list_spec, forms))

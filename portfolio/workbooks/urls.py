@@ -16,6 +16,11 @@ urlpatterns = [
         name="workbook_row_add",
     ),
     path(
+        "<int:pk>/workbooks/<str:phase>/lists/<str:list_name>/validate/",
+        views.row_validate,
+        name="workbook_row_validate",
+    ),
+    path(
         "<int:pk>/workbooks/<str:phase>/lists/<str:list_name>/<int:row_id>/remove/",
         views.row_remove,
         name="workbook_row_remove",

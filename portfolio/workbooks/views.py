@@ -176,7 +176,8 @@ def workbook_validate(request, pk, phase):
     context = {"form": form, "spec": spec, "pilot": pilot, "phase": phase, "validating": True}
     if phase == "strategy":
         values = {name: form.cleaned_data.get(name) for name in submitted}
-        context["case"] = economic_case_preview(values) if not form.errors else None
+        economic_errors = set(form.errors) & set(ECONOMIC_FIELDS)
+        context["case"] = None if economic_errors else economic_case_preview(values)
         context["case_pending"] = context["case"] is None
     return render(request, f"{TEMPLATE}#validate_response", context)
 
@@ -213,6 +214,26 @@ def row_add(request, pk, phase, list_name):
         return redirect(_workbook_url(pilot, phase) + f"#list-{list_name}")
     context = _context(request, pilot, spec, add_forms={list_name: form})
     return render(request, TEMPLATE, context, status=400)
+
+
+@login_required
+@require_POST
+def row_validate(request, pk, phase, list_name):
+    """Check a new row as the owner leaves each field; saves nothing."""
+    spec = _spec_or_404(phase)
+    pilot = pilot_selectors.pilot_get(user=request.user, pk=pk)
+    try:
+        list_spec = spec.list_spec(list_name)
+    except KeyError:
+        raise Http404("No such list.") from None
+    model = list_spec.model(pilot=pilot)
+    form = row_form_class(list_spec)(request.POST, prefix=list_name, instance=model)
+    form.is_valid()
+    # Only judge what has been typed so far: an empty field is not yet an error.
+    for name in list(form.errors):
+        if name in form.fields and not request.POST.get(form.add_prefix(name)):
+            del form.errors[name]
+    return render(request, f"{TEMPLATE}#row_validate_response", {"form": form})
 
 
 def _prefixed(form, list_spec, post):

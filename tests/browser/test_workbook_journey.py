@@ -66,7 +66,10 @@ def test_owner_fills_strategy_sees_progress_and_case_and_downloads_memo(page, li
     page.locator("#id_success_metrics-metric").select_option("error_rate")
     page.locator("#id_success_metrics-baseline").fill("4")
     page.locator("#id_success_metrics-target").fill("6")
-    page.get_by_role("button", name="Add success metric").click()
+    page.locator("#id_success_metrics-unit").focus()  # leaving the field checks it
+    expect(page.locator("#rowcheck-success_metrics")).to_contain_text("below the baseline")
+    with page.expect_response(lambda r: r.url.endswith("/success_metrics/add/")):
+        page.get_by_role("button", name="Add success metric").click()
     expect(page.locator("#list-success_metrics")).to_contain_text("must be below the baseline")
     page.locator("#id_success_metrics-target").fill("1.5")
     page.get_by_role("button", name="Add success metric").click()

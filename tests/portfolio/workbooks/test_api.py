@@ -239,3 +239,24 @@ def test_api_get_query_count_does_not_grow_with_rows(phase, pilot, owner, api_fo
             assert api.get(api_url(pilot, phase)).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1] <= 12
+
+
+def test_monitored_metrics_replace_allows_same_metric_but_not_twice_in_one_request(
+    pilot, owner, api_for
+):
+    api = api_for(owner)
+    row = {"metric": "error_rate", "source": "logs", "threshold": 2}
+    url = api_url(pilot, "monitoring")
+    assert api.patch(url, {"monitored_metrics": [row]}, format="json").status_code == 200
+    changed = {**row, "threshold": 3}
+    assert api.patch(url, {"monitored_metrics": [changed]}, format="json").status_code == 200
+    assert m.MonitoredMetric.objects.get(pilot=pilot).threshold == 3
+    twice = api.patch(url, {"monitored_metrics": [row, row]}, format="json")
+    assert twice.status_code == 400
+    assert "monitored_metrics[1].metric" in twice.json()["errors"]
+    assert m.MonitoredMetric.objects.get(pilot=pilot).threshold == 3
+
+
+def test_a_body_that_is_not_an_object_is_a_400(pilot, owner, api_for):
+    response = api_for(owner).put(api_url(pilot), [1, 2], format="json")
+    assert response.status_code == 400 and response.json()["message"]

@@ -132,9 +132,31 @@ def test_metric_expectations_of_many_pilots_in_one_query(owner):
                 second.pk, "p95_latency_ms", "rollback", ">", 1500.0, "human_review", None
             ),
             MetricExpectation(
-                second.pk, "tool_call_success_rate", "monitor", "<", 97.0, "alert", None
+                second.pk, "tool_call_success_rate", "monitor", "<", 97.0, "investigate", None
             ),
         ],
         key=lambda e: (e.pilot_id, e.metric_key, e.kind, e.value),
     )
     assert metric_expectations([]) == []
+
+
+def test_gate_limits_take_the_strictest_number_and_fall_back_to_rollback(pilot):
+    from portfolio.workbooks.facts import gate_limits
+
+    m.SuccessMetric.objects.create(pilot=pilot, metric_id="error_rate", baseline=5, target=2)
+    m.SuccessMetric.objects.create(pilot=pilot, metric_id="error_rate", baseline=5, target=1)
+    m.SuccessMetric.objects.create(pilot=pilot, metric_id="uptime_pct", baseline=95, target=99)
+    m.SuccessMetric.objects.create(pilot=pilot, metric_id="uptime_pct", baseline=95, target=98)
+    m.MonitoredMetric.objects.create(pilot=pilot, metric_id="error_rate", source="s", threshold=3)
+    m.RollbackTrigger.objects.create(
+        pilot=pilot, metric_id="error_rate", threshold=9, action="disable_ai"
+    )
+    m.RollbackTrigger.objects.create(
+        pilot=pilot, metric_id="p95_latency_ms", threshold=2000, action="human_review"
+    )
+    m.RollbackTrigger.objects.create(
+        pilot=pilot, metric_id="p95_latency_ms", threshold=1500, action="reduce_scope"
+    )
+    targets, thresholds = gate_limits(pilot)
+    assert targets == {"error_rate": 1.0, "uptime_pct": 99.0}
+    assert thresholds == {"error_rate": 3.0, "p95_latency_ms": 1500.0}

@@ -102,6 +102,13 @@ def test_live_validation_previews_the_case_without_saving(pilot, owner, client_f
     assert "190,000.00" in response.content.decode()
     bad = client_for(owner).post(validate, {"annual_volume": "NaN"}, HTTP_HX_REQUEST="true")
     assert "Correct the highlighted inputs" in bad.content.decode()
+    # A bad field outside the economics does not hide the case.
+    other = (
+        client_for(owner)
+        .post(validate, {**STRATEGY_ECONOMICS, "business_owner": "ghost"}, HTTP_HX_REQUEST="true")
+        .content.decode()
+    )
+    assert "190,000.00" in other and "No user named “ghost”" in other
     assert not m.StrategyWorkbook.objects.exists()
     assert not AuditEvent.objects.filter(action="workbook.update").exists()
 
@@ -239,3 +246,40 @@ def test_pilot_page_and_memo_query_counts_do_not_grow(pilot, owner, client_for):
                 assert client.get(page).status_code == 200
             counts.append(len(ctx.captured_queries))
     assert counts[:2] == counts[2:]
+
+
+def test_zero_volume_and_zero_benefit_show_never_not_an_error(pilot, owner, client_for):
+    data = {**STRATEGY_ECONOMICS, "annual_volume": "0", "expected_annual_benefit": "0"}
+    response = client_for(owner).post(url(pilot), data)
+    assert response.status_code == 302
+    page = client_for(owner).get(url(pilot)).content.decode()
+    # Only the failure-handling cost remains: net -5,000, never paid back, ROI -100%.
+    assert 'id="case-net">-5,000.00' in page
+    assert 'id="case-payback">never' in page and 'id="case-roi">-100.0%' in page
+
+
+def test_row_fields_are_checked_as_the_owner_leaves_them(pilot, owner, client_for):
+    validate = reverse(
+        "portfolio:workbook_row_validate", args=[pilot.pk, "strategy", "success_metrics"]
+    )
+    response = client_for(owner).post(
+        validate,
+        {"success_metrics-metric": "uptime_pct", "success_metrics-baseline": "99"},
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    # Nothing typed yet in "target": no error for it yet.
+    assert body.strip() == ""
+    response = client_for(owner).post(
+        validate,
+        {
+            "success_metrics-metric": "uptime_pct",
+            "success_metrics-baseline": "99",
+            "success_metrics-target": "98",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assert "Target: The target must be above the baseline" in response.content.decode()
+    assert not m.SuccessMetric.objects.exists()
+    other = reverse("portfolio:workbook_row_validate", args=[pilot.pk, "strategy", "nope"])
+    assert client_for(owner).post(other, {}).status_code == 404

@@ -259,3 +259,72 @@ def test_replace_keeps_a_list_with_a_bad_row_and_stores_the_rest(pilot, owner):
     assert event.after["kpi"] == "Claims per day"
     assert event.after["stop_conditions"][0]["action"] == "end"
     assert "success_metrics" not in event.after
+
+
+@pytest.mark.parametrize(
+    ("phase", "data", "field"),
+    [
+        ("deployment", {"first_traffic_slice_pct": "150"}, "first_traffic_slice_pct"),
+        ("deployment", {"first_traffic_slice_pct": "-1"}, "first_traffic_slice_pct"),
+        ("deployment", {"latency_budget_ms": "-5"}, "latency_budget_ms"),
+        ("deployment", {"latency_budget_ms": "fast"}, "latency_budget_ms"),
+        ("operations", {"next_review_date": "someday"}, "next_review_date"),
+        ("operations", {"review_cadence": "hourly"}, "review_cadence"),
+        ("operations", {"kill_switch_owner": "nobody"}, "kill_switch_owner"),
+        ("data", {"quality_reviewer": "nobody"}, "quality_reviewer"),
+        ("strategy", {"failure_handling_cost": "-0.01"}, "failure_handling_cost"),
+        ("strategy", {"one_time_build_cost": "1e400"}, "one_time_build_cost"),
+    ],
+)
+def test_each_bad_field_is_named_and_the_rest_is_kept(phase, data, field, pilot, owner):
+    spec_field = {"deployment": "fallback", "operations": "maintenance_team"}.get(
+        phase, "acceptance_criteria" if phase == "data" else "why_now"
+    )
+    result = workbook_save(
+        pilot=pilot, phase=phase, by=owner, data={**data, spec_field: "Kept <b>as typed</b>"}
+    )
+    assert list(result.errors) == [field]
+    from portfolio.workbooks.spec import SPECS
+
+    workbook = SPECS[phase].model.objects.get(pilot=pilot)
+    assert getattr(workbook, spec_field) == "Kept <b>as typed</b>"
+
+
+@pytest.mark.parametrize(
+    ("list_name", "data", "field"),
+    [
+        ("rollout_steps", {"description": "x", "traffic_pct": "101"}, "traffic_pct"),
+        ("manual_steps", {"description": "x", "minutes_per_week": "-3"}, "minutes_per_week"),
+        ("manual_steps", {"description": "x" * 501, "minutes_per_week": "3"}, "description"),
+        (
+            "rollback_triggers",
+            {"metric": "error_rate", "threshold": "5", "action": "panic"},
+            "action",
+        ),
+        (
+            "rollback_triggers",
+            {
+                "metric": "error_rate",
+                "threshold": "5",
+                "action": "disable_ai",
+                "decision_owner": "x",
+            },
+            "decision_owner",
+        ),
+    ],
+)
+def test_bad_rows_are_refused_by_field(list_name, data, field, pilot, owner):
+    phase = "data" if list_name == "manual_steps" else "deployment"
+    result = workbook_row_add(pilot=pilot, phase=phase, list_name=list_name, by=owner, data=data)
+    assert not result.ok and list(result.form.errors) == [field]
+
+
+def test_a_metric_is_monitored_once_per_pilot(pilot, owner):
+    data = {"metric": "error_rate", "source": "logs", "threshold": "2"}
+    kwargs = {"pilot": pilot, "phase": "monitoring", "list_name": "monitored_metrics", "by": owner}
+    assert workbook_row_add(**kwargs, data=data).ok
+    again = workbook_row_add(**kwargs, data=data)
+    assert not again.ok and "already in this list" in again.form.errors["metric"][0]
+    assert m.MonitoredMetric.objects.filter(pilot=pilot).count() == 1
+    other = PilotFactory(owner=owner)
+    assert workbook_row_add(**{**kwargs, "pilot": other}, data=data).ok
