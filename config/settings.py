@@ -189,6 +189,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         # A dispatch that waited more than a minute is superseded by the next one.
         "options": {"expires": 55},
     },
+    "prune-pull-runs-daily": {
+        "task": "metrics.prune_pull_runs",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "audit-verify-nightly": {
         "task": "accounts.audit_verify",
         "schedule": crontab(hour=2, minute=30),
@@ -196,6 +200,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "gates-daily-reminders": {
         "task": "gates.daily_reminders",
         "schedule": crontab(hour=7, minute=0),
+    },
+    "metrics-drift-daily": {
+        "task": "metrics.compute_drift_all",
+        "schedule": crontab(hour=3, minute=15),
     },
 }
 
@@ -259,6 +267,9 @@ LOGGING = {
 # Pilotgate's own settings.
 PILOTGATE_UPLOAD_MAX_BYTES = env_int("PILOTGATE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 PILOTGATE_DEMO_PASSWORD = env_str("PILOTGATE_DEMO_PASSWORD", "pilotgate-demo")
+PILOTGATE_REVIEW_REMINDER_DAYS = env_int("PILOTGATE_REVIEW_REMINDER_DAYS", 5)
+# Absolute links in emails (gate reviews).
+PILOTGATE_BASE_URL = env_str("PILOTGATE_BASE_URL", "http://127.0.0.1:8000")
 # Metric pulls (metrics/connectors): hosts exempt from the internal-address refusal, and
 # the limits of every outbound call.
 PILOTGATE_OUTBOUND_ALLOW_HOSTS = env_list("PILOTGATE_OUTBOUND_ALLOW_HOSTS")
@@ -267,6 +278,9 @@ PILOTGATE_PULL_MAX_BYTES = env_int("PILOTGATE_PULL_MAX_BYTES", 5 * 1024 * 1024)
 PILOTGATE_SOURCE_DEGRADED_AFTER = env_int("PILOTGATE_SOURCE_DEGRADED_AFTER", 3)
 PILOTGATE_PULL_JITTER_SECONDS = env_int("PILOTGATE_PULL_JITTER_SECONDS", 20)
 PILOTGATE_PULL_INGEST_BATCH = env_int("PILOTGATE_PULL_INGEST_BATCH", 5000)
+PILOTGATE_PULL_RUN_RETENTION_DAYS = env_int("PILOTGATE_PULL_RUN_RETENTION_DAYS", 14)
+# How far ahead of the server clock a snapshot's observed_at may be (clock skew).
+PILOTGATE_METRICS_FUTURE_SKEW = env_int("PILOTGATE_METRICS_FUTURE_SKEW", 300)
 
 # --- Security hardening (issue 7). Kept in one block so other branches merge cleanly. ---
 from datetime import timedelta  # noqa: E402
@@ -357,4 +371,3 @@ if PRODUCTION:
 AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY", SECRET_KEY)
 if PRODUCTION and len(AUDIT_HMAC_KEY) < 32:
     raise ImproperlyConfigured("AUDIT_HMAC_KEY must be at least 32 characters in production")
-PILOTGATE_REVIEW_REMINDER_DAYS = env_int("PILOTGATE_REVIEW_REMINDER_DAYS", 5)

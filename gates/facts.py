@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 from gates import engine
 from gates.checklists import checklist_workbook_facts
 
+SOURCES_PHASE = "metric_sources"
+
 
 def workbook_facts_for(pilot) -> dict[str, engine.WorkbookFacts]:
     """Adapter: workbook phase -> WorkbookFacts (from the workbooks app)."""
@@ -78,6 +80,23 @@ def open_alert_count_for(pilot) -> int:
     return int(open_alert_count(pilot.pk))
 
 
+def source_health_facts(pilot) -> engine.WorkbookFacts:
+    """Adapter: the pilot's metric sources as a pseudo-workbook `metric_sources`.
+
+    lists: sources (enabled), healthy_sources (last pull ok), degraded_sources;
+    fields: all_sources_healthy (True when there is at least one and none is degraded).
+    """
+    from metrics.source_selectors import sources_health
+
+    counts = sources_health(pilot_ids=[pilot.pk]).get(pilot.pk) or {}
+    total, ok, degraded = counts.get("total", 0), counts.get("ok", 0), counts.get("degraded", 0)
+    return engine.WorkbookFacts(
+        complete=total > 0 and ok == total,
+        fields={"all_sources_healthy": total > 0 and degraded == 0},
+        lists={"sources": total, "healthy_sources": ok, "degraded_sources": degraded},
+    )
+
+
 def _metric_needs(criteria: Iterable[engine.Criterion]) -> tuple[set[str], int]:
     keys, days = set(), 1
     for criterion in criteria:
@@ -110,6 +129,7 @@ def pilot_facts(
     workbooks = workbook_facts_for(pilot)
     answers = ChecklistAnswer.objects.filter(pilot=pilot).values_list("checklist", "item", "status")
     workbooks.update(checklist_workbook_facts(answers))
+    workbooks[SOURCES_PHASE] = source_health_facts(pilot)
     roles = {r.role: r.user.get_username() for r in pilot.roles.all()}
     met = frozenset(
         Condition.objects.filter(pilot=pilot, met_at__isnull=False).values_list("key", flat=True)

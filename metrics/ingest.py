@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.utils import timezone
@@ -88,8 +88,9 @@ class IngestResult:
         }
 
 
-@dataclass(frozen=True)
-class CleanRow:
+class CleanRow(NamedTuple):
+    """A valid row, in the column order of the PostgreSQL staging table."""
+
     index: int
     pilot_id: int
     metric_id: int
@@ -248,6 +249,65 @@ class RowValidator:
         return CleanRow(index, pilot_id, metric.pk, observed_at, value)
 
 
+def validate_rows(
+    rows: Sequence[Any], validator: RowValidator
+) -> tuple[list[CleanRow], dict[int, dict[str, list[str]]], dict[int, str]]:
+    """Split rows into clean ones and errors by row index.
+
+    The loop below is the fast path for the common shape (int pilot, str metric, aware
+    datetime or ISO string, int or float value): plain type checks, no exceptions, no
+    per-row objects besides the result. Anything it does not accept goes through
+    `RowValidator.clean`, which accepts the looser shapes and names every problem.
+    """
+    clean: list[CleanRow] = []
+    errors: dict[int, dict[str, list[str]]] = {}
+    codes: dict[int, str] = {}
+    writable = {pk for pk, refusal in validator.pilot_verdicts.items() if refusal is None}
+    bounds = {
+        key: (
+            m.pk,
+            -math.inf if m.min_value is None else m.min_value,
+            math.inf if m.max_value is None else m.max_value,
+        )
+        for key, m in validator.metrics.items()
+    }
+    latest = validator.latest_allowed
+    isfinite = math.isfinite
+    fromiso = datetime.fromisoformat
+    append = clean.append
+    for index, row in enumerate(rows):
+        if type(row) is dict:
+            pilot = row.get("pilot")
+            metric = bounds.get(row.get("metric")) if type(row.get("metric")) is str else None
+            at = row.get("observed_at")
+            value = row.get("value")
+            if type(at) is str:
+                try:
+                    at = fromiso(at)
+                except ValueError:
+                    at = None
+            if (
+                type(pilot) is int
+                and pilot in writable
+                and metric is not None
+                and type(at) is datetime
+                and at.tzinfo is not None
+                and at <= latest
+                and (type(value) is float or type(value) is int)
+                and isfinite(value)
+                and metric[1] <= value <= metric[2]
+                and at.utcoffset() is not None
+            ):
+                append(CleanRow(index, pilot, metric[0], at, float(value)))
+                continue
+        try:
+            append(validator.clean(index, row))
+        except RowError as exc:
+            errors[index] = exc.errors
+            codes[index] = exc.code
+    return clean, errors, codes
+
+
 def candidate_pilot_ids(rows: Sequence[Any]) -> set[int]:
     ids: set[int] = set()
     for row in rows:
@@ -263,12 +323,17 @@ def candidate_pilot_ids(rows: Sequence[Any]) -> set[int]:
 
 
 def store(clean: list[CleanRow], source: str) -> set[int]:
-    """Insert the rows that are new; return the indexes of the rows actually stored."""
+    """Insert the rows that are new; return the indexes of the rows actually stored.
+
+    Of rows repeating one key inside the batch, the first is stored, the rest are
+    duplicates, whatever is already in the table.
+    """
     if not clean:
         return set()
     if connection.vendor == "postgresql":
         return _store_postgres(clean, source)
-    return _store_portable(clean, source)
+    kept, _ = dedupe(clean)
+    return _store_portable(kept, source)
 
 
 def _store_portable(clean: list[CleanRow], source: str) -> set[int]:
@@ -331,23 +396,27 @@ def _store_postgres(clean: list[CleanRow], source: str) -> set[int]:
         ) as copy:
             copy.set_types(["int4", "int8", "int8", "timestamptz", "float8"])
             write = copy.write_row
-            for r in clean:
-                write((r.index, r.pilot_id, r.metric_id, r.observed_at, r.value))
-        # The ORDER BY makes concurrent batches take index locks in the same order.
+            for r in clean:  # a CleanRow is already a tuple in the staging table's order
+                write(r)
+        # Sorting by key (then batch position) makes concurrent batches take index locks
+        # in one order, and makes the first of repeated keys the one that is stored: DO
+        # NOTHING also skips a row conflicting with one inserted earlier by this command.
         # Table names are module constants, never input.
         cursor.execute(
-            f"WITH inserted AS ("  # noqa: S608
-            f" INSERT INTO {table} (pilot_id, metric_id, observed_at, value, source, ingested_at)"
+            f"INSERT INTO {table} (pilot_id, metric_id, observed_at, value, source, ingested_at)"  # noqa: S608
             f" SELECT pilot_id, metric_id, observed_at, value, %s, now() FROM {_STAGE}"
-            f" ORDER BY pilot_id, metric_id, observed_at"
+            f" ORDER BY pilot_id, metric_id, observed_at, idx"
             f" ON CONFLICT (pilot_id, metric_id, observed_at, source) DO NOTHING"
-            f" RETURNING pilot_id, metric_id, observed_at)"
-            f" SELECT s.idx FROM {_STAGE} s JOIN inserted i"
-            f" ON s.pilot_id = i.pilot_id AND s.metric_id = i.metric_id"
-            f" AND s.observed_at = i.observed_at",
+            f" RETURNING pilot_id, metric_id, observed_at",
             [source],
         )
-        return {idx for (idx,) in cursor.fetchall()}
+        inserted = cursor.fetchall()
+    if len(inserted) == len(clean):
+        return {r.index for r in clean}  # the usual case: everything was new
+    first_index: dict[tuple[int, int, datetime], int] = {}
+    for r in clean:
+        first_index.setdefault((r.pilot_id, r.metric_id, r.observed_at), r.index)
+    return {first_index[(p, m, at)] for p, m, at in inserted}
 
 
 def dedupe(clean: Iterable[CleanRow]) -> tuple[list[CleanRow], list[int]]:

@@ -11,6 +11,7 @@ what makes redelivery after a worker crash, retries and overlapping backfills sa
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import random
 import re
@@ -18,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -82,8 +84,6 @@ def _audit_view(source: MetricSource) -> dict[str, Any]:
 
 def _precheck_url(url: str) -> str | None:
     """Refuse at save time what can be refused without a DNS lookup (the pull re-checks)."""
-    from urllib.parse import urlsplit
-
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
@@ -95,8 +95,6 @@ def _precheck_url(url: str) -> str | None:
     if not host:
         return "The URL has no host."
     try:
-        import ipaddress
-
         ipaddress.ip_address(host)
         is_literal = True
     except ValueError:
@@ -156,8 +154,7 @@ def _validate(source: MetricSource) -> None:
             if problem:
                 errors.setdefault(url_field, []).append(problem)
         entries = config.get("metrics" if source.kind == SourceKind.HTTP_JSON else "queries")
-        keys = {str(e.get("metric")) for e in entries or [] if isinstance(e, dict)}
-        keys.discard("None")
+        keys = {str(e["metric"]) for e in entries or [] if isinstance(e, dict) and e.get("metric")}
         known = set(MetricDefinition.objects.filter(key__in=keys).values_list("key", flat=True))
         unknown = sorted(keys - known)
         if unknown:
@@ -585,6 +582,26 @@ def publish_pulls(claimed: Iterable[tuple[int, float]], *, queue: str | None = N
             _enqueue_pull(
                 source_id, trigger="schedule", countdown=countdown, producer=producer, queue=queue
             )
+
+
+def pull_runs_prune(*, now: datetime | None = None, keep_days: int | None = None) -> int:
+    """Delete pull runs older than the retention (14 days by default); returns how many.
+
+    Each source keeps its most recent run whatever its age, so a source pulled rarely
+    still shows what happened last time.
+    """
+    now = now or timezone.now()
+    days = keep_days or int(getattr(settings, "PILOTGATE_PULL_RUN_RETENTION_DAYS", 14))
+    cutoff = now - timedelta(days=days)
+    from django.db.models import OuterRef, Subquery
+
+    newest = (
+        PullRun.objects.filter(source_id=OuterRef("source_id"))
+        .order_by("-started_at", "-id")
+        .values("id")[:1]
+    )
+    deleted, _ = PullRun.objects.filter(started_at__lt=cutoff).exclude(id=Subquery(newest)).delete()
+    return deleted
 
 
 # --- CSV upload ------------------------------------------------------------------------

@@ -9,8 +9,9 @@ Choice: recompute the touched buckets from raw snapshots, rather than merge a sk
 - Idempotent and order-free: a bucket's row is a pure function of the raw rows, so a
   redelivered task, two overlapping batches or a late backfill all converge. An
   incremental merge would need exactly-once application of each batch.
-- Cost: per batch, one grouped query per period on PostgreSQL (the work happens in the
-  database, through the snapshot unique index led by pilot, metric, observed_at), reading
+- Cost: per batch, one `INSERT ... SELECT ... GROUP BY ... ON CONFLICT DO UPDATE` per
+  period on PostgreSQL (aggregation and upsert happen in the database, reading through
+  the snapshot unique index led by pilot, metric, observed_at), reading
   every raw row of each touched (pilot, metric) between the first and last *day* the batch
   touched. For a live push that is the rows of today; a backfill of N days re-reads N
   days once. SQLite fetches those rows and aggregates in Python (same definition).
@@ -99,57 +100,49 @@ def refresh(spans: Iterable[tuple[int, int, datetime, datetime]]) -> int:
                     "SELECT pg_advisory_xact_lock(%s, %s)",
                     [pilot_id, _LOCK_SPACE + metric_id],
                 )
-        buckets = _compute_postgres(ranges, "hour") + _compute_postgres(ranges, "day")
-    else:
-        buckets = _compute_python(ranges)
+        return _refresh_postgres(ranges, "hour") + _refresh_postgres(ranges, "day")
+    buckets = _compute_python(ranges)
     _write(buckets)
     return len(buckets)
 
 
 _PG_SQL = """
-SELECT s.pilot_id, s.metric_id,
-       date_trunc(%s, s.observed_at AT TIME ZONE 'UTC') AS bucket,
+INSERT INTO {rollup} (pilot_id, metric_id, period, bucket_start, count, minimum, maximum,
+                      total, p95, last, last_at, updated_at)
+SELECT s.pilot_id, s.metric_id, %s,
+       date_trunc(%s, s.observed_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
        count(*), min(s.value), max(s.value), sum(s.value),
        percentile_cont(0.95) WITHIN GROUP (ORDER BY s.value),
        (array_agg(s.value ORDER BY s.observed_at DESC, s.id DESC))[1],
-       max(s.observed_at)
-FROM {table} s
+       max(s.observed_at), now()
+FROM {snapshot} s
 JOIN unnest(%s::bigint[], %s::bigint[], %s::timestamptz[], %s::timestamptz[])
      AS k(pilot_id, metric_id, lo, hi)
   ON s.pilot_id = k.pilot_id AND s.metric_id = k.metric_id
  AND s.observed_at >= k.lo AND s.observed_at < k.hi
-GROUP BY 1, 2, 3
+GROUP BY 1, 2, 3, 4
+ON CONFLICT (pilot_id, metric_id, period, bucket_start) DO UPDATE SET
+  count = excluded.count, minimum = excluded.minimum, maximum = excluded.maximum,
+  total = excluded.total, p95 = excluded.p95, last = excluded.last,
+  last_at = excluded.last_at, updated_at = excluded.updated_at
 """
 
 
-def _compute_postgres(ranges: dict, period: str) -> list[Bucket]:
+def _refresh_postgres(ranges: dict, period: str) -> int:
+    """Aggregate and upsert in one statement: no row leaves the database."""
     keys = sorted(ranges)
     params = [
+        period,
         period,
         [k[0] for k in keys],
         [k[1] for k in keys],
         [ranges[k][0] for k in keys],
         [ranges[k][1] for k in keys],
     ]
+    sql = _PG_SQL.format(rollup=MetricRollup._meta.db_table, snapshot=Snapshot._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(_PG_SQL.format(table=Snapshot._meta.db_table), params)
-        rows = cursor.fetchall()
-    return [
-        Bucket(
-            pilot_id=p,
-            metric_id=m,
-            period=period,
-            start=bucket.replace(tzinfo=UTC),
-            count=count,
-            minimum=low,
-            maximum=high,
-            total=total,
-            p95=p95,
-            last=last,
-            last_at=last_at,
-        )
-        for p, m, bucket, count, low, high, total, p95, last, last_at in rows
-    ]
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 def _compute_python(ranges: dict) -> list[Bucket]:

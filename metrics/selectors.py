@@ -126,7 +126,7 @@ def metric_series(pilot, metric_key: str, since: datetime, until: datetime) -> S
         points = [SeriesPoint(at, v, v, v, v, 1) for at, v in rows]
         return Series(metric, "raw", points)
     period = RollupPeriod.HOUR if span <= HOURLY_MAX_SPAN else RollupPeriod.DAY
-    floor = since.replace(minute=0, second=0, microsecond=0)
+    floor = since.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     if period == RollupPeriod.DAY:
         floor = floor.replace(hour=0)
     rows = MetricRollup.objects.filter(

@@ -25,11 +25,10 @@ from metrics.ingest import (
     STORED,
     CleanRow,
     IngestResult,
-    RowError,
     RowValidator,
     candidate_pilot_ids,
-    dedupe,
     store,
+    validate_rows,
 )
 from metrics.models import Alert, AlertStatus, MetricDefinition
 from portfolio.models import Pilot
@@ -129,32 +128,25 @@ def snapshots_ingest(
         now=timezone.now(),
         future_skew=future_skew(),
     )
-    result = IngestResult(source=source, statuses=[REJECTED] * len(rows))
-    clean: list[CleanRow] = []
-    for index, row in enumerate(rows):
-        try:
-            clean.append(validator.clean(index, row))
-        except RowError as exc:
-            result.errors[index] = exc.errors
-            result.codes[index] = exc.code
-    kept, repeats = dedupe(clean)
-    stored = store(kept, source)
+    clean, errors, codes = validate_rows(rows, validator)
+    result = IngestResult(
+        source=source, statuses=[REJECTED] * len(rows), errors=errors, codes=codes
+    )
+    stored = store(clean, source)
     statuses = result.statuses
-    for r in kept:
+    for r in clean:
         statuses[r.index] = STORED if r.index in stored else DUPLICATE
-    for index in repeats:
-        statuses[index] = DUPLICATE
     result.stored = len(stored)
     result.rejected = len(result.errors)
     result.duplicate = len(rows) - result.stored - result.rejected
 
-    stored_rows = [r for r in kept if r.index in stored]
-    pilot_ids = sorted({r.pilot_id for r in stored_rows} | {r.pilot_id for r in clean})
+    stored_rows = clean if len(stored) == len(clean) else [r for r in clean if r.index in stored]
+    pilot_ids = sorted({r.pilot_id for r in clean})
     audit_record(
         actor=by,
         action="snapshots.ingest",
         object_type="metrics.snapshotbatch",
-        object_id=source,
+        object_id=source[:64],  # the audit column is shorter; `after` keeps it whole
         pilot_id=pilot_ids[0] if len(pilot_ids) == 1 else None,
         after={**result.counts(), "source": source, "pilots": pilot_ids[:50]},
     )

@@ -164,3 +164,15 @@ class CsvUploadForm(forms.Form):
         help_text="Columns: pilot (this pilot's id, or empty), metric, observed_at "
         "(ISO 8601 with a time zone, or Unix seconds), value. A header row is required.",
     )
+
+    def clean_file(self):
+        from django.conf import settings
+
+        upload = self.cleaned_data["file"]
+        limit = int(getattr(settings, "PILOTGATE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
+        if upload.size is not None and upload.size > limit:
+            raise forms.ValidationError(
+                f"The file is {upload.size:,} bytes; the limit is {limit:,}. Split it into "
+                "smaller files."
+            )
+        return upload

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 
 from metrics.models import CsvImport, MetricSource, PullRun
 
@@ -26,8 +26,14 @@ _LIST_FIELDS = (
 )
 
 
+def _with_secret_flag(queryset: QuerySet) -> QuerySet:
+    return queryset.only(*_LIST_FIELDS).annotate(
+        secret_set=ExpressionWrapper(~Q(secret_header_value=""), output_field=BooleanField())
+    )
+
+
 def pilot_sources(*, pilot) -> QuerySet:
-    return MetricSource.objects.filter(pilot=pilot).only(*_LIST_FIELDS).order_by("name", "id")
+    return _with_secret_flag(MetricSource.objects.filter(pilot=pilot)).order_by("name", "id")
 
 
 def source_get(*, pk: int) -> MetricSource:
@@ -46,3 +52,24 @@ def pilot_csv_imports(*, pilot, limit: int = 10) -> list[CsvImport]:
         .defer("row_report")
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+def sources_health(*, pilot_ids) -> dict[int, dict[str, int]]:
+    """Per pilot: how many enabled sources it has, how many are healthy, degraded or not
+    pulled yet. For gate criteria such as "metric sources connected and reporting"."""
+    from django.db.models import Count
+
+    health: dict[int, dict[str, int]] = {}
+    rows = (
+        MetricSource.objects.filter(pilot_id__in=list(pilot_ids), enabled=True)
+        .values("pilot_id", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in rows:
+        counts = health.setdefault(
+            row["pilot_id"], {"total": 0, "ok": 0, "degraded": 0, "never_run": 0}
+        )
+        counts[row["status"]] = counts.get(row["status"], 0) + row["n"]
+        counts["total"] += row["n"]
+    return health

@@ -9,6 +9,7 @@ create_groups = import_module("accounts.migrations.0003_roles_and_audit_guard").
 seed_catalog = import_module("metrics.migrations.0002_seed_catalog").seed
 CATALOG = import_module("metrics.migrations.0002_seed_catalog").CATALOG
 load_default_gates = import_module("gates.migrations.0002_default_gates").load
+add_sources_criteria = import_module("gates.migrations.0003_sources_reporting_criterion").add
 
 PASSWORD = "correct-horse-battery"
 
@@ -37,6 +38,7 @@ def _reference_data(request):
 
     if not Gate.objects.exists():
         load_default_gates(django_apps, None)
+        add_sources_criteria(django_apps, None)
 
 
 @pytest.fixture(autouse=True)

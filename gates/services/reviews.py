@@ -1,4 +1,4 @@
-"""Gate reviews: request, decide, withdraw, discuss; conditions and resuming held pilots.
+"""Gate reviews: request, decide, withdraw (discussion and follow-ups: services/followups.py).
 
 Race safety: every write to a review first locks its row (`select_for_update`; SQLite
 serialises writers anyway) and re-reads its status inside the transaction, then closes it
@@ -22,7 +22,6 @@ from config.errors import Conflict
 from gates import engine, notifications, selectors
 from gates.models import (
     APPROVING,
-    Comment,
     Condition,
     Decision,
     DecisionKind,
@@ -80,6 +79,8 @@ def review_request(
     """
     now = now or timezone.now()
     rules.ensure_visible(by, pilot)
+    if pilot.is_stopped:
+        raise Conflict("This pilot is stopped; it can have no further reviews.")
     rules.ensure(
         rules.can_request_review(by, pilot), by, "request_review", f"pilot:{pilot.pk}",
         "Only the pilot's business or technical owner can request a review.",
@@ -149,7 +150,7 @@ def review_request(
     return review
 
 
-def _locked_pending(review: Review) -> Review:
+def lock_pending_review(review: Review) -> Review:
     locked = Review.objects.select_for_update().select_related("pilot").get(pk=review.pk)
     if locked.status != ReviewStatus.PENDING:
         raise Conflict(
@@ -260,7 +261,7 @@ def review_decide(
         scope_note=scope_note,
         redesign_to_stage=(redesign_to_stage or "").strip(),
     )
-    review = _locked_pending(review)
+    review = lock_pending_review(review)
     pilot = Pilot.objects.select_for_update().get(pk=review.pilot_id)
     # Re-check on the locked rows: roles may have changed since the page was loaded.
     rules.ensure(rules.can_decide(by, review), by, "decide_review", f"review:{review.pk}")
@@ -364,7 +365,7 @@ def review_withdraw(*, review: Review, by, now=None) -> Review:
         rules.can_withdraw_review(by, review), by, "withdraw_review", f"review:{review.pk}",
         "Only the pilot's owners can withdraw its review.",
     )  # fmt: skip
-    review = _locked_pending(review)
+    review = lock_pending_review(review)
     _close(review, ReviewStatus.WITHDRAWN, now)
     audit_record(
         actor=by,
@@ -375,69 +376,3 @@ def review_withdraw(*, review: Review, by, now=None) -> Review:
         after={"status": ReviewStatus.WITHDRAWN},
     )
     return review
-
-
-@transaction.atomic
-def comment_add(*, review: Review, by, body: str) -> Comment:
-    """A question, answer or requested change on a pending review; notifies the other side."""
-    rules.ensure_visible(by, review.pilot)
-    rules.ensure(
-        rules.can_comment_review(by, review), by, "comment_review", f"review:{review.pk}",
-        "Only the pilot's owners and governance leads take part in its review.",
-    )  # fmt: skip
-    body = (body or "").strip()
-    if not body:
-        raise ValidationError({"body": "Write a comment."})
-    if len(body) > 8000:
-        raise ValidationError({"body": "Keep the comment to 8,000 characters or fewer."})
-    review = _locked_pending(review)
-    comment = Comment.objects.create(review=review, author=by, body=body)
-    audit_record(
-        actor=by,
-        action="review.comment",
-        obj=comment,
-        pilot_id=review.pilot_id,
-        after={"review": review.pk, "body": body},
-    )
-    transaction.on_commit(lambda: notifications.comment_added(comment.pk))
-    return comment
-
-
-@transaction.atomic
-def condition_mark_met(*, condition: Condition, by, now=None) -> Condition:
-    """A governance lead confirms that a condition of an earlier approval is met."""
-    now = now or timezone.now()
-    rules.ensure_visible(by, condition.pilot)
-    rules.ensure(
-        rules.can_mark_condition_met(by, condition.pilot), by, "mark_condition_met",
-        f"condition:{condition.pk}",
-    )  # fmt: skip
-    updated = Condition.objects.filter(pk=condition.pk, met_at__isnull=True).update(
-        met_at=now, met_by=by
-    )
-    if updated != 1:
-        raise Conflict("This condition is already marked as met.")
-    condition.refresh_from_db()
-    audit_record(
-        actor=by,
-        action="condition.met",
-        obj=condition,
-        pilot_id=condition.pilot_id,
-        after={"key": condition.key, "text": condition.text},
-    )
-    return condition
-
-
-@transaction.atomic
-def pilot_resume(*, pilot: Pilot, by, reason: str) -> Pilot:
-    """Take a held pilot off hold (a governance decision, like the hold itself)."""
-    rules.ensure_visible(by, pilot)
-    rules.ensure(rules.can_resume_pilot(by, pilot), by, "resume_pilot", f"pilot:{pilot.pk}")
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": "Say why the pilot may go on."})
-    if pilot.status != Status.ON_HOLD:
-        raise Conflict("Only a pilot on hold can be resumed.")
-    return pilot_transition(
-        pilot=pilot, by=by, to_status=Status.ACTIVE, reason=reason, authorized=True
-    )

@@ -20,11 +20,16 @@ def gate_panel(context, pilot):
         (r for r in selectors.pilot_reviews(pilot=pilot) if r.status == ReviewStatus.PENDING),
         None,
     )
+    gate = selectors.next_gate(pilot)
+    live = None
+    if gate is not None and not pilot.is_stopped and selectors.current_version(gate) is not None:
+        live = selectors.pilot_evaluation(pilot=pilot, gate=gate, now=now).evaluation
     return {
+        "live": live,
         "request": context["request"],
         "csrf_token": context.get("csrf_token"),
         "pilot": pilot,
-        "gate": selectors.next_gate(pilot),
+        "gate": gate,
         "pending": pending,
         "timeline": timeline,
         "waivers": selectors.active_waivers(pilot=pilot, now=now),

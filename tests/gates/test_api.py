@@ -148,3 +148,70 @@ def test_decision_endpoint(api_for, ready_pilot, owner, governance_lead, second_
     assert Decision.objects.count() == 1
     ready_pilot.refresh_from_db()
     assert ready_pilot.stage == "pilot"
+
+
+def test_admin_is_no_side_door_to_decisions(client_for, admin_user, ready_pilot, owner):
+    from gates import services
+
+    review = services.review_request(pilot=ready_pilot, to_stage="pilot", by=owner)
+    admin = client_for(admin_user)
+    assert admin.get("/admin/gates/review/").status_code == 200
+    assert admin.get("/admin/gates/decision/add/").status_code == 403
+    changed = admin.post(f"/admin/gates/review/{review.pk}/change/", {"status": "approved"})
+    assert changed.status_code == 403
+    review.refresh_from_db()
+    assert review.status == ReviewStatus.PENDING and not Decision.objects.exists()
+
+
+def test_admin_quorum_must_be_whole_numbers(client_for, admin_user):
+    from gates.models import Gate
+
+    gate = Gate.objects.get(from_stage="discovery")
+    url = f"/admin/gates/gate/{gate.pk}/change/"
+    bad = client_for(admin_user).post(url, {"quorum": '{"high": 0}'})
+    assert bad.status_code == 200 and "at least 1" in bad.content.decode()
+    ok = client_for(admin_user).post(url, {"quorum": '{"low": 1, "medium": 2, "high": 3}'})
+    assert ok.status_code == 302
+    gate.refresh_from_db()
+    assert gate.approvals_needed("medium") == 2
+
+
+def test_schema_describes_the_gate_endpoints(api_for, owner):
+    schema = api_for(owner).get("/api/schema/?format=json").json()
+    for path in [
+        "/api/pilots/{id}/evaluation/",
+        "/api/pilots/{id}/reviews/",
+        "/api/reviews/",
+        "/api/reviews/{id}/decisions/",
+    ]:
+        assert path in schema["paths"] or path.replace("{id}", "{pk}") in schema["paths"]
+
+
+def count(api, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert api.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_review_list_api_query_count_is_flat(
+    api_for, owner, technical_owner, governance_lead, simple_gates
+):
+    from gates import services
+
+    def add(n):
+        for _ in range(n):
+            pilot = PilotFactory(owner=owner)
+            PilotRole.objects.create(pilot=pilot, role="technical_owner", user=technical_owner)
+            review = services.review_request(pilot=pilot, to_stage="pilot", by=owner)
+            services.review_decide(
+                review=review, decision="reject", by=governance_lead, rationale="no"
+            )
+
+    api = api_for(governance_lead)
+    add(2)
+    small = count(api, "/api/reviews/")
+    add(5)
+    assert count(api, "/api/reviews/") == small

@@ -75,3 +75,24 @@ def test_daily_rollups_and_open_alerts_reach_the_engine(filled_pilot):
     assert facts.open_alerts == 0
     assert facts.test_results["functional"] in {"passed", "not_run", "failed", "waived"}
     assert facts.roles["technical_owner"] == "techowner"
+
+
+def test_readiness_gate_requires_a_reporting_metric_source(filled_pilot):
+    from metrics.models import MetricSource
+
+    gate = Gate.objects.get(from_stage="readiness", to_stage="scale")
+    version = gate.versions.order_by("-number").first()
+    assert "monitoring_sources_reporting" in [c["key"] for c in version.criteria]
+
+    def results():
+        evaluation = selectors.pilot_evaluation(pilot=filled_pilot, gate=gate, now=timezone.now())
+        return {r.criterion_key: r for r in evaluation.evaluation.results}
+
+    assert results()["monitoring_sources_reporting"].status == "fail"
+    source = MetricSource.objects.create(
+        pilot=filled_pilot, kind="http_json", name="Grafana", status="ok"
+    )
+    assert results()["monitoring_sources_reporting"].status == "pass"
+    assert results()["monitoring_sources_healthy"].status == "pass"
+    MetricSource.objects.filter(pk=source.pk).update(status="degraded")
+    assert results()["monitoring_sources_healthy"].status == "fail"

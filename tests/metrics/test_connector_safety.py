@@ -48,6 +48,13 @@ def test_localhost_is_refused_after_resolution():
         check_url("http://localhost:9090/", allow_hosts=[])
 
 
+@pytest.mark.parametrize("url", ["http://2130706433/", "http://0x7f000001/", "http://127.1/"])
+def test_odd_spellings_of_loopback_are_refused(url):
+    # The C library reads these as numbers (no DNS query) and they are checked as such.
+    with pytest.raises(UnsafeURL, match="loopback"):
+        check_url(url, allow_hosts=[])
+
+
 def test_a_name_resolving_to_any_internal_address_is_refused():
     def resolver(host, port):
         return ["93.184.215.14", "10.0.0.7"]

@@ -258,6 +258,16 @@ def test_row_written_by_the_orm_is_seen_as_duplicate(pilot, micro):
     at = T0.replace(microsecond=micro)
     metric = MetricDefinition.objects.get(key="error_rate")
     Snapshot.objects.create(pilot=pilot, metric=metric, observed_at=at, value=1, source="s")
-    result = snapshots_ingest(rows=[row(pilot, at=at), row(pilot, at=at + timedelta(1))], source="s")
+    result = snapshots_ingest(
+        rows=[row(pilot, at=at), row(pilot, at=at + timedelta(1))], source="s"
+    )
     assert result.statuses == ["duplicate", "stored"]
     assert Snapshot.objects.filter(observed_at=at + timedelta(1)).count() == 1
+
+
+@pytest.mark.django_db
+def test_longest_source_label_is_accepted_and_audited_whole(pilot):
+    source = "s" * 100
+    assert snapshots_ingest(rows=[row(pilot)], source=source).stored == 1
+    event = AuditEvent.objects.get(action="snapshots.ingest")
+    assert event.after["source"] == source

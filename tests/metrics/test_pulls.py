@@ -504,3 +504,48 @@ def test_csv_upload_needs_a_role_on_the_pilot(request, actor, pilot):
             pilot=pilot, by=request.getfixturevalue(actor), file=csv_file(pilot), file_name="x"
         )
     assert not CsvImport.objects.exists() and not Snapshot.objects.exists()
+
+
+def test_demo_sources_show_both_health_states_and_seed_once(owner):
+    from metrics import pulls_demo
+    from portfolio.models import Stage
+
+    pilots = [PilotFactory(owner=owner, stage=Stage.PILOT) for _ in range(2)]
+    pulls_demo.seed({"pilots": pilots, "users": {}})
+    pulls_demo.seed({"pilots": pilots, "users": {}})
+    statuses = dict(MetricSource.objects.values_list("name", "status"))
+    assert statuses == {pulls_demo.HEALTHY: "ok", pulls_demo.DEGRADED: "degraded"}
+    assert PullRun.objects.count() == 9
+
+
+def test_old_pull_runs_are_pruned_but_each_source_keeps_its_last(source, pilot, owner, stub):
+    other = pulls.source_create(
+        pilot=pilot, by=owner, name="Other", kind="http_json", config=json_config(stub.url)
+    )
+    now = timezone.now()
+    for days in (40, 30, 20, 1):
+        PullRun.objects.create(source=source, started_at=now - timedelta(days=days))
+    old_only = PullRun.objects.create(source=other, started_at=now - timedelta(days=50))
+    PullRun.objects.create(source=other, started_at=now - timedelta(days=60))
+    assert pulls.pull_runs_prune(now=now, keep_days=14) == 4
+    kept = sorted((r.source_id, (now - r.started_at).days) for r in PullRun.objects.all())
+    assert kept == sorted([(source.pk, 1), (other.pk, 50)])
+    assert PullRun.objects.filter(pk=old_only.pk).exists()
+
+
+def test_sources_health_counts_enabled_sources_by_status(source, pilot, owner, stub):
+    from metrics.source_selectors import sources_health
+
+    pulls.source_pull(source_id=source.pk)
+    for name, enabled in (("b", True), ("c", False)):
+        pulls.source_create(
+            pilot=pilot,
+            by=owner,
+            name=name,
+            kind="http_json",
+            config=json_config(stub.url),
+            enabled=enabled,
+        )
+    assert sources_health(pilot_ids=[pilot.pk, 999]) == {
+        pilot.pk: {"total": 2, "ok": 1, "degraded": 0, "never_run": 1}
+    }

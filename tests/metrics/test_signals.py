@@ -129,3 +129,13 @@ def test_drift_is_stored_as_a_drift_score_snapshot(pilot):
     assert snapshot.value == pytest.approx(result.score)
     # Running again within the hour stores nothing new.
     assert drift_compute(pilot_id=pilot.pk).stored == 0
+
+
+def test_daily_drift_task_fans_out_one_task_per_pilot_with_data(pilot, owner, eager_celery):
+    from metrics.tasks import compute_drift_all
+
+    quiet = PilotFactory(owner=owner)
+    feed(pilot, {"error_rate": lambda h: 1 + (h % 3) * 0.1}, days=35)
+    assert compute_drift_all() == 1
+    assert Snapshot.objects.filter(pilot=pilot, metric__key="drift_score").exists()
+    assert not Snapshot.objects.filter(pilot=quiet).exists()

@@ -350,3 +350,14 @@ def test_other_pilots_sources_are_not_listed(pilot, owner, client_for):
     _add(other, owner, 1)
     page = client_for(owner).get(reverse("metrics:source_list", args=[pilot.pk])).content.decode()
     assert "Source 0" not in page
+
+
+def test_csv_over_the_size_limit_is_refused_with_a_message(pilot, owner, client_for, settings):
+    settings.PILOTGATE_UPLOAD_MAX_BYTES = 100
+    response = client_for(owner).post(
+        reverse("metrics:csv_upload", args=[pilot.pk]),
+        {"file": SimpleUploadedFile("big.csv", b"pilot,metric,observed_at,value\n" * 10)},
+    )
+    assert response.status_code == 200
+    assert "the limit is 100" in response.context["form"].errors["file"][0]
+    assert not CsvImport.objects.exists()

@@ -1,0 +1,170 @@
+"""API of pull sources: the same services and rules as the pages.
+
+    GET, POST         /api/pilots/{pilot_pk}/sources/
+    GET, PATCH, DELETE /api/sources/{id}/
+    POST              /api/sources/{id}/pull/     (202: a pull is queued)
+
+`secret_header_value` is write-only: answers carry `secret_set` instead. People who may
+see the pilot but not manage its sources get health fields only (no config, no error).
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import get_object_or_404
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import rules
+from metrics import pulls, source_selectors
+from metrics.models import MetricSource
+from portfolio.selectors import pilot_get
+
+
+class MetricSourceSerializer(serializers.ModelSerializer):
+    secret_header_value = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=4000,
+        help_text="Write-only. Omit it on PATCH to keep the stored secret.",
+        style={"input_type": "password"},
+    )
+    clear_secret = serializers.BooleanField(
+        write_only=True, required=False, help_text="PATCH only: remove the stored secret."
+    )
+    secret_set = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MetricSource
+        fields = [
+            "id",
+            "pilot",
+            "name",
+            "kind",
+            "config",
+            "interval_minutes",
+            "enabled",
+            "secret_header_name",
+            "secret_header_value",
+            "clear_secret",
+            "secret_set",
+            "status",
+            "consecutive_failures",
+            "last_success_at",
+            "last_attempt_at",
+            "last_error",
+            "next_due_at",
+        ]
+        read_only_fields = [
+            "pilot",
+            "status",
+            "consecutive_failures",
+            "last_success_at",
+            "last_attempt_at",
+            "last_error",
+            "next_due_at",
+        ]
+
+    def get_secret_set(self, source) -> bool:
+        flag = getattr(source, "secret_set", None)
+        return bool(flag) if flag is not None else source.has_secret
+
+    def to_representation(self, source):
+        data = super().to_representation(source)
+        if not self.context.get("can_manage"):
+            data["config"] = None
+            data["last_error"] = None
+        return data
+
+
+def _source_for(request, pk: int) -> MetricSource:
+    source = get_object_or_404(MetricSource.objects.select_related("pilot"), pk=pk)
+    source.pilot = pilot_get(user=request.user, pk=source.pilot_id)
+    return source
+
+
+def _answer(request, source, code=status.HTTP_200_OK) -> Response:
+    fresh = source_selectors.pilot_sources(pilot=source.pilot).get(pk=source.pk)
+    can_manage = rules.can_manage_sources(request.user, source.pilot)
+    return Response(
+        MetricSourceSerializer(fresh, context={"can_manage": can_manage}).data, status=code
+    )
+
+
+class PilotSourcesView(APIView):
+    @extend_schema(summary="A pilot's metric sources", responses=MetricSourceSerializer(many=True))
+    def get(self, request, pilot_pk: int):
+        pilot = pilot_get(user=request.user, pk=pilot_pk)
+        context = {"can_manage": rules.can_manage_sources(request.user, pilot)}
+        sources = source_selectors.pilot_sources(pilot=pilot)
+        return Response(MetricSourceSerializer(sources, many=True, context=context).data)
+
+    @extend_schema(
+        summary="Connect a metric source (owners)",
+        request=MetricSourceSerializer,
+        responses={201: MetricSourceSerializer},
+    )
+    def post(self, request, pilot_pk: int):
+        pilot = pilot_get(user=request.user, pk=pilot_pk)
+        rules.ensure(
+            rules.can_manage_sources(request.user, pilot),
+            request.user,
+            "manage_sources",
+            f"pilot:{pilot.pk}",
+        )
+        serializer = MetricSourceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("clear_secret", None)
+        source = pulls.source_create(pilot=pilot, by=request.user, **data)
+        return _answer(request, source, status.HTTP_201_CREATED)
+
+
+class SourceDetailView(APIView):
+    @extend_schema(summary="One metric source", responses=MetricSourceSerializer)
+    def get(self, request, pk: int):
+        return _answer(request, _source_for(request, pk))
+
+    @extend_schema(
+        summary="Change a metric source (owners)",
+        request=MetricSourceSerializer,
+        responses=MetricSourceSerializer,
+    )
+    def patch(self, request, pk: int):
+        source = _source_for(request, pk)
+        rules.ensure(
+            rules.can_manage_sources(request.user, source.pilot),
+            request.user,
+            "manage_sources",
+            f"source:{source.pk}",
+        )
+        serializer = MetricSourceSerializer(source, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        secret = data.pop("secret_header_value", None)
+        clear = data.pop("clear_secret", False)
+        source = pulls.source_update(
+            source=source,
+            by=request.user,
+            secret_header_value=secret or None,
+            clear_secret=clear,
+            **data,
+        )
+        return _answer(request, source)
+
+    @extend_schema(summary="Disconnect a metric source (owners)", responses={204: None})
+    def delete(self, request, pk: int):
+        pulls.source_delete(source=_source_for(request, pk), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SourcePullView(APIView):
+    @extend_schema(
+        summary="Queue a pull of the source now (owners)", request=None, responses={202: None}
+    )
+    def post(self, request, pk: int):
+        pulls.source_pull_request(source=_source_for(request, pk), by=request.user)
+        return Response({"message": "Pull queued."}, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,127 @@
+"""API of pull sources: same rules as the pages, and the secret is write-only."""
+
+import json
+
+import pytest
+
+from accounts.models import AuditEvent
+from metrics import pulls
+from metrics.models import MetricSource
+
+pytestmark = pytest.mark.django_db
+SECRET = "api-secret-value-42"
+
+
+@pytest.fixture(autouse=True)
+def _no_broker(monkeypatch):
+    queued = []
+    monkeypatch.setattr(pulls, "_enqueue_pull", lambda source_id, **kw: queued.append(source_id))
+    return queued
+
+
+def payload(**overrides):
+    data = {
+        "name": "Prometheus",
+        "kind": "prometheus",
+        "config": {
+            "base_url": "https://prom.example.com",
+            "step_seconds": 60,
+            "queries": [{"metric": "p95_latency_ms", "query": "max(lat)"}],
+        },
+        "interval_minutes": 5,
+        "secret_header_name": "Authorization",
+        "secret_header_value": SECRET,
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def source(pilot, owner, api_for):
+    response = api_for(owner).post(f"/api/pilots/{pilot.pk}/sources/", payload(), format="json")
+    assert response.status_code == 201, response.content
+    return MetricSource.objects.get(pk=response.json()["id"])
+
+
+def test_owner_creates_a_source_and_never_gets_the_secret_back(source, pilot, owner, api_for):
+    api = api_for(owner)
+    listed = api.get(f"/api/pilots/{pilot.pk}/sources/")
+    one = api.get(f"/api/sources/{source.pk}/")
+    for body in (listed.content, one.content):
+        assert SECRET.encode() not in body
+    data = one.json()
+    assert data["secret_set"] is True and "secret_header_value" not in data
+    assert (
+        data["status"] == "never_run" and data["config"]["base_url"] == "https://prom.example.com"
+    )
+    assert source.secret_header_value == SECRET
+
+
+def test_patch_without_the_secret_keeps_it(source, owner, api_for):
+    response = api_for(owner).patch(
+        f"/api/sources/{source.pk}/", {"interval_minutes": 30}, format="json"
+    )
+    assert response.status_code == 200 and response.json()["interval_minutes"] == 30
+    assert MetricSource.objects.get(pk=source.pk).secret_header_value == SECRET
+    cleared = api_for(owner).patch(
+        f"/api/sources/{source.pk}/", {"clear_secret": True}, format="json"
+    )
+    assert cleared.json()["secret_set"] is False
+    assert SECRET not in json.dumps(list(AuditEvent.objects.values("before", "after")))
+
+
+def test_bad_input_is_a_400_naming_the_field(pilot, owner, api_for):
+    response = api_for(owner).post(
+        f"/api/pilots/{pilot.pk}/sources/",
+        payload(config={"base_url": "http://127.0.0.1:9090", "queries": []}),
+        format="json",
+    )
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert "loopback" in errors["base_url"][0] and "queries" in errors
+
+
+@pytest.mark.parametrize("actor", ["executive", "governance_lead", "outsider"])
+def test_readers_get_health_only_and_403_on_writes(request, actor, source, api_for, _no_broker):
+    api = api_for(request.getfixturevalue(actor))
+    data = api.get(f"/api/sources/{source.pk}/").json()
+    assert data["config"] is None and data["last_error"] is None and data["status"]
+    assert (
+        api.post(
+            f"/api/pilots/{source.pilot_id}/sources/", payload(name="x"), format="json"
+        ).status_code
+        == 403
+    )
+    assert api.patch(f"/api/sources/{source.pk}/", {"name": "x"}, format="json").status_code == 403
+    assert api.delete(f"/api/sources/{source.pk}/").status_code == 403
+    assert api.post(f"/api/sources/{source.pk}/pull/").status_code == 403
+    assert _no_broker == [] and MetricSource.objects.get(pk=source.pk).name == "Prometheus"
+
+
+def test_hidden_pilot_sources_are_404(confidential_pilot, owner, outsider, api_for):
+    created = api_for(owner).post(
+        f"/api/pilots/{confidential_pilot.pk}/sources/", payload(), format="json"
+    )
+    api = api_for(outsider)
+    pk = created.json()["id"]
+    assert api.get(f"/api/pilots/{confidential_pilot.pk}/sources/").status_code == 404
+    assert api.get(f"/api/sources/{pk}/").status_code == 404
+    assert api.post(f"/api/sources/{pk}/pull/").status_code == 404
+    assert api.delete(f"/api/sources/{pk}/").status_code == 404
+
+
+def test_pull_now_answers_202_and_delete_204(
+    source, owner, api_for, django_capture_on_commit_callbacks, _no_broker
+):
+    api = api_for(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.post(f"/api/sources/{source.pk}/pull/").status_code == 202
+    assert _no_broker == [source.pk]
+    assert api.delete(f"/api/sources/{source.pk}/").status_code == 204
+    assert not MetricSource.objects.exists()
+
+
+def test_schema_documents_the_source_endpoints(owner, api_for):
+    schema = api_for(owner).get("/api/schema/", {"format": "json"}).json()
+    assert "/api/pilots/{pilot_pk}/sources/" in schema["paths"]
+    assert "/api/sources/{id}/pull/" in schema["paths"]
