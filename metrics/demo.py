@@ -116,6 +116,7 @@ def _series(
 
 @transaction.atomic
 def seed(context: dict) -> None:
+    _seed_sources(context)
     if Snapshot.objects.filter(source=DEMO_SOURCE).exists():
         return
     pilots = [
@@ -232,3 +233,12 @@ def _watch_costs(pilot_ids: list[int], catalog) -> None:
             metric=catalog["cost_per_transaction"],
             defaults={"source": "Billing export", "threshold": DEMO_COST_LIMIT},
         )
+
+
+def _seed_sources(context: dict) -> None:
+    """The metric sources demo (one healthy, one degraded); idempotent on its own."""
+    try:
+        from metrics import pulls_demo
+    except ImportError:
+        return
+    pulls_demo.seed(context)
