@@ -293,7 +293,7 @@ def metric_figure(series: dict, pilot_url: str) -> dict:
                 y=[a["value"] for a in series["alerts"]],
                 mode="markers",
                 marker={"color": "#D55E00", "size": 11, "symbol": "x"},
-                customdata=[f"{pilot_url}#alerts" for _ in series["alerts"]],
+                customdata=[f"{pilot_url}#metrics" for _ in series["alerts"]],
             )
         )
     return _figure(

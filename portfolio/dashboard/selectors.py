@@ -16,12 +16,16 @@ installed, its section answers "no data yet" (`available: False`) instead of fai
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     BooleanField,
     Case,
@@ -46,6 +50,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import Window
 from django.db.models.functions import Cast, Coalesce, RowNumber
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts import rules
@@ -71,9 +76,35 @@ CENT = Decimal("0.01")
 MONEY = DecimalField(max_digits=30, decimal_places=6)
 
 
+# --- a short cache for the two aggregates that read rollups across the whole portfolio ---
+
+
+def _cached(section: str, queryset: QuerySet, now: datetime, compute):
+    """`compute()` cached for PILOTGATE_DASHBOARD_CACHE_SECONDS (default 300; 0 = off).
+
+    The reliability trend and the realized totals scan every daily rollup of the pilots in
+    view (about a million rows at 10,000 pilots); rollups change only when metrics are
+    ingested, so a few minutes' staleness buys an executive page that stays fast. The key is
+    the SQL of the pilots in view (filters and the user's visibility) and the day, so two
+    users who may see different pilots never share an entry.
+    """
+    seconds = getattr(settings, "PILOTGATE_DASHBOARD_CACHE_SECONDS", 300)
+    if not seconds:
+        return compute()
+    sql, params = queryset.values("pk").query.sql_with_params()
+    raw = f"{section}|{now.date().isoformat()}|{sql}|{params!r}".encode()
+    key = "pilotgate:dashboard:" + hashlib.sha256(raw).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value
+
+
 # --- where other apps keep their facts ----------------------------------------------------
 
 
+@functools.cache
 def _model(app_label: str, name: str):
     try:
         return apps.get_model(app_label, name)
@@ -269,6 +300,39 @@ def _realized_annotations(now: datetime) -> dict[str, Any]:
     }
 
 
+def _realized_totals(queryset: QuerySet, *, now: datetime) -> dict:
+    """Sum over pilots of each pilot's mean realized cost and ROI: one GROUP BY per pilot
+    and metric, summed in the database (not a subquery per pilot)."""
+    Rollup = _rollup_model()
+    empty = {
+        "realized_monthly": None,
+        "realized_reporting": 0,
+        "roi_reporting": 0,
+        "realized_roi_sum": None,
+    }
+    if Rollup is None:
+        return empty
+    per_pilot = (
+        Rollup.objects.filter(
+            pilot_id__in=queryset.values("pk"),
+            metric__key__in=("roi_pct", "monthly_run_cost"),
+            period="day",
+            bucket_start__gte=now - timedelta(days=REALIZED_DAYS),
+        )
+        .values("pilot_id", "metric__key")
+        .annotate(mean=Sum("total") / Sum("count"))
+        .order_by()
+    )
+    cost, roi = Q(metric__key="monthly_run_cost"), Q(metric__key="roi_pct")
+    totals = per_pilot.aggregate(
+        realized_monthly=Sum("mean", filter=cost),
+        realized_reporting=Count("mean", filter=cost),
+        realized_roi_sum=Sum("mean", filter=roi),
+        roi_reporting=Count("mean", filter=roi),
+    )
+    return {**empty, **totals}
+
+
 def _open_alert_count():
     Alert = _alert_model()
     if Alert is None:
@@ -356,8 +420,19 @@ FACT_FIELDS = (
 )
 
 
+def pilot_url(pk: int) -> str:
+    """The pilot page's URL without a reverse() per row (lists run to hundreds of links)."""
+    return _PILOT_URL_PREFIX() + f"{pk}/"
+
+
+@functools.cache
+def _PILOT_URL_PREFIX() -> str:  # noqa: N802 (a constant, computed once URLs are loaded)
+    return reverse("portfolio:pilot_detail", args=[0])[: -len("0/")]
+
+
 def fact_row(raw: dict, now: datetime) -> dict:
     row = dict(raw)
+    row["url"] = pilot_url(row["id"])
     row["owner"] = _owner_label(row)
     row["signal_label"] = SIGNAL_LABELS.get(row["signal_code"], row["signal_code"])
     row["days_in_stage"] = (now - row["stage_entered_at"]).days
@@ -473,7 +548,12 @@ def signal_matrix(queryset: QuerySet) -> dict:
     )
     for row in ranked:
         members.setdefault(row["sig"], []).append(
-            {"id": row["id"], "name": row["name"], "stage": row["stage"]}
+            {
+                "id": row["id"],
+                "name": row["name"],
+                "stage": row["stage"],
+                "url": pilot_url(row["id"]),
+            }
         )
     rows = []
     for code in SIGNAL_CODES:
@@ -520,12 +600,18 @@ def economics(queryset: QuerySet, *, now: datetime) -> dict:
     """Planned (strategy workbook) versus realized (metrics) ROI and run cost."""
     if _strategy_model() is None:
         return {"available": False, "pilots": [], "totals": {}}
-    facts = with_facts(queryset, now=now).filter(has_case=True)
-    top = facts.values(*FACT_FIELDS, "realized_roi", "realized_monthly_cost").order_by(
-        "-annual_cost", "name", "id"
+    # Only the economics columns: the other per-pilot facts would add joins and subqueries
+    # evaluated for every pilot before the LIMIT.
+    top = (
+        queryset.filter(_has_case_q())
+        .annotate(**_economics_annotations())
+        .order_by("-annual_cost", "name", "id")
+        .values("id", "name", "has_case", "benefit", "build_cost", "annual_cost", "net_value")
     )[:ECONOMICS_LIMIT]
-    pilots = [fact_row(r, now) for r in top]
+    pilots = [_economics_row(r) for r in top]
+    realized = _realized_by_pilot([p["id"] for p in pilots], now=now)
     for p in pilots:
+        p["realized_roi"], p["realized_monthly_cost"] = realized.get(p["id"], (None, None))
         p["realized_annual_cost"] = (
             None if p["realized_monthly_cost"] is None else _cents(p["realized_monthly_cost"] * 12)
         )
@@ -533,18 +619,15 @@ def economics(queryset: QuerySet, *, now: datetime) -> dict:
     # Aggregate the expressions themselves: a Sum() over an annotation's name is compiled
     # to a bare column reference on PostgreSQL, which does not exist outside the subquery.
     econ = _economics_annotations()
-    real = _realized_annotations(now)
-    sums = queryset.filter(_has_case_q()).aggregate(
+    with_case = queryset.filter(_has_case_q())
+    sums = with_case.aggregate(
         pilots=Count("id"),
         benefit=Sum(econ["benefit"]),
         build=Sum(econ["build_cost"]),
         annual=Sum(econ["annual_cost"]),
         net=Sum(econ["net_value"]),
-        realized_monthly=Sum(real["realized_monthly_cost"]),
-        realized_reporting=Count(_realized_annotations(now)["realized_monthly_cost"]),
-        roi_reporting=Count(_realized_annotations(now)["realized_roi"]),
-        realized_roi_sum=Sum(real["realized_roi"]),
     )
+    sums.update(_cached("realized", with_case, now, lambda: _realized_totals(with_case, now=now)))
     net, build, annual = (_cents(sums[k] or 0) for k in ("net", "build", "annual"))
     totals = {
         "pilots": sums["pilots"],
@@ -568,6 +651,10 @@ def economics(queryset: QuerySet, *, now: datetime) -> dict:
 
 
 def reliability_trends(queryset: QuerySet, *, now: datetime) -> dict:
+    return _cached("trend", queryset, now, lambda: _reliability_trends(queryset, now=now))
+
+
+def _reliability_trends(queryset: QuerySet, *, now: datetime) -> dict:
     """Daily portfolio value of each reliability metric over the last TREND_DAYS days.
 
     Rates are weighted by observation count (sum of totals / sum of counts); latency is the
@@ -589,7 +676,7 @@ def reliability_trends(queryset: QuerySet, *, now: datetime) -> dict:
             total=Sum("total"),
             count=Sum("count"),
             p95_sum=Sum("p95"),
-            pilots=Count("pilot_id", distinct=True),
+            # One rollup per pilot, metric and day, so rows are pilots (no DISTINCT sort).
             rows=Count("id"),
         )
         .order_by("metric__key", "bucket_start")
@@ -605,7 +692,7 @@ def reliability_trends(queryset: QuerySet, *, now: datetime) -> dict:
             {
                 "day": row["bucket_start"].date().isoformat(),
                 "value": None if value is None else round(value, 4),
-                "pilots": row["pilots"],
+                "pilots": row["rows"],
             }
         )
     return {"available": True, "series": series, "days": TREND_DAYS}
@@ -697,6 +784,7 @@ def plan_portfolio(candidates: list[Candidate], budget: Decimal | None) -> dict:
             {
                 "rank": position,
                 "id": cand.id,
+                "url": pilot_url(cand.id),
                 "name": cand.name,
                 "stage": cand.stage,
                 "net_value": cand.net_value,
@@ -717,17 +805,46 @@ def plan_portfolio(candidates: list[Candidate], budget: Decimal | None) -> dict:
     }
 
 
+def _economics_row(raw: dict) -> dict:
+    row = dict(raw, url=pilot_url(raw["id"]))
+    for key in ("benefit", "build_cost", "annual_cost", "net_value"):
+        row[key] = _cents(row[key])
+    row["planned_roi"] = _roi(row["net_value"], row["build_cost"], row["annual_cost"])
+    return row
+
+
+def _realized_by_pilot(pilot_ids: list[int], *, now: datetime) -> dict[int, tuple]:
+    """(mean realized ROI, mean monthly run cost) of each pilot over REALIZED_DAYS days."""
+    Rollup = _rollup_model()
+    if Rollup is None or not pilot_ids:
+        return {}
+    rows = (
+        Rollup.objects.filter(
+            pilot_id__in=pilot_ids,
+            metric__key__in=("roi_pct", "monthly_run_cost"),
+            period="day",
+            bucket_start__gte=now - timedelta(days=REALIZED_DAYS),
+        )
+        .values("pilot_id", "metric__key")
+        .annotate(mean=Sum("total") / Sum("count"))
+        .order_by()
+    )
+    out: dict[int, list] = {}
+    for row in rows:
+        slot = 0 if row["metric__key"] == "roi_pct" else 1
+        out.setdefault(row["pilot_id"], [None, None])[slot] = row["mean"]
+    return {pid: tuple(v) for pid, v in out.items()}
+
+
 def planner(queryset: QuerySet, *, budget: Decimal | None, now: datetime) -> dict:
     """Candidates are active pilots not yet at scale that have an economic case."""
     if _strategy_model() is None:
         return {"available": False, **plan_portfolio([], budget)}
     rows = (
-        with_facts(
-            queryset.filter(status=Status.ACTIVE).exclude(stage=Stage.SCALE),
-            now=now,
-            realized=False,
-        )
-        .filter(has_case=True)
+        queryset.filter(status=Status.ACTIVE)
+        .exclude(stage=Stage.SCALE)
+        .filter(_has_case_q())
+        .annotate(**_economics_annotations())
         .values("id", "name", "stage", "net_value", "build_cost", "annual_cost")
         .order_by()
     )

@@ -38,7 +38,7 @@ def _linker(filters):
 
 
 def _pilot_link(pk: int) -> str:
-    return reverse("portfolio:pilot_detail", args=[pk])
+    return selectors.pilot_url(pk)
 
 
 @login_required

@@ -16,6 +16,18 @@ def lookup(mapping, key):
         return ""
 
 
+@register.filter
+def money(value):
+    """1234567.5 -> '1,234,567.50' ('—' for None). Cheaper than floatformat:"2g" in long
+    tables; amounts are shown without a currency, as the workbooks enter them."""
+    if value is None or value == "":
+        return "—"
+    try:
+        return f"{value:,.2f}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
 @register.inclusion_tag("portfolio/dashboard/_pilot_signal.html")
 def pilot_signal_header(pilot):
     """Stage, status and signal with its reasons, for the top of the pilot page."""

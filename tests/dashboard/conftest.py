@@ -198,3 +198,62 @@ def portfolio_facts(small_portfolio, frozen_now):
     # Older than the trend window: never counted.
     add_rollup(p["alpha"], "hallucination_rate", frozen_now - timedelta(days=90), total=9.0)
     return p
+
+
+@pytest.fixture
+def reviews_and_sources(portfolio_facts, frozen_now, governance_lead):
+    """Closed reviews (request to close, in days) and metric sources on portfolio_facts.
+
+    | pilot   | gate                  | status    | cycle days |
+    | Alpha   | discovery -> pilot    | approved  | 6          |
+    | Bravo   | discovery -> pilot    | rejected  | 10         |
+    | Charlie | pilot -> readiness    | on_hold   | 3          |
+    | Secret  | readiness -> scale    | stopped   | 2          |
+    | Echo    | readiness -> scale    | withdrawn | (ignored)  |
+    | Alpha   | discovery -> pilot    | rejected  | 400 days ago (ignored) |
+    | Delta   | pilot -> readiness    | pending, requested 5 days ago      |
+    Sources: Delta degraded, Echo healthy.
+    """
+    from datetime import timedelta
+
+    from gates.models import CriteriaVersion, Gate, Review
+    from metrics.models import MetricSource
+
+    p = portfolio_facts
+    versions = {
+        (g.from_stage, g.to_stage): CriteriaVersion.objects.create(
+            gate=g, number=g.versions.count() + 1, criteria=[], note="test"
+        )
+        for g in Gate.objects.all()
+    }
+
+    def review(pilot, frm, to, status, requested_days_ago, closed_days_ago=None):
+        return Review.objects.create(
+            pilot=pilot,
+            from_stage=frm,
+            to_stage=to,
+            status=status,
+            criteria_version=versions[(frm, to)],
+            requested_by=governance_lead,
+            requested_at=frozen_now - timedelta(days=requested_days_ago),
+            closed_at=(
+                None if closed_days_ago is None else frozen_now - timedelta(days=closed_days_ago)
+            ),
+        )
+
+    review(p["alpha"], "discovery", "pilot", "approved", 10, 4)
+    review(p["bravo"], "discovery", "pilot", "rejected", 20, 10)
+    review(p["charlie"], "pilot", "readiness", "on_hold", 30, 27)
+    review(p["secret"], "readiness", "scale", "stopped", 40, 38)
+    review(p["echo"], "readiness", "scale", "withdrawn", 50, 1)
+    review(p["alpha"], "discovery", "pilot", "rejected", 420, 400)
+    review(p["delta"], "pilot", "readiness", "pending", 5)
+    for pilot, status in ((p["delta"], "degraded"), (p["echo"], "ok")):
+        MetricSource.objects.create(pilot=pilot, kind="http_json", name="Monitoring", status=status)
+    return p
+
+
+@pytest.fixture(autouse=True)
+def _no_dashboard_cache(settings):
+    # Tests change data between requests; the production cache would hide the changes.
+    settings.PILOTGATE_DASHBOARD_CACHE_SECONDS = 0

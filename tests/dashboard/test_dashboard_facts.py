@@ -144,3 +144,77 @@ def test_page_shows_signal_economics_and_planner(executive, portfolio_facts, cli
     html = client_for(executive).get("/portfolio/", {"budget": "40000"}).content.decode()
     assert 'id="fig-planner"' in html and 'id="fig-roi"' in html and 'id="fig-reliability"' in html
     assert "83,000.00" in html and "funds the top <strong>1</strong>" in html
+
+
+def test_review_cycle_time_per_gate(executive, reviews_and_sources, frozen_now):
+    reviews = summary_for(executive, frozen_now)["reviews"]
+    gates = {g["to_stage"]: g for g in reviews["gates"]}
+    assert (gates["pilot"]["reviews"], gates["pilot"]["mean_days"]) == (2, 8.0)  # 6 and 10
+    assert gates["pilot"]["longest_days"] == 10.0
+    assert (gates["readiness"]["reviews"], gates["readiness"]["mean_days"]) == (1, 3.0)
+    assert (gates["scale"]["reviews"], gates["scale"]["mean_days"]) == (1, 2.0)
+    assert reviews["pending"] == 1 and reviews["oldest_pending_days"] == 5
+
+
+def test_outsider_review_cycle_leaves_out_the_confidential_pilot(
+    outsider, reviews_and_sources, frozen_now
+):
+    gates = {g["to_stage"]: g for g in summary_for(outsider, frozen_now)["reviews"]["gates"]}
+    assert (gates["scale"]["reviews"], gates["scale"]["mean_days"]) == (0, None)
+
+
+def test_degraded_sources_and_pending_reviews_in_risk_flags(
+    executive, reviews_and_sources, frozen_now
+):
+    at_risk = summary_for(executive, frozen_now)["at_risk"]
+    # Delta's source is degraded; its pending review means it is no longer stale.
+    assert at_risk["counts"] == {"alerts": 2, "stop": 2, "degraded": 1, "stale": 1}
+    delta = next(p for p in at_risk["pilots"] if p["name"] == "Delta")
+    assert delta["degraded_sources"] == 1 and delta["stale"] is False
+    filters, _ = parse_filters({"flag": "degraded"})
+    pilots = selectors.dashboard_pilots(user=executive, filters=filters, now=frozen_now)
+    assert list(pilots.values_list("name", flat=True)) == ["Delta"]
+
+
+def test_pilot_page_shows_signal_reasons_and_metric_lines(owner, portfolio_facts, client_for):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portfolio.models import MonitoredMetric
+    from tests.dashboard.conftest import add_alert
+
+    alpha = portfolio_facts["alpha"]
+    MonitoredMetric.objects.create(
+        pilot=alpha, metric_id="hallucination_rate", source="Monitoring", threshold=0.08
+    )
+    add_alert(alpha, "hallucination_rate", "monitor", value=0.09, at=timezone.now() - timedelta(1))
+    response = client_for(owner).get(alpha.get_absolute_url())
+    html = response.content.decode()
+    assert "Signal: <span" in html and "Reason for alpha" in html
+    metrics = {m["key"]: m for m in response.context["data"]["metrics"]}
+    halluc = metrics["hallucination_rate"]
+    assert halluc["lines"] == [{"label": "Alert threshold", "value": 0.08, "op": ">"}]
+    assert [a["value"] for a in halluc["alerts"]] == [0.09]
+    assert halluc["latest"] == 0.05  # 0.2 over 4 observations yesterday
+    figure = halluc["figure"]
+    assert [t["name"] for t in figure["data"]] == ["Daily mean", "Alert threshold", "Alerts"]
+    assert 'id="fig-metric-' in html
+
+
+def test_cached_aggregates_are_per_visibility_and_filters(
+    settings, executive, outsider, portfolio_facts, frozen_now
+):
+    from django.core.cache import cache
+
+    settings.PILOTGATE_DASHBOARD_CACHE_SECONDS = 60
+    cache.clear()
+    halluc = summary_for(executive, frozen_now)["reliability"]["series"]["hallucination_rate"]
+    assert [p["value"] for p in halluc] == [0.5]
+    # The outsider's entry is not the executive's (the confidential pilot stays out).
+    halluc = summary_for(outsider, frozen_now)["reliability"]["series"]["hallucination_rate"]
+    assert [p["value"] for p in halluc] == [round(0.5 / 6, 4)]
+    # Another filter is another entry: Finance pilots report no hallucination rate.
+    finance = summary_for(executive, frozen_now, business_unit="Finance")["reliability"]
+    assert finance["series"]["hallucination_rate"] == []
+    cache.clear()
