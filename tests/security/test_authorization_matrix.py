@@ -220,6 +220,14 @@ def _on_hold(world, role, target):
     Pilot.objects.filter(pk=world.pilots[target].pk).update(status="on_hold")
 
 
+def _api_source(suffix: str = ""):
+    def build(world, role, target):
+        page_url = _source(suffix)(world, role, target)
+        return page_url.replace("/metrics/sources/", "/api/sources/")
+
+    return build
+
+
 def _csv_report(world, role, target):
     from metrics.models import CsvImport
 
@@ -332,6 +340,24 @@ API: dict[str, Row] = {
         {"decision": "reject", "rationale": "Matrix."},
     ),
     "POST /api/reviews/{id}/withdraw/": Row(EDIT_WORKBOOK_API, _review_url("withdraw/")),
+    "GET /api/pilots/{pilot_pk}/sources/": Row(READ_PILOT_API, "/api/pilots/{pilot}/sources/"),
+    # The body is refused for its config (400) once access is granted: the cell still shows
+    # who gets past the permission check, which runs first.
+    "POST /api/pilots/{pilot_pk}/sources/": Row(
+        EDIT_PILOT_API.replace("ok ", "400"),
+        "/api/pilots/{pilot}/sources/",
+        {
+            "name": "Matrix pull",
+            "kind": "http_json",
+            "config": {"url": "https://metrics.example.com/v", "metrics": {"error_rate": "$.e"}},
+        },
+    ),
+    "GET /api/sources/{id}/": Row(READ_PILOT_API, _api_source()),
+    "PATCH /api/sources/{id}/": Row(
+        EDIT_PILOT_API.replace("ok ", "400"), _api_source(), {"name": "Renamed"}
+    ),
+    "DELETE /api/sources/{id}/": Row(EDIT_PILOT_API, _api_source()),
+    "POST /api/sources/{id}/pull/": Row(EDIT_PILOT_API, _api_source("pull/")),
     # Pushing snapshots for a pilot: its owners (and admins, who run machine clients).
     "POST /api/snapshots/": Row(EDIT_PILOT_API, "/api/snapshots/", _snapshot_rows),
 }
@@ -630,6 +656,12 @@ PAGES: dict[str, Row] = {
         conf_other 403   403 403  404     404      404   login login
         """,
         "/pilots/{pilot}/workbooks/strategy/lists/success_metrics/add/",
+    ),
+    # Checks a row as it is typed and saves nothing: anyone who may read the pilot.
+    "POST portfolio:workbook_row_validate": Row(
+        _page(READ_PILOT_API),
+        "/pilots/{pilot}/workbooks/strategy/lists/success_metrics/validate/",
+        {"success_metrics-baseline": "1"},
     ),
     "POST portfolio:workbook_row_remove": Row(_page(EDIT_WORKBOOK_API), _success_metric_remove),
     "GET portfolio:memo": Row(
