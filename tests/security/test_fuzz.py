@@ -44,6 +44,12 @@ KNOWN_SCHEMA_GAPS = {
     "PUT /api/pilots/{id}/workbooks/{phase}/": "wb: workbook body is free-form in the schema",
     "PATCH /api/pilots/{id}/workbooks/{phase}/": "wb: workbook body is free-form in the schema",
     "GET /api/portfolio/summary/": "dash: filter values undocumented",
+    "GET /api/pilots/{pilot_pk}/sources/": "sources: config/last_error are null for readers",
+    "POST /api/pilots/{pilot_pk}/sources/": "sources: config shape per kind undocumented",
+    "GET /api/sources/{id}/": "sources: config/last_error are null for readers",
+    "PATCH /api/sources/{id}/": "sources: config shape per kind undocumented",
+    "DELETE /api/sources/{id}/": "sources: documented with the others for consistency",
+    "POST /api/sources/{id}/pull/": "sources: pull result shape undocumented",
 }
 GAP_CHECKS = "positive_data_acceptance,negative_data_rejection,response_schema_conformance"
 
