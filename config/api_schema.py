@@ -49,6 +49,13 @@ _RETRY_AFTER = {
 # No text field or query value may hold a NUL character (PostgreSQL cannot store one; the
 # API refuses it with 400): say so in the schema, so clients and fuzzers know.
 NO_NUL = "^[^\\x00]*$"
+# Text that must not be blank needs one character that is neither NUL nor one that
+# Python's str.strip() removes (DRF trims input; \x1c-\x1f and \x85 count as space).
+_PY_SPACE = (
+    "\\t\\n\\x0b\\x0c\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a"
+    "\\u2028\\u2029\\u202f\\u205f\\u3000"
+)
+NON_BLANK = f"^[^\\x00]*[^\\x00{_PY_SPACE}][^\\x00]*$"
 
 
 def _forbid_nul(schema: dict, components: dict, seen: set) -> None:
@@ -62,7 +69,7 @@ def _forbid_nul(schema: dict, components: dict, seen: set) -> None:
             _forbid_nul(components[name], components, seen)
         return
     if schema.get("type") == "string" and not ({"enum", "format", "pattern"} & set(schema)):
-        schema["pattern"] = NO_NUL
+        schema["pattern"] = NON_BLANK if schema.get("minLength", 0) >= 1 else NO_NUL
     for key in ("properties",):
         for child in schema.get(key, {}).values():
             _forbid_nul(child, components, seen)
@@ -73,8 +80,14 @@ def _forbid_nul(schema: dict, components: dict, seen: set) -> None:
             _forbid_nul(child, components, seen)
 
 
+# Request bodies whose serializers refuse unknown keys.
+CLOSED_BODIES = {"PilotRequest", "PatchedPilotRequest"}
+
+
 def forbid_nul_characters(result, generator, request, public):
     components = result.get("components", {}).get("schemas", {})
+    for name in CLOSED_BODIES & set(components):
+        components[name]["additionalProperties"] = False
     seen: set = set()
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():

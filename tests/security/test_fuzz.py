@@ -39,6 +39,7 @@ KNOWN_SCHEMA_GAPS = {
     "GET /api/pilots/{id}/reviews/": "gates: response differs from its serializer",
     "POST /api/pilots/{id}/reviews/": "gates: to_stage/evidence_links formats undocumented",
     "GET /api/reviews/": "gates: filter values undocumented",
+    "POST /api/reviews/{id}/decisions/": "gates: conditions required per decision undocumented",
     "GET /api/pilots/{id}/metrics/": "ingest: metric/since/until formats undocumented",
     "POST /api/snapshots/": "ingest: row fields and limits undocumented",
     "PUT /api/pilots/{id}/workbooks/{phase}/": "wb: workbook body is free-form in the schema",
