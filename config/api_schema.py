@@ -80,14 +80,8 @@ def _forbid_nul(schema: dict, components: dict, seen: set) -> None:
             _forbid_nul(child, components, seen)
 
 
-# Request bodies whose serializers refuse unknown keys.
-CLOSED_BODIES = {"PilotRequest", "PatchedPilotRequest"}
-
-
 def forbid_nul_characters(result, generator, request, public):
     components = result.get("components", {}).get("schemas", {})
-    for name in CLOSED_BODIES & set(components):
-        components[name]["additionalProperties"] = False
     seen: set = set()
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():

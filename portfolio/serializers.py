@@ -34,15 +34,6 @@ class PilotSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["stage", "status", "stage_entered_at", "created_at", "updated_at"]
 
-    def to_internal_value(self, data):
-        # Unknown keys are refused (the schema says so: additionalProperties false), so a
-        # misspelt field is a 400 naming it rather than silently ignored.
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
-        return super().to_internal_value(data)
-
     def get_owners(self, pilot) -> dict[str, str | None]:
         holders = {role.role: role.user.get_username() for role in pilot.roles.all()}
         from accounts.models import PilotRoleKind
