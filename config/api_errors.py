@@ -59,9 +59,11 @@ def exception_handler(exc, context):
             exc = exceptions.ValidationError({"non_field_errors": exc.messages})
     elif isinstance(exc, Conflict):
         return Response({"message": exc.message, "errors": {}}, status=status.HTTP_409_CONFLICT)
-    elif isinstance(exc, Http404 | ObjectDoesNotExist):
-        # ObjectDoesNotExist: the object went away between lookup and use (a concurrent
-        # delete); for the caller it is simply not there any more.
+    elif isinstance(exc, ObjectDoesNotExist):
+        # The object went away between lookup and use (a concurrent delete): for the
+        # caller it is simply not there any more. No model name in the message.
+        exc = exceptions.NotFound("Not found.")
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
