@@ -8,16 +8,18 @@ PostgreSQL; SQLite already serialises writers) so the chain has a single head.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, AuditHead
 
 GENESIS_HASH = "0" * 64
 _ADVISORY_LOCK_KEY = 7_402_110_551  # arbitrary, fixed: "the audit chain"
@@ -71,6 +73,26 @@ def compute_hash(
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def head_seal(*, count: int, last_id: int, last_hash: str) -> str:
+    """HMAC over the head's fields with AUDIT_HMAC_KEY (kept out of the database)."""
+    message = f"pilotgate-audit-head:{count}:{last_id}:{last_hash}".encode()
+    return hmac.new(settings.AUDIT_HMAC_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def head_write(*, count: int, last_id: int, last_hash: str) -> None:
+    seal = head_seal(count=count, last_id=last_id, last_hash=last_hash)
+    AuditHead.objects.update_or_create(
+        pk=1,
+        defaults={
+            "count": count,
+            "last_id": last_id,
+            "last_hash": last_hash,
+            "seal": seal,
+            "updated_at": timezone.now(),
+        },
+    )
+
+
 def _lock_chain() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -116,7 +138,7 @@ def audit_record(
         after=after_json,
         created_at=created_at,
     )
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         actor_id=actor_id,
         actor_label=actor_label,
         action=action,
@@ -129,6 +151,11 @@ def audit_record(
         prev_hash=prev_hash,
         hash=digest,
     )
+    # The head moves in the same transaction as the append, under the same lock.
+    head = AuditHead.objects.filter(pk=1).values_list("count", flat=True).first()
+    count = head + 1 if head is not None else AuditEvent.objects.count()
+    head_write(count=count, last_id=event.id, last_hash=digest)
+    return event
 
 
 def changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict, dict]:
@@ -146,38 +173,72 @@ class VerifyResult:
 
 
 def audit_verify(batch_size: int = 2000) -> VerifyResult:
-    """Walk the chain in id order; report the first link that does not hold."""
+    """Walk the chain in id order; report the first link that does not hold, then check
+    that the chain ends exactly at the sealed head (nothing trimmed, nothing appended
+    outside `audit_record`)."""
     prev_hash = GENESIS_HASH
     checked = 0
     queryset = AuditEvent.objects.order_by("id")
     last_id = 0
     while True:
-        batch = list(queryset.filter(id__gt=last_id)[:batch_size])
-        if not batch:
+        walked = 0
+        while True:
+            batch = list(queryset.filter(id__gt=last_id)[:batch_size])
+            if not batch:
+                break
+            for event in batch:
+                problem = _check_event(event, prev_hash)
+                if problem:
+                    return VerifyResult(False, checked, event.id, problem)
+                prev_hash = event.hash
+                checked += 1
+                walked += 1
+                last_id = event.id
+        # An append commits its row and the head together, so a head read after the walk
+        # is never behind it; when it is ahead, events arrived meanwhile: walk those too.
+        head = AuditHead.objects.filter(pk=1).first()
+        if head is None or head.last_id <= last_id or (walked == 0 and checked):
             break
-        for event in batch:
-            if event.prev_hash != prev_hash:
-                return VerifyResult(
-                    False,
-                    checked,
-                    event.id,
-                    "previous-hash link broken (a row was deleted, inserted or reordered)",
-                )
-            expected = compute_hash(
-                prev_hash=event.prev_hash,
-                actor_id=event.actor_id,
-                actor_label=event.actor_label,
-                action=event.action,
-                object_type=event.object_type,
-                object_id=event.object_id,
-                pilot_id=event.pilot_id,
-                before=event.before,
-                after=event.after,
-                created_at=event.created_at,
-            )
-            if expected != event.hash:
-                return VerifyResult(False, checked, event.id, "content does not match its hash")
-            prev_hash = event.hash
-            checked += 1
-            last_id = event.id
+        if not AuditEvent.objects.filter(id__gt=last_id).exists():
+            break
+    return _check_head(head, checked=checked, last_id=last_id, last_hash=prev_hash)
+
+
+def _check_event(event: AuditEvent, prev_hash: str) -> str:
+    if event.prev_hash != prev_hash:
+        return "previous-hash link broken (a row was deleted, inserted or reordered)"
+    expected = compute_hash(
+        prev_hash=event.prev_hash,
+        actor_id=event.actor_id,
+        actor_label=event.actor_label,
+        action=event.action,
+        object_type=event.object_type,
+        object_id=event.object_id,
+        pilot_id=event.pilot_id,
+        before=event.before,
+        after=event.after,
+        created_at=event.created_at,
+    )
+    if expected != event.hash:
+        return "content does not match its hash"
+    return ""
+
+
+def _check_head(head: AuditHead | None, *, checked: int, last_id: int, last_hash: str):
+    if head is None:
+        if checked == 0:
+            return VerifyResult(True, 0)
+        return VerifyResult(False, checked, None, "the sealed head of the chain is missing")
+    seal = head_seal(count=head.count, last_id=head.last_id, last_hash=head.last_hash)
+    if not hmac.compare_digest(seal, head.seal):
+        return VerifyResult(False, checked, head.last_id, "the head's seal does not match")
+    if head.count != checked or head.last_id != last_id or head.last_hash != last_hash:
+        return VerifyResult(
+            False,
+            checked,
+            head.last_id,
+            f"the chain does not end at its sealed head (head: {head.count} events ending at "
+            f"{head.last_id}; found {checked} ending at {last_id or 'none'}): events were "
+            "removed from or added to its end",
+        )
     return VerifyResult(True, checked)

@@ -115,3 +115,23 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+
+class AuditHead(models.Model):
+    """The sealed head of the audit chain (one row, id 1), updated with every append.
+
+    A plain hash chain cannot tell that its last events were deleted. The head records how
+    many events there are and the last one's id and hash, sealed with an HMAC whose key is
+    a setting (AUDIT_HMAC_KEY), not stored in the database: whoever can write to the
+    database but does not hold the key cannot trim the chain and forge a matching head.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    count = models.BigIntegerField()
+    last_id = models.BigIntegerField()
+    last_hash = models.CharField(max_length=64)
+    seal = models.CharField(max_length=64)
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"audit head: {self.count} events, last {self.last_id}"

@@ -167,14 +167,33 @@ def log_denied(user, action: str, target: str) -> None:
     )
 
 
+def log_denied_once(request, exc, status: int) -> None:
+    """Log a 403/404 answered to an authenticated user unless `ensure*` already did.
+
+    Called by the API exception handler and the page error handlers, so a denial from a
+    DRF permission class, a queryset that hides a row, or `get_object_or_404` on a
+    visibility-filtered queryset is logged like one from this module.
+    """
+    user = getattr(request, "user", None)
+    if getattr(exc, "security_logged", False) or not _authenticated(user):
+        return
+    log_denied(user, f"{request.method} ({status})", request.path)
+    try:
+        exc.security_logged = True
+    except AttributeError:  # some exception types refuse attributes; logging once is enough
+        pass
+
+
 def ensure_visible(user, pilot) -> None:
     """Raise Http404 when `user` may not see `pilot` (it does not exist for them)."""
     from django.http import Http404
 
     if not can_view_pilot(user, pilot):
+        exc = Http404("No such pilot.")
         if _authenticated(user):
             log_denied(user, "view", f"pilot:{pilot.pk}")
-        raise Http404("No such pilot.")
+            exc.security_logged = True  # so the error handlers do not log it twice
+        raise exc
 
 
 def ensure(allowed: bool, user, action: str, target: str, message: str = "") -> None:
@@ -183,7 +202,9 @@ def ensure(allowed: bool, user, action: str, target: str, message: str = "") -> 
 
     if not allowed:
         log_denied(user, action, target)
-        raise PermissionDenied(message or f"You may not {action.replace('_', ' ')}.")
+        exc = PermissionDenied(message or f"You may not {action.replace('_', ' ')}.")
+        exc.security_logged = True  # so the error handlers do not log it twice
+        raise exc
 
 
 def can_view_workbook(user, pilot) -> bool:

@@ -1,12 +1,15 @@
 """One JSON error shape for the whole API: {"message": str, "errors": {field: [str]}}."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.db import DataError
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from accounts.rules import log_denied_once
 from config.errors import Conflict
 
 
@@ -30,6 +33,25 @@ def _field_errors(detail) -> dict[str, list[str]]:
 
 
 def exception_handler(exc, context):
+    request = context.get("request")
+    if request is not None and isinstance(
+        exc, PermissionDenied | Http404 | exceptions.PermissionDenied | exceptions.NotFound
+    ):
+        status_code = 404 if isinstance(exc, Http404 | exceptions.NotFound) else 403
+        log_denied_once(request, exc, status_code)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            {"message": "The request body is too large.", "errors": {}},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, OverflowError | DataError):
+        # A number past the column's range or text the database cannot store, sent by the
+        # client: bad input, not a server fault. Nothing was written (the atomic block
+        # around the write has rolled back by now).
+        return Response(
+            {"message": "A value in the request is out of range or not storable.", "errors": {}},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             exc = exceptions.ValidationError(exc.message_dict)
@@ -37,6 +59,10 @@ def exception_handler(exc, context):
             exc = exceptions.ValidationError({"non_field_errors": exc.messages})
     elif isinstance(exc, Conflict):
         return Response({"message": exc.message, "errors": {}}, status=status.HTTP_409_CONFLICT)
+    elif isinstance(exc, ObjectDoesNotExist):
+        # The object went away between lookup and use (a concurrent delete): for the
+        # caller it is simply not there any more. No model name in the message.
+        exc = exceptions.NotFound("Not found.")
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, PermissionDenied):
@@ -53,3 +79,44 @@ def exception_handler(exc, context):
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
         response.data = {"message": str(detail) or str(exc), "errors": {}}
     return response
+
+
+def _json_error(status_code: int, message: str) -> JsonResponse:
+    return JsonResponse({"message": message, "errors": {}}, status=status_code)
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+# Django-level handlers (config/urls.py): requests that never reach a DRF view, such as an
+# unknown /api/ URL or a body over DATA_UPLOAD_MAX_MEMORY_SIZE, get the same JSON shape
+# under /api/ and the usual pages elsewhere. 403/404 also land in the security log.
+
+
+def bad_request(request, exception=None):
+    if _is_api(request):
+        if isinstance(exception, RequestDataTooBig):
+            return _json_error(413, "The request body is too large.")
+        return _json_error(400, "Bad request.")
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception=None):
+    log_denied_once(request, exception, 403)
+    if _is_api(request):
+        return _json_error(403, str(exception or "") or "You may not do that.")
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request, exception=None):
+    log_denied_once(request, exception, 404)
+    if _is_api(request):
+        return _json_error(404, "Not found.")
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if _is_api(request):
+        return _json_error(500, "Server error. It has been logged; please try again later.")
+    return defaults.server_error(request)

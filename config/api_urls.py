@@ -1,6 +1,6 @@
 from django.urls import include, path
-from rest_framework.routers import DefaultRouter
 
+from config.routers import Router
 from gates import api as gates_api
 from metrics.api import MetricSeriesView, SnapshotPushView
 from metrics.source_api import PilotSourcesView, SourceDetailView, SourcePullView
@@ -8,7 +8,7 @@ from portfolio.api import PilotViewSet
 from portfolio.dashboard.api import PortfolioSummaryView
 from portfolio.workbooks.api import WorkbookView
 
-router = DefaultRouter(trailing_slash=True)
+router = Router(trailing_slash=True)
 router.register("pilots", PilotViewSet, basename="pilot")
 
 urlpatterns = [

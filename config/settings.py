@@ -281,3 +281,93 @@ PILOTGATE_PULL_INGEST_BATCH = env_int("PILOTGATE_PULL_INGEST_BATCH", 5000)
 PILOTGATE_PULL_RUN_RETENTION_DAYS = env_int("PILOTGATE_PULL_RUN_RETENTION_DAYS", 14)
 # How far ahead of the server clock a snapshot's observed_at may be (clock skew).
 PILOTGATE_METRICS_FUTURE_SKEW = env_int("PILOTGATE_METRICS_FUTURE_SKEW", 300)
+
+# --- Security hardening (issue 7). Kept in one block so other branches merge cleanly. ---
+from datetime import timedelta  # noqa: E402
+
+from csp.constants import NONE, SELF  # noqa: E402
+
+INSTALLED_APPS += ["csp", "axes"]
+# CSP right after SecurityMiddleware so every response, errors included, carries the policy;
+# axes last, as its docs require, so it sees the outcome of authentication.
+MIDDLEWARE.insert(1, "csp.middleware.CSPMiddleware")
+MIDDLEWARE.insert(2, "config.middleware.NullByteGuard")
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+
+# One policy for the whole site: nothing inline, nothing from another origin. The API docs
+# page loads its init script from a URL of its own (config.views.ApiDocsView), so it
+# needs no exception either.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Login lockout (django-axes): 5 failures for one username from one address lock that pair
+# for 15 minutes. Per pair, not per username alone, so a stranger cannot lock a user out.
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+# X-Forwarded-For is only trusted when the operator says how many proxies add to it;
+# otherwise anyone could dodge the lockout by inventing addresses.
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+
+# Upload limits: request bodies (forms and JSON) and files held in memory before spooling.
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 2000)
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
+
+# API throttling: per token, per user (session and tokens together), per address
+# for anonymous callers, plus scopes that views opt into with `throttle_scope`.
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "config.throttling.TokenRateThrottle",
+    "config.throttling.PerUserRateThrottle",
+    "rest_framework.throttling.AnonRateThrottle",
+    "rest_framework.throttling.ScopedRateThrottle",
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "token": env_str("API_RATE_TOKEN", "1200/min"),
+    "user": env_str("API_RATE_USER", "2400/min"),
+    "anon": env_str("API_RATE_ANON", "60/min"),
+    "snapshots": env_str("API_RATE_SNAPSHOTS", "120/min"),
+}
+REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "config.pagination.Pagination"
+REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"] = ["config.filters.StrictFilterBackend"]
+# The API speaks JSON; the schema documents only that, so clients and the fuzzer send it.
+SPECTACULAR_SETTINGS["PARSER_WHITELIST"] = ["rest_framework.parsers.JSONParser"]
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "config.api_schema.add_error_responses",
+    "config.api_schema.forbid_nul_characters",
+]
+
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# The key that seals the audit chain's head (accounts.audit). Separate from SECRET_KEY so
+# rotating session keys does not invalidate the audit seal; defaults to SECRET_KEY.
+AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY", SECRET_KEY)
+if PRODUCTION and len(AUDIT_HMAC_KEY) < 32:
+    raise ImproperlyConfigured("AUDIT_HMAC_KEY must be at least 32 characters in production")

@@ -119,6 +119,7 @@ class PilotSourcesView(APIView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         data.pop("clear_secret", None)
+        data.setdefault("config", {})  # optional in the body; the service validates it (400)
         source = pulls.source_create(pilot=pilot, by=request.user, **data)
         return _answer(request, source, status.HTTP_201_CREATED)
 

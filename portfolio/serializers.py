@@ -1,9 +1,17 @@
+from django.db import models
 from rest_framework import serializers
 
+from config.fields import StrictBooleanField, StrictCharField
 from portfolio.models import Pilot
 
 
 class PilotSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.BooleanField: StrictBooleanField,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
     owners = serializers.SerializerMethodField(
         help_text="Per-pilot roles: role -> username (or null)."
     )

@@ -1,0 +1,117 @@
+"""OpenAPI postprocessing: every operation documents the API's one error shape.
+
+Rather than an `extend_schema(responses=...)` on each view (easy to forget on a new
+endpoint), this hook adds the error responses to every operation of the schema, so the
+contract stays complete as endpoints are added.
+"""
+
+from __future__ import annotations
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Every API error: a message a person can act on, and field errors by name.",
+    "properties": {
+        "message": {"type": "string"},
+        "errors": {
+            "type": "object",
+            "description": "Field name (dotted for nested fields) -> messages; empty when "
+            "the error is not about a field.",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "required": ["message", "errors"],
+}
+
+_ALL = {
+    "400": "Bad input: see `errors` for the fields.",
+    "401": "No credentials, or a token that is invalid or revoked.",
+    "404": "Not found, or not visible to you.",
+    "405": "Method not allowed.",
+    "406": "The Accept header asks for a format the API does not produce.",
+    "429": "Too many requests: wait for `Retry-After` seconds.",
+}
+# Every operation may be refused (403): even reads are refused where DRF permission classes
+# or a role rule apply.
+_ALL["403"] = "You may see this but not do that."
+_WRITES = {
+    "409": "The object changed state meanwhile (for example a pilot already moved stage).",
+    "413": "The request body is too large.",
+    "415": "Unsupported content type: send application/json.",
+}
+_RETRY_AFTER = {
+    "Retry-After": {
+        "schema": {"type": "integer"},
+        "description": "Seconds to wait before trying again.",
+    }
+}
+
+
+# No text field or query value may hold a NUL character (PostgreSQL cannot store one; the
+# API refuses it with 400): say so in the schema, so clients and fuzzers know.
+NO_NUL = "^[^\\x00]*$"
+# Text that must not be blank needs one character that is neither NUL nor one that
+# Python's str.strip() removes (DRF trims input; \x1c-\x1f and \x85 count as space).
+_PY_SPACE = (
+    "\\t\\n\\x0b\\x0c\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a"
+    "\\u2028\\u2029\\u202f\\u205f\\u3000"
+)
+NON_BLANK = f"^[^\\x00]*[^\\x00{_PY_SPACE}][^\\x00]*$"
+
+
+def _forbid_nul(schema: dict, components: dict, seen: set) -> None:
+    if not isinstance(schema, dict):
+        return
+    ref = schema.get("$ref")
+    if ref:
+        name = ref.rsplit("/", 1)[-1]
+        if name not in seen and name in components:
+            seen.add(name)
+            _forbid_nul(components[name], components, seen)
+        return
+    if schema.get("type") == "string" and not ({"enum", "format", "pattern"} & set(schema)):
+        schema["pattern"] = NON_BLANK if schema.get("minLength", 0) >= 1 else NO_NUL
+    for key in ("properties",):
+        for child in schema.get(key, {}).values():
+            _forbid_nul(child, components, seen)
+    for key in ("items", "additionalProperties"):
+        _forbid_nul(schema.get(key), components, seen)
+    for key in ("allOf", "oneOf", "anyOf"):
+        for child in schema.get(key, []):
+            _forbid_nul(child, components, seen)
+
+
+def forbid_nul_characters(result, generator, request, public):
+    components = result.get("components", {}).get("schemas", {})
+    seen: set = set()
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                _forbid_nul(parameter.get("schema"), components, seen)
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                _forbid_nul(media.get("schema"), components, seen)
+    return result
+
+
+def add_error_responses(result, generator, request, public):
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components["Error"] = ERROR_SCHEMA
+    ref = {"$ref": "#/components/schemas/Error"}
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            codes = dict(_ALL)
+            if method != "get":
+                codes.update(_WRITES)
+            responses = operation.setdefault("responses", {})
+            for code, description in codes.items():
+                if code in responses:
+                    continue
+                response = {"content": {"application/json": {"schema": ref}}}
+                response["description"] = description
+                if code == "429":
+                    response["headers"] = _RETRY_AFTER
+                responses[code] = response
+    return result
