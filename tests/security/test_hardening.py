@@ -434,3 +434,25 @@ def test_filter_values_outside_the_schema_are_400(api_for, owner, query):
 def test_blank_text_made_of_python_whitespace_is_refused(api_for, owner):
     response = api_for(owner).post("/api/pilots/", {"name": "X", "business_unit": "\x1e\x85 "})
     assert assert_error_shape(response, 400)["errors"].keys() == {"business_unit"}
+
+
+def test_openapi_schema_validates_and_documents_the_error_shape_everywhere(client):
+    from openapi_spec_validator import validate
+
+    schema = client.get("/api/schema/?format=json").json()
+    validate(schema)
+    error = {"$ref": "#/components/schemas/Error"}
+    operations = 0
+    for item in schema["paths"].values():
+        for method, operation in item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            operations += 1
+            for code in ("400", "401", "403", "404", "429"):
+                content = operation["responses"][code]["content"]["application/json"]
+                # A view may document a richer body of its own (a superset of the shape).
+                assert content["schema"] == error or content["schema"].get("type") == "object"
+            assert "Retry-After" in operation["responses"]["429"]["headers"]
+            if method != "get":
+                assert "409" in operation["responses"] and "413" in operation["responses"]
+    assert operations >= 20
