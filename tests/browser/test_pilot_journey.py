@@ -13,6 +13,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_contributor_registers_a_pilot_sees_it_listed_and_logs_out(page, live_url, login):
     contributor = UserFactory(username="carla", roles=["contributor"])
     login(page, contributor)
+    # Everyone lands on the portfolio dashboard.
+    expect(page).to_have_url(re.compile(r"/portfolio/$"))
+    page.get_by_role("link", name="Pilots", exact=True).click()
     expect(page.get_by_role("heading", name="Pilots")).to_be_visible()
 
     page.get_by_role("link", name="Register a pilot").first.click()
