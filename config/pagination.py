@@ -17,7 +17,7 @@ class Pagination(PageNumberPagination):
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
-        if raw is None or raw == "":
+        if raw is None:
             return self.page_size
         if not re.fullmatch(r"[0-9]+", raw) or int(raw) < 1:
             raise ValidationError({"page_size": ["Give a whole number of at least 1."]})

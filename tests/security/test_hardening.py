@@ -424,7 +424,9 @@ def test_every_list_operation_is_paginated_and_filterable(client):
     assert "/api/pilots/" in lists
 
 
-@pytest.mark.parametrize("query", ["status=", "status=paused", "mine=maybe", "page_size=0"])
+@pytest.mark.parametrize(
+    "query", ["status=", "status=paused", "mine=maybe", "page_size=0", "page_size="]
+)
 def test_filter_values_outside_the_schema_are_400(api_for, owner, query):
     response = api_for(owner).get(f"/api/pilots/?{query}")
     body = assert_error_shape(response, 400)
