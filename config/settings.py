@@ -169,14 +169,17 @@ if REDIS_URL:
 else:
     _queue_dir = VAR_DIR / "broker" / "queue"
     _processed_dir = VAR_DIR / "broker" / "processed"
+    _control_dir = VAR_DIR / "broker" / "control"
     # The filesystem transport needs its folders before the first message.
-    for _folder in (_queue_dir, _processed_dir):
+    for _folder in (_queue_dir, _processed_dir, _control_dir):
         _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "data_folder_processed": str(_processed_dir),
+        # Without this, kombu keeps its exchange table in ./control of the cwd.
+        "control_folder": str(_control_dir),
         "store_processed": False,
         "polling_interval": 0.5,
     }

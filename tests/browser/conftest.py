@@ -42,6 +42,17 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+def htmx_ready(page) -> None:
+    """Wait until the page has loaded and htmx has wired up its elements.
+
+    Playwright's click returns once a navigation starts, and a visible heading
+    only proves the HTML arrived: htmx (a deferred script) may not yet listen
+    for the change or click the test is about to make.
+    """
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => window.htmx !== undefined && document.readyState === 'complete'")
+
+
 @pytest.fixture
 def live_url(live_server):
     def make(path: str = "/") -> str:

@@ -6,7 +6,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.browser.axe import serious_violations
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, htmx_ready
 from tests.dashboard.conftest import add_alert, add_rollup
 from tests.factories import PilotFactory, UserFactory
 
@@ -58,6 +58,7 @@ def test_executive_filters_the_dashboard_and_drills_down_to_a_pilot(
     assert page.locator("#results .count strong").inner_text() == "4"
     assert serious_violations(page) == []
 
+    htmx_ready(page)
     # The htmx filter swaps the results in place and puts the filter in the URL.
     page.get_by_label("Business unit").select_option("Claims")
     expect(page).to_have_url(re.compile(r"business_unit=Claims"))

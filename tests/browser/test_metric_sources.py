@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from metrics.models import MetricSource, Snapshot
+from tests.browser.conftest import htmx_ready
 from tests.factories import PilotFactory, UserFactory
 from tests.metrics.pull_servers import http_server
 
@@ -44,6 +45,7 @@ def test_owner_adds_a_source_and_pulls_it_now(page, live_url, login, settings, e
         row = page.get_by_role("row", name=re.compile("Status JSON"))
         expect(row).to_contain_text("Not pulled yet")
         assert "browser-secret-1" not in page.content()
+        htmx_ready(page)
         # The button posts with htmx and swaps just this row.
         row.get_by_role("button", name=re.compile("Pull now")).click()
         swapped = page.get_by_role("row", name=re.compile("Status JSON"))

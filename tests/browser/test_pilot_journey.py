@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portfolio.models import Pilot
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, htmx_ready
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,6 +32,7 @@ def test_contributor_registers_a_pilot_sees_it_listed_and_logs_out(page, live_ur
 
     page.get_by_role("link", name="Pilots", exact=True).click()
     expect(page.get_by_role("link", name="Warranty claim summariser")).to_be_visible()
+    htmx_ready(page)
     # The htmx filter swaps the results in place and puts the filter in the URL.
     page.get_by_label("Risk tier").select_option("low")
     expect(page.get_by_text("0 pilots")).to_be_visible()

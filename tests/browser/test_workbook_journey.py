@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from accounts.models import AuditEvent
 from portfolio.workbooks import models as m
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, htmx_ready
 from tests.factories import PilotFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,6 +22,7 @@ def test_owner_fills_strategy_sees_progress_and_case_and_downloads_memo(page, li
     page.get_by_role("link", name="Strategy and success definition").click()
     expect(page.get_by_role("heading", name="Strategy and success definition")).to_be_visible()
     expect(page.locator("#wb-progress")).to_contain_text("0% complete")
+    htmx_ready(page)
 
     # Leaving a field saves it (htmx on change) and the progress updates without a reload.
     page.locator("#id_business_problem").fill("Refunds wait three days for a person to look.")
