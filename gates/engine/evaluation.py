@@ -21,7 +21,8 @@ def evaluate(
 ) -> Evaluation:
     """Evaluate every criterion that applies to the pilot's risk tier, in order.
 
-    A waiver covers a result that does not pass only while `now < expires_at`.
+    A waiver covers a result that does not pass only while `now < expires_at` and it is
+    not revoked (`revoked_at` unset or later than `now`).
     """
     waived_keys = {w.criterion_key for w in waivers if w.active_at(now)}
     results = []

@@ -45,9 +45,13 @@ class PilotFacts:
 
 @dataclass(frozen=True)
 class Waiver:
+    """A time-boxed exemption: it counts from grant until it expires or is revoked."""
+
     criterion_key: str
     expires_at: datetime
     justification: str
+    revoked_at: datetime | None = None
 
     def active_at(self, now: datetime) -> bool:
-        return self.expires_at > now
+        revoked = self.revoked_at is not None and self.revoked_at <= now
+        return self.expires_at > now and not revoked
