@@ -4,8 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import AuditEvent, PilotRole
@@ -403,3 +404,28 @@ def test_openapi_describes_the_waiver_endpoints(client):
     listing = schema["paths"]["/api/pilots/{id}/waivers/"]["get"]
     page_ref = listing["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     assert page_ref.endswith("/PaginatedWaiverList")
+
+
+@pytest.mark.django_db
+def test_waiver_list_query_count_does_not_grow_with_waivers(
+    api_for, waiver, blocked_pilot, owner, governance_lead
+):
+    api = api_for(owner)
+    url = f"/api/pilots/{blocked_pilot.pk}/waivers/"
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get(url).status_code == 200
+        return len(queries)
+
+    small = count()
+    for i in range(4):
+        extra = services.waiver_grant(
+            pilot=blocked_pilot,
+            criterion_key="risk_lead_named",
+            justification=f"j{i}",
+            expires_at=timezone.now() + timedelta(days=3),
+            by=governance_lead,
+        )
+        services.waiver_revoke(waiver=extra, reason=f"r{i}", by=governance_lead)
+    assert count() == small
