@@ -250,6 +250,11 @@ def can_waive(user, pilot) -> bool:
     return _independent_lead(user, pilot) and not pilot.is_stopped
 
 
+def can_revoke_waiver(user, waiver) -> bool:
+    """Whoever may grant a waiver on the pilot may revoke one (not only its grantor)."""
+    return can_waive(user, waiver.pilot)
+
+
 def can_resume_pilot(user, pilot) -> bool:
     """Taking a pilot off hold is a governance decision, like putting it on hold."""
     return _independent_lead(user, pilot)

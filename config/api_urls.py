@@ -26,4 +26,6 @@ urlpatterns = [
     path("reviews/<int:pk>/", gates_api.ReviewDetailView.as_view()),
     path("reviews/<int:pk>/decisions/", gates_api.ReviewDecisionView.as_view()),
     path("reviews/<int:pk>/withdraw/", gates_api.ReviewWithdrawView.as_view()),
+    path("pilots/<int:pk>/waivers/", gates_api.PilotWaiversView.as_view()),
+    path("waivers/<int:pk>/revoke/", gates_api.WaiverRevokeView.as_view()),
 ]

@@ -1,5 +1,7 @@
 """Environment readers that fail loudly on a bad value instead of guessing."""
 
+import base64
+import binascii
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -36,3 +38,24 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def fernet_keys(raw: str, name: str = "FIELD_ENCRYPTION_KEY") -> list[str]:
+    """Comma-separated Fernet keys, each checked (32 bytes, url-safe base64)."""
+    keys = [item.strip() for item in (raw or "").split(",") if item.strip()]
+    for position, key in enumerate(keys, start=1):
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32
+        except (binascii.Error, UnicodeEncodeError, ValueError):
+            valid = False
+        if not valid:
+            raise ImproperlyConfigured(
+                f"{name}: key {position} is not a Fernet key (32 bytes, url-safe base64); "
+                "make one with `python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'`"
+            )
+    return keys
+
+
+def env_fernet_keys(name: str) -> list[str]:
+    return fernet_keys(os.environ.get(name, ""), name)

@@ -11,7 +11,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_fernet_keys, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PILOTGATE_VAR_DIR", str(BASE_DIR / "var")))
@@ -368,6 +368,11 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if PRODUCTION:
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# Fernet keys for secrets stored encrypted (config/encryption.py): comma-separated, the
+# first encrypts, all decrypt. Empty: a key derived from SECRET_KEY. Rotation: put the new
+# key first, run `manage.py rotate_field_encryption`, then drop the old one.
+FIELD_ENCRYPTION_KEY = env_fernet_keys("FIELD_ENCRYPTION_KEY")
 
 # The key that seals the audit chain's head (accounts.audit). Separate from SECRET_KEY so
 # rotating session keys does not invalidate the audit seal; defaults to SECRET_KEY.

@@ -70,8 +70,15 @@ class DecisionAdmin(ReadOnlyAdmin):
 
 @admin.register(Waiver)
 class WaiverAdmin(ReadOnlyAdmin):
-    list_display = ["pilot", "criterion_key", "expires_at", "granted_by"]
-    list_select_related = ["pilot", "granted_by"]
+    list_display = [
+        "pilot",
+        "criterion_key",
+        "expires_at",
+        "granted_by",
+        "revoked_at",
+        "revoked_by",
+    ]
+    list_select_related = ["pilot", "granted_by", "revoked_by"]
 
 
 @admin.register(Condition)

@@ -1,4 +1,4 @@
-"""Gate API: live evaluation, review requests, the review queue and decisions."""
+"""Gate API: live evaluation, review requests, the review queue, decisions and waivers."""
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -9,8 +9,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gates import engine, selectors, services
-from gates.models import ReviewStatus
-from gates.serializers import DecisionInputSerializer, ReviewRequestSerializer, ReviewSerializer
+from gates.models import ReviewStatus, Waiver
+from gates.serializers import (
+    DecisionInputSerializer,
+    ReviewRequestSerializer,
+    ReviewSerializer,
+    WaiverRevokeSerializer,
+    WaiverSerializer,
+)
 from gates.services.reviews import ReviewRefused
 from portfolio import selectors as pilot_selectors
 
@@ -128,3 +134,37 @@ class ReviewWithdrawView(APIView):
         services.review_withdraw(review=review, by=request.user)
         review = selectors.review_get(user=request.user, pk=pk)
         return Response(ReviewSerializer(review).data)
+
+
+class PilotWaiversView(generics.ListAPIView):
+    serializer_class = WaiverSerializer
+
+    @extend_schema(summary="Waivers of a pilot, newest first: active, expired and revoked")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request
+            return Waiver.objects.none()
+        pilot = pilot_selectors.pilot_get(user=self.request.user, pk=self.kwargs["pk"])
+        return selectors.pilot_waivers(pilot=pilot)
+
+    def get_serializer_context(self):
+        # One moment for the whole page, so every waiver's state is judged at the same time.
+        return {**super().get_serializer_context(), "now": timezone.now()}
+
+
+class WaiverRevokeView(APIView):
+    @extend_schema(
+        summary="Revoke an active waiver (governance leads not on the pilot; 409 when it "
+        "is no longer active)",
+        request=WaiverRevokeSerializer,
+        responses=WaiverSerializer,
+    )
+    def post(self, request, pk):
+        waiver = selectors.waiver_get(user=request.user, pk=pk)
+        data = WaiverRevokeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.waiver_revoke(waiver=waiver, by=request.user, **data.validated_data)
+        waiver = selectors.waiver_get(user=request.user, pk=pk)
+        return Response(WaiverSerializer(waiver).data)

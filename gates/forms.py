@@ -70,6 +70,15 @@ class WaiverForm(forms.Form):
         self.fields["criterion_key"].choices = list(choices)
 
 
+class WaiverRevokeForm(forms.Form):
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why revoke it",
+        help_text="The pilot's owners receive this reason by email.",
+    )
+
+
 class ResumeForm(forms.Form):
     reason = forms.CharField(max_length=2000, label="Why the pilot may go on")
 

@@ -159,6 +159,12 @@ class Decision(models.Model):
         return f"{self.decision} on review {self.review_id}"
 
 
+class WaiverState(models.TextChoices):
+    ACTIVE = "active", "Active"
+    EXPIRED = "expired", "Expired"
+    REVOKED = "revoked", "Revoked"
+
+
 class Waiver(models.Model):
     """A time-boxed exemption of one criterion for one pilot."""
 
@@ -170,19 +176,43 @@ class Waiver(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     granted_at = models.DateTimeField(default=timezone.now)
+    # A revoked waiver is kept, with who revoked it and why: it is part of the pilot's history.
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revoke_reason = models.TextField(max_length=2000, blank=True)
 
     class Meta:
         ordering = ["-granted_at", "-id"]
         indexes = [models.Index(fields=["pilot", "expires_at"])]
+        constraints = [
+            models.CheckConstraint(
+                name="waiver_revocation_complete",
+                condition=(
+                    models.Q(revoked_at__isnull=True, revoked_by__isnull=True, revoke_reason="")
+                    | (
+                        models.Q(revoked_at__isnull=False, revoked_by__isnull=False)
+                        & ~models.Q(revoke_reason="")
+                    )
+                ),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Waiver of {self.criterion_key} for {self.pilot_id}"
+
+    def state_at(self, now) -> str:
+        if self.revoked_at is not None and self.revoked_at <= now:
+            return WaiverState.REVOKED
+        return WaiverState.ACTIVE if self.expires_at > now else WaiverState.EXPIRED
 
     def as_engine(self) -> engine.Waiver:
         return engine.Waiver(
             criterion_key=self.criterion_key,
             expires_at=self.expires_at,
             justification=self.justification,
+            revoked_at=self.revoked_at,
         )
 
 

@@ -1,4 +1,7 @@
-"""Email about reviews. Called after commit with ids, so a rolled-back change sends nothing."""
+"""Email about reviews and waivers.
+
+Called after commit with ids, so a rolled-back change sends nothing.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from django.urls import reverse
 
 from accounts import rules
 from accounts.models import GlobalRole
-from gates.models import Comment, Review
+from gates.models import Comment, Review, Waiver
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +122,21 @@ def operations_review_overdue(pilot, *, due) -> int:
     body = (
         f"The operations workbook of {pilot.name} set the next review for {due:%Y-%m-%d}, "
         "which has passed. Hold the review and set the next date.\n\n"
+        f"{_site()}{pilot.get_absolute_url()}\n"
+    )
+    return _send(_one_each(owners_of(pilot), subject, body))
+
+
+def waiver_revoked(waiver_id: int) -> int:
+    """Owners hear that a criterion they relied on counts again."""
+    waiver = Waiver.objects.select_related("pilot", "granted_by", "revoked_by").get(pk=waiver_id)
+    pilot = waiver.pilot
+    subject = f"Waiver revoked: {waiver.criterion_key} on {pilot.name}"
+    body = (
+        f"{waiver.revoked_by} revoked the waiver of {waiver.criterion_key} for {pilot.name} "
+        f"(granted by {waiver.granted_by}, due to expire {waiver.expires_at:%Y-%m-%d %H:%M} UTC)."
+        f"\n\nReason: {waiver.revoke_reason}\n\n"
+        "From now on the criterion counts again in the gate evaluation.\n\n"
         f"{_site()}{pilot.get_absolute_url()}\n"
     )
     return _send(_one_each(owners_of(pilot), subject, body))

@@ -80,7 +80,24 @@ def pilot_criteria(
 
 
 def active_waivers(*, pilot: Pilot, now: datetime) -> list[Waiver]:
-    return list(Waiver.objects.filter(pilot=pilot, expires_at__gt=now).select_related("granted_by"))
+    """Waivers that count in an evaluation at `now`: unexpired and not revoked."""
+    # Through the related manager, so each waiver's `pilot` is this very object (no query).
+    waivers = pilot.waivers.filter(expires_at__gt=now, revoked_at__isnull=True)
+    return list(waivers.select_related("granted_by"))
+
+
+def pilot_waivers(*, pilot: Pilot) -> QuerySet:
+    """Every waiver of the pilot, revoked and expired ones included, newest first."""
+    return pilot.waivers.select_related("granted_by", "revoked_by")
+
+
+def waiver_get(*, user, pk) -> Waiver:
+    """The waiver, or 404 when it does not exist or its pilot is hidden from `user`."""
+    waiver = get_object_or_404(
+        Waiver.objects.select_related("pilot", "granted_by", "revoked_by"), pk=pk
+    )
+    rules.ensure_visible(user, waiver.pilot)
+    return waiver
 
 
 def pilot_evaluation(
@@ -149,7 +166,7 @@ def review_comments(*, review: Review) -> QuerySet:
 @dataclass(frozen=True)
 class TimelineEntry:
     at: datetime
-    kind: str  # request, decision, waiver, withdrawal
+    kind: str  # request, decision, waiver, revocation, withdrawal
     title: str
     who: str
     text: str
@@ -157,7 +174,7 @@ class TimelineEntry:
 
 
 def pilot_timeline(*, pilot: Pilot) -> list[TimelineEntry]:
-    """Every review request, decision, withdrawal and waiver of the pilot, newest first."""
+    """Every review request, decision, withdrawal, waiver and revocation, newest first."""
     entries: list[TimelineEntry] = []
     for review in pilot_reviews(pilot=pilot):
         entries.append(
@@ -198,7 +215,7 @@ def pilot_timeline(*, pilot: Pilot) -> list[TimelineEntry]:
                     review_id=review.pk,
                 )
             )
-    for waiver in Waiver.objects.filter(pilot=pilot).select_related("granted_by"):
+    for waiver in pilot_waivers(pilot=pilot):
         entries.append(
             TimelineEntry(
                 at=waiver.granted_at,
@@ -208,4 +225,14 @@ def pilot_timeline(*, pilot: Pilot) -> list[TimelineEntry]:
                 text=waiver.justification,
             )
         )
+        if waiver.revoked_at is not None:
+            entries.append(
+                TimelineEntry(
+                    at=waiver.revoked_at,
+                    kind="revocation",
+                    title=f"Waiver of {waiver.criterion_key} revoked",
+                    who=str(waiver.revoked_by),
+                    text=waiver.revoke_reason,
+                )
+            )
     return sorted(entries, key=lambda e: e.at, reverse=True)

@@ -1,7 +1,10 @@
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from gates.models import Decision, DecisionKind, Review
+from config.fields import StrictCharField
+from gates.models import Decision, DecisionKind, Review, Waiver, WaiverState
+from gates.services.waivers import MAX_REVOKE_REASON
 
 
 class DecisionSerializer(serializers.ModelSerializer):
@@ -79,3 +82,37 @@ class DecisionInputSerializer(serializers.Serializer):
     )
     scope_note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
     redesign_to_stage = serializers.CharField(required=False, allow_blank=True, max_length=16)
+
+
+class WaiverSerializer(serializers.ModelSerializer):
+    granted_by = serializers.CharField(source="granted_by.username", read_only=True)
+    revoked_by = serializers.CharField(
+        source="revoked_by.username", read_only=True, allow_null=True
+    )
+    state = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Waiver
+        fields = [
+            "id",
+            "pilot",
+            "criterion_key",
+            "justification",
+            "expires_at",
+            "granted_by",
+            "granted_at",
+            "state",
+            "revoked_at",
+            "revoked_by",
+            "revoke_reason",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=WaiverState.choices))
+    def get_state(self, waiver) -> str:
+        now = self.context.get("now") or timezone.now()
+        return waiver.state_at(now)
+
+
+class WaiverRevokeSerializer(serializers.Serializer):
+    reason = StrictCharField(max_length=MAX_REVOKE_REASON)

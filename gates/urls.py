@@ -12,6 +12,7 @@ urlpatterns = [
     path("reviews/<int:pk>/comments/", views.review_comment, name="review_comment"),
     path("pilots/<int:pk>/request/", views.review_request, name="review_request"),
     path("pilots/<int:pk>/waivers/new/", views.waiver_grant, name="waiver_grant"),
+    path("waivers/<int:pk>/revoke/", views.waiver_revoke, name="waiver_revoke"),
     path("pilots/<int:pk>/resume/", views.pilot_resume, name="pilot_resume"),
     path("pilots/<int:pk>/checklists/<slug:slug>/", views.checklist, name="checklist"),
     path("conditions/<int:pk>/met/", views.condition_met, name="condition_met"),

@@ -25,6 +25,7 @@ from gates.forms import (
     ResumeForm,
     ReviewRequestForm,
     WaiverForm,
+    WaiverRevokeForm,
 )
 from gates.models import ChecklistAnswer, Condition, Gate
 from gates.services.reviews import ReviewRefused
@@ -216,6 +217,34 @@ def waiver_grant(request, pk):
             return redirect(pilot)
     status = 400 if request.method == "POST" else 200
     return render(request, "gates/waiver_form.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def waiver_revoke(request, pk):
+    waiver = selectors.waiver_get(user=request.user, pk=pk)
+    rules.ensure(
+        rules.can_revoke_waiver(request.user, waiver), request.user, "revoke_waiver", f"waiver:{pk}"
+    )
+    form = WaiverRevokeForm(request.POST or None)
+    context = {"waiver": waiver, "pilot": waiver.pilot, "form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.waiver_revoke(waiver=waiver, by=request.user, **form.cleaned_data)
+        except Conflict as exc:
+            waiver.refresh_from_db()
+            context["state"] = waiver.state_at(timezone.now())
+            return _conflict(request, exc, "gates/waiver_revoke.html", context)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request, f"Waiver of {waiver.criterion_key} revoked. The owners have been told."
+            )
+            return redirect(waiver.pilot)
+    context["state"] = waiver.state_at(timezone.now())
+    status = 400 if request.method == "POST" else 200
+    return render(request, "gates/waiver_revoke.html", context, status=status)
 
 
 @login_required

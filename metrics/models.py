@@ -3,6 +3,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from config.encryption import EncryptedTextField
+
 
 class Direction(models.TextChoices):
     HIGHER = "higher", "Higher is better"
@@ -234,8 +236,9 @@ class MetricSource(models.Model):
     """A monitoring system a worker pulls a pilot's metrics from on a schedule.
 
     `secret_header_value` is write-only: forms, pages, API, logs and audit events never
-    show it (see metrics/pulls.py). Health fields are written only by the pull service;
-    `next_due_at` only by the dispatcher's conditional claim.
+    show it (see metrics/pulls.py), and the database holds it encrypted. Health fields are
+    written only by the pull service; `next_due_at` only by the dispatcher's conditional
+    claim.
     """
 
     pilot = models.ForeignKey(
@@ -245,7 +248,8 @@ class MetricSource(models.Model):
     name = models.CharField(max_length=120)
     config = models.JSONField(default=dict, blank=True)
     secret_header_name = models.CharField(max_length=100, blank=True)
-    secret_header_value = models.CharField(max_length=4000, blank=True)
+    # Encrypted at rest (config/encryption.py); read only to build the outbound request.
+    secret_header_value = EncryptedTextField(max_length=4000, blank=True)
     interval_minutes = models.PositiveIntegerField(default=15)
     enabled = models.BooleanField(default=True)
     status = models.CharField(

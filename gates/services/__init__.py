@@ -4,7 +4,7 @@ from gates.services.criteria import checklist_attach, criteria_version_create
 from gates.services.followups import comment_add, condition_mark_met, pilot_resume
 from gates.services.reviews import review_decide, review_request, review_withdraw
 from gates.services.transitions import pilot_transition
-from gates.services.waivers import checklist_answer_set, waiver_grant
+from gates.services.waivers import checklist_answer_set, waiver_grant, waiver_revoke
 
 __all__ = [
     "checklist_answer_set",
@@ -18,4 +18,5 @@ __all__ = [
     "review_request",
     "review_withdraw",
     "waiver_grant",
+    "waiver_revoke",
 ]

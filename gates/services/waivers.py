@@ -11,12 +11,13 @@ from django.utils import timezone
 from accounts import rules
 from accounts.audit import audit_record
 from config.errors import Conflict
-from gates import selectors
+from gates import notifications, selectors
 from gates.checklists import CHECKLISTS
 from gates.models import ChecklistAnswer, Waiver
 from portfolio.models import Pilot
 
 MAX_WAIVER_DAYS = 365
+MAX_REVOKE_REASON = 2000
 
 
 def waivable_keys(pilot: Pilot) -> dict[str, str]:
@@ -85,6 +86,50 @@ def waiver_grant(
             "expires_at": expires_at,
         },
     )
+    return waiver
+
+
+@transaction.atomic
+def waiver_revoke(*, waiver: Waiver, reason: str, by, now: datetime | None = None) -> Waiver:
+    """A governance lead (not on this pilot) withdraws an active waiver before it expires.
+
+    The waiver row stays, marked revoked with who and why; from this moment on it no longer
+    covers its criterion. The pilot's owners are told once the change commits.
+    """
+    now = now or timezone.now()
+    rules.ensure_visible(by, waiver.pilot)
+    rules.ensure(
+        rules.can_revoke_waiver(by, waiver), by, "revoke_waiver", f"waiver:{waiver.pk}",
+        "Only a governance lead without a role on this pilot can revoke its waivers.",
+    )  # fmt: skip
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the waiver is revoked."})
+    if len(reason) > MAX_REVOKE_REASON:
+        raise ValidationError(
+            {"reason": f"Keep the reason to {MAX_REVOKE_REASON:,} characters or fewer."}
+        )
+    # Lock the pilot as a review request does, so a request is evaluated either wholly
+    # before the revocation or wholly after it.
+    Pilot.objects.select_for_update().get(pk=waiver.pilot_id)
+    revoked = Waiver.objects.filter(
+        pk=waiver.pk, revoked_at__isnull=True, expires_at__gt=now
+    ).update(revoked_at=now, revoked_by=by, revoke_reason=reason)
+    if revoked != 1:
+        current = Waiver.objects.filter(pk=waiver.pk).first()
+        if current is None or current.revoked_at is not None:
+            raise Conflict("This waiver is already revoked; reload to see who revoked it.")
+        raise Conflict("This waiver has already expired; it no longer counts.")
+    waiver.refresh_from_db()
+    audit_record(
+        actor=by,
+        action="waiver.revoke",
+        obj=waiver,
+        pilot_id=waiver.pilot_id,
+        before={"criterion_key": waiver.criterion_key, "revoked_at": None},
+        after={"criterion_key": waiver.criterion_key, "revoked_at": now, "reason": reason},
+    )
+    transaction.on_commit(lambda: notifications.waiver_revoked(waiver.pk))
     return waiver
 
 

@@ -21,6 +21,7 @@ def gate_panel(context, pilot):
         None,
     )
     gate = selectors.next_gate(pilot)
+    waivers = selectors.active_waivers(pilot=pilot, now=now)
     live = None
     if gate is not None and not pilot.is_stopped and selectors.current_version(gate) is not None:
         live = selectors.pilot_evaluation(pilot=pilot, gate=gate, now=now).evaluation
@@ -32,11 +33,12 @@ def gate_panel(context, pilot):
         "gate": gate,
         "pending": pending,
         "timeline": timeline,
-        "waivers": selectors.active_waivers(pilot=pilot, now=now),
+        "waivers": waivers,
         "conditions": list(Condition.objects.filter(pilot=pilot).select_related("met_by")),
         "checklists": CHECKLISTS.values(),
         "can_request": pending is None and rules.can_request_review(user, pilot),
         "can_waive": rules.can_waive(user, pilot),
+        "can_revoke": bool(waivers) and rules.can_revoke_waiver(user, waivers[0]),
         "can_resume": pilot.status == "on_hold" and rules.can_resume_pilot(user, pilot),
         "can_mark_met": rules.can_mark_condition_met(user, pilot),
         "resume_form": ResumeForm(),

@@ -167,14 +167,10 @@ def fill(pilot: Pilot, users: dict, stage: str | None = None) -> bool:
     with a strategy workbook is left alone. Returns True when something was written."""
     if m.StrategyWorkbook.objects.filter(pilot=pilot).exists() or pilot.is_stopped:
         return False
-    holders = {r.role: r.user for r in pilot.roles.select_related("user")}
-    owner_user = holders.get("business_owner")
-    if owner_user is None:
+    people = _people(pilot, users)
+    if people is None:
         return False
-    owner = owner_user.get_username()
-    lead = holders.get("technical_owner", owner_user).get_username()
-    ops = holders.get("operations_lead", owner_user).get_username()
-    reviewer = users["rita"].get_username() if "rita" in users else owner
+    owner_user, owner, lead, ops, reviewer = people
     level = STAGE_ORDER.index(stage or pilot.stage)
     n = pilot.pk
     plan = [("strategy", _strategy(pilot, owner, lead, n, complete=level >= 1))]
@@ -186,10 +182,41 @@ def fill(pilot: Pilot, users: dict, stage: str | None = None) -> bool:
     if level >= 3:
         plan.append(("monitoring", _monitoring()))
     for phase, data in plan:
-        result = workbook_replace(pilot=pilot, phase=phase, by=owner_user, data=data, partial=True)
-        if result.errors:
-            raise ValueError(f"Demo workbook {phase} of {pilot} is invalid: {result.errors}")
+        _write(pilot, phase, owner_user, data)
     return True
+
+
+def complete(pilot: Pilot, users: dict, phase: str) -> None:
+    """Finish the strategy or data workbook of a pilot, as its business owner does before
+    asking for the gate review that needs it."""
+    people = _people(pilot, users)
+    if people is None:
+        raise ValueError(f"Demo pilot {pilot} has no business owner")
+    owner_user, owner, lead, _ops, reviewer = people
+    builders = {
+        "strategy": lambda: _strategy(pilot, owner, lead, pilot.pk, complete=True),
+        "data": lambda: _data(owner, reviewer, complete=True),
+    }
+    _write(pilot, phase, owner_user, builders[phase]())
+
+
+def _people(pilot: Pilot, users: dict):
+    """(owner user, owner, delivery lead, operations lead, quality reviewer) or None."""
+    holders = {r.role: r.user for r in pilot.roles.select_related("user")}
+    owner_user = holders.get("business_owner")
+    if owner_user is None:
+        return None
+    owner = owner_user.get_username()
+    lead = holders.get("technical_owner", owner_user).get_username()
+    ops = holders.get("operations_lead", owner_user).get_username()
+    reviewer = users["rita"].get_username() if "rita" in users else owner
+    return owner_user, owner, lead, ops, reviewer
+
+
+def _write(pilot: Pilot, phase: str, owner_user, data: dict) -> None:
+    result = workbook_replace(pilot=pilot, phase=phase, by=owner_user, data=data, partial=True)
+    if result.errors:
+        raise ValueError(f"Demo workbook {phase} of {pilot} is invalid: {result.errors}")
 
 
 def seed(context: dict) -> None:

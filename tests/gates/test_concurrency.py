@@ -156,3 +156,38 @@ def test_two_owners_requesting_at_once_make_one_pending_review(setup):
     outcomes = run_at_once(request, request)
     assert sorted(kind for kind, _ in outcomes) == ["error", "ok"], outcomes
     assert Review.objects.filter(pilot=pilot, status=ReviewStatus.PENDING).count() == 1
+
+
+def test_two_leads_revoking_one_waiver_at_once_make_one_revocation(setup):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from gates.models import Waiver
+
+    owner, leads, _ = setup
+    pilot = PilotFactory(owner=owner)
+    waiver = services.waiver_grant(
+        pilot=pilot,
+        criterion_key="technical_owner_named",
+        justification="Hiring",
+        expires_at=timezone.now() + timedelta(days=3),
+        by=leads[0],
+    )
+
+    def revoke(user, reason):
+        def call():
+            loaded = Waiver.objects.select_related("pilot").get(pk=waiver.pk)
+            return services.waiver_revoke(waiver=loaded, reason=reason, by=user)
+
+        return call
+
+    outcomes = run_at_once(revoke(leads[0], "first"), revoke(leads[1], "second"))
+    kinds = sorted(kind for kind, _ in outcomes)
+    assert kinds == ["error", "ok"], outcomes
+    error = next(value for kind, value in outcomes if kind == "error")
+    assert isinstance(error, Conflict)
+    waiver.refresh_from_db()
+    winner = next(value for kind, value in outcomes if kind == "ok")
+    assert waiver.revoke_reason == winner.revoke_reason
+    assert AuditEvent.objects.filter(action="waiver.revoke").count() == 1

@@ -253,6 +253,32 @@ def _condition(world, role, target):
     return f"/gates/conditions/{condition.pk}/met/"
 
 
+def _waiver_revoke(prefix: str):
+    """URL revoking an active waiver of the target pilot (a new one once it is revoked)."""
+
+    def build(world, role, target):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from gates.models import Waiver
+
+        now = timezone.now()
+        active = Waiver.objects.filter(
+            pilot=world.pilots[target], revoked_at__isnull=True, expires_at__gt=now
+        )
+        waiver = active.first() or Waiver.objects.create(
+            pilot=world.pilots[target],
+            criterion_key="strategy_complete",
+            justification="Matrix waiver",
+            expires_at=now + timedelta(days=7),
+            granted_by=world.someone,
+        )
+        return f"{prefix}/waivers/{waiver.pk}/revoke/"
+
+    return build
+
+
 def _gate_url(suffix: str = ""):
     def build(world, role, target):
         from gates.models import Gate
@@ -340,6 +366,19 @@ API: dict[str, Row] = {
         {"decision": "reject", "rationale": "Matrix."},
     ),
     "POST /api/reviews/{id}/withdraw/": Row(EDIT_WORKBOOK_API, _review_url("withdraw/")),
+    "GET /api/pilots/{id}/waivers/": Row(READ_PILOT_API, "/api/pilots/{pilot}/waivers/"),
+    # Same rule as granting: governance leads, never on a pilot they hold a role on.
+    "POST /api/waivers/{id}/revoke/": Row(
+        """
+                    admin gov exec contrib outsider owner anon revoked
+        own         403   ok  403  403     403      403   401  401
+        other       403   ok  403  403     403      403   401  401
+        conf_own    403   ok  403  404     404      403   401  401
+        conf_other  403   ok  403  404     404      404   401  401
+        """,
+        _waiver_revoke("/api"),
+        {"reason": "Matrix."},
+    ),
     "GET /api/pilots/{pilot_pk}/sources/": Row(READ_PILOT_API, "/api/pilots/{pilot}/sources/"),
     # The body is refused for its config (400) once access is granted: the cell still shows
     # who gets past the permission check, which runs first.
@@ -486,6 +525,8 @@ PAGES: dict[str, Row] = {
         """,
         "/gates/pilots/{pilot}/waivers/new/",
     ),
+    "GET gates:waiver_revoke": Row(GOV_ONLY_PAGE, _waiver_revoke("/gates")),
+    "POST gates:waiver_revoke": Row(GOV_ONLY_PAGE, _waiver_revoke("/gates"), {"reason": "Matrix"}),
     "POST gates:pilot_resume": Row(
         GOV_ONLY_PAGE, "/gates/pilots/{pilot}/resume/", {"reason": "Matrix"}, setup=_on_hold
     ),

@@ -1,0 +1,204 @@
+"""One check per criterion kind: (key, params, facts, now) -> (status, reason)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from gates.engine.criteria import CriterionError
+from gates.engine.facts import PilotFacts
+from gates.engine.vocabulary import (
+    ACCEPTED_TEST_STATUSES,
+    AGGREGATES,
+    CONDITION,
+    FAIL,
+    FIELD_PRESENT,
+    LIST_MIN_ROWS,
+    METRIC_RULE,
+    MISSING,
+    NO_OPEN_ALERTS,
+    OPERATORS,
+    PASS,
+    REQUIRED_ROLES,
+    ROLES_NAMED,
+    TEST_CATEGORIES,
+    TESTS_PASSED,
+    WORKBOOK_COMPLETE,
+)
+from gates.engine.windows import aggregate, window
+from gates.engine.wording import (
+    AGGREGATE_WORDS,
+    display_value,
+    format_pair,
+    humanize,
+    join_humanized,
+    with_unit,
+)
+
+
+def _check_workbook_complete(
+    key: str, params: Mapping[str, Any], facts: PilotFacts, now: datetime
+) -> tuple[str, str]:
+    phase = params["phase"]
+    workbook = facts.workbooks.get(phase)
+    title = f"{humanize(phase).capitalize()} workbook"
+    if workbook is None:
+        return FAIL, f"{title} not started"
+    if workbook.complete:
+        return PASS, f"{title} complete"
+    if workbook.missing:
+        return FAIL, f"{title} incomplete: missing {join_humanized(workbook.missing)}"
+    return FAIL, f"{title} incomplete"
+
+
+def _check_field_present(
+    key: str, params: Mapping[str, Any], facts: PilotFacts, now: datetime
+) -> tuple[str, str]:
+    phase, name = params["phase"], params["field"]
+    workbook = facts.workbooks.get(phase)
+    value = workbook.fields.get(name) if workbook is not None else None
+    subject = f"{humanize(phase).capitalize()} workbook: {humanize(name)}"
+    if not _is_filled(value):
+        return FAIL, f"{subject} is not filled in"
+    if "equals" in params and value != params["equals"]:
+        wanted, actual = display_value(params["equals"]), display_value(value)
+        return FAIL, f"{subject} is {actual}; must be {wanted}"
+    return PASS, f"{subject} is filled in"
+
+
+def _check_list_min_rows(
+    key: str, params: Mapping[str, Any], facts: PilotFacts, now: datetime
+) -> tuple[str, str]:
+    phase, name, minimum = params["phase"], params["list"], int(params.get("min", 1))
+    workbook = facts.workbooks.get(phase)
+    count = int(workbook.lists.get(name, 0)) if workbook is not None else 0
+    things = humanize(name)
+    if count >= minimum:
+        return PASS, f"{count:,} {things} (at least {minimum:,} required)"
+    if count == 0:
+        return FAIL, f"No {things} in the {humanize(phase)} workbook; at least {minimum:,} required"
+    return FAIL, f"Only {count:,} of {minimum:,} required {things}"
+
+
+def _check_tests_passed(
+    key: str, params: Mapping[str, Any], facts: PilotFacts, now: datetime
+) -> tuple[str, str]:
+    categories = tuple(params.get("categories") or TEST_CATEGORIES)
+    problems = []
+    for category in categories:
+        status = facts.test_results.get(category) or "not_run"
+        if status not in ACCEPTED_TEST_STATUSES:
+            problems.append(f"{humanize(category)} ({humanize(status)})")
+    if problems:
+        return FAIL, f"Tests not passed: {', '.join(problems)}"
+    return PASS, f"All {len(categories)} test categories passed or waived"
+
+
+def _check_roles_named(
+    key: str, params: Mapping[str, Any], facts: PilotFacts, now: datetime
+) -> tuple[str, str]:
+    roles = tuple(params.get("roles") or REQUIRED_ROLES)
+    unnamed = [role for role in roles if not _is_filled(facts.roles.get(role))]
+    if unnamed:
+        return FAIL, f"Roles not named: {join_humanized(unnamed)}"
+    return PASS, f"All {len(roles)} roles named"
+
+
+def _check_no_open_alerts(
+    key: str, params: Mapping[str, Any], facts: PilotFacts, now: datetime
+) -> tuple[str, str]:
+    count = facts.open_alerts
+    if count <= 0:
+        return PASS, "No open alerts"
+    if count == 1:
+        return FAIL, "1 open alert; resolve it before this gate"
+    return FAIL, f"{count:,} open alerts; resolve them before this gate"
+
+
+def _check_condition(
+    key: str, params: Mapping[str, Any], facts: PilotFacts, now: datetime
+) -> tuple[str, str]:
+    text = str(params.get("text", "")).strip() or "(no text)"
+    if key in facts.met_conditions:
+        return PASS, f"Condition met: {text}"
+    return FAIL, f"Condition not yet met: {text}"
+
+
+def _check_metric_rule(
+    key: str, params: Mapping[str, Any], facts: PilotFacts, now: datetime
+) -> tuple[str, str]:
+    metric = params["metric"]
+    aggregate_name = params.get("aggregate", "mean")
+    op = params["op"]
+    window_days = int(params.get("window_days", 7))
+    min_snapshots = int(params.get("min_snapshots", 1))
+    unit = str(params.get("unit", ""))
+    if aggregate_name not in AGGREGATES:
+        raise CriterionError(f"aggregate {aggregate_name!r} is not one of {', '.join(AGGREGATES)}")
+    if op not in OPERATORS:
+        raise CriterionError(f"operator {op!r} is not one of {', '.join(OPERATORS)}")
+    if window_days < 1:
+        raise CriterionError("window_days must be at least 1")
+
+    limit, limit_note = _metric_limit(params, facts)
+    if limit is None:
+        return MISSING, limit_note
+
+    days = window(facts.metrics.get(metric, ()), now=now, window_days=window_days)
+    span = f"the last {window_days:,} {'day' if window_days == 1 else 'days'}"
+    count = sum(d.count for d in days)
+    if count < max(min_snapshots, 1):
+        noun = "snapshot" if count == 1 else "snapshots"
+        return MISSING, (
+            f"No data: {count:,} {noun} in {span}, need at least {max(min_snapshots, 1):,}"
+        )
+
+    actual = aggregate(days, aggregate_name)
+    shown_actual, shown_limit = format_pair(actual, limit)
+    status = PASS if OPERATORS[op](actual, limit) else FAIL
+    word = AGGREGATE_WORDS[aggregate_name]
+    reason = (
+        f"{metric} {word} was {with_unit(shown_actual, unit)} over {span}; "
+        f"must be {op} {with_unit(shown_limit, unit)}{limit_note}"
+    )
+    return status, reason
+
+
+def _metric_limit(params: Mapping[str, Any], facts: PilotFacts) -> tuple[float | None, str]:
+    metric = params["metric"]
+    against = params.get("against")
+    if against is None:
+        value = params["value"]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise CriterionError(f"value {value!r} is not a number")
+        return float(value), ""
+    sources = {"target": facts.metric_targets, "threshold": facts.metric_thresholds}
+    if against not in sources:
+        raise CriterionError(f"against {against!r} must be 'target' or 'threshold'")
+    limit = sources[against].get(metric)
+    if limit is None:
+        return None, f"No {against} set for {metric}; set it in the workbooks"
+    return float(limit), f" ({against})"
+
+
+CHECKS = {
+    WORKBOOK_COMPLETE: _check_workbook_complete,
+    FIELD_PRESENT: _check_field_present,
+    LIST_MIN_ROWS: _check_list_min_rows,
+    TESTS_PASSED: _check_tests_passed,
+    ROLES_NAMED: _check_roles_named,
+    METRIC_RULE: _check_metric_rule,
+    NO_OPEN_ALERTS: _check_no_open_alerts,
+    CONDITION: _check_condition,
+}
+
+
+def _is_filled(value: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, list | tuple | set | frozenset | dict):
+        return bool(value)
+    return True

@@ -1,0 +1,72 @@
+"""What a gate asks for: one `Criterion` per requirement."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gates.engine.vocabulary import CONDITION
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One requirement of a gate. Empty `risk_tiers` means it applies to every tier.
+
+    `params` by `kind`:
+
+    - workbook_complete: phase
+    - field_present: phase, field; optional `equals` (the value must equal it, e.g. True)
+    - list_min_rows: phase, list, min (default 1)
+    - tests_passed: categories (default TEST_CATEGORIES); each must be passed or waived
+    - roles_named: roles (default REQUIRED_ROLES)
+    - metric_rule: metric, aggregate (last/mean/p95/min/max, default mean), window_days
+      (default 7), min_snapshots (default 1), op (<=, <, >=, >), and either `value` or
+      `against` ("target" / "threshold": the limit the workbooks set for the metric);
+      optional `unit` for the reason text ("ms", "%")
+    - no_open_alerts: none
+    - condition: text; passes when the criterion key is in `PilotFacts.met_conditions`
+    """
+
+    key: str
+    kind: str
+    label: str
+    params: Mapping[str, Any]
+    mandatory: bool = True
+    risk_tiers: tuple[str, ...] = ()
+
+    def applies_to(self, risk_tier: str) -> bool:
+        return not self.risk_tiers or risk_tier in self.risk_tiers
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "kind": self.kind,
+            "label": self.label,
+            "params": dict(self.params),
+            "mandatory": self.mandatory,
+            "risk_tiers": list(self.risk_tiers),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Criterion:
+        return cls(
+            key=str(data["key"]),
+            kind=str(data["kind"]),
+            label=str(data.get("label") or data["key"]),
+            params=dict(data.get("params") or {}),
+            mandatory=bool(data.get("mandatory", True)),
+            risk_tiers=tuple(data.get("risk_tiers") or ()),
+        )
+
+
+def condition_criterion(key: str, text: str) -> Criterion:
+    """A mandatory criterion for one condition of an "approve with conditions" decision.
+
+    It passes once `key` is listed in `PilotFacts.met_conditions`.
+    """
+    return Criterion(key=key, kind=CONDITION, label=f"Condition: {text}", params={"text": text})
+
+
+class CriterionError(ValueError):
+    """A criterion whose params cannot be evaluated."""

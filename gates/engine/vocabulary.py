@@ -1,0 +1,63 @@
+"""The words the engine speaks: stages, result statuses, criterion kinds and their options."""
+
+from __future__ import annotations
+
+from typing import Any
+
+STAGES: tuple[str, ...] = ("discovery", "pilot", "readiness", "scale")
+RISK_TIERS: tuple[str, ...] = ("low", "medium", "high")
+
+PASS = "pass"  # noqa: S105 - a result status, not a secret
+FAIL = "fail"
+MISSING = "missing"
+STATUSES: tuple[str, ...] = (PASS, FAIL, MISSING)
+
+WORKBOOK_COMPLETE = "workbook_complete"
+FIELD_PRESENT = "field_present"
+LIST_MIN_ROWS = "list_min_rows"
+TESTS_PASSED = "tests_passed"
+ROLES_NAMED = "roles_named"
+METRIC_RULE = "metric_rule"
+NO_OPEN_ALERTS = "no_open_alerts"
+CONDITION = "condition"
+KINDS: tuple[str, ...] = (
+    WORKBOOK_COMPLETE,
+    FIELD_PRESENT,
+    LIST_MIN_ROWS,
+    TESTS_PASSED,
+    ROLES_NAMED,
+    METRIC_RULE,
+    NO_OPEN_ALERTS,
+    CONDITION,
+)
+
+TEST_CATEGORIES: tuple[str, ...] = (
+    "functional",
+    "performance",
+    "reliability",
+    "safety_security",
+    "ethical",
+)
+TEST_STATUSES: tuple[str, ...] = ("not_run", "passed", "failed", "waived")
+ACCEPTED_TEST_STATUSES = frozenset({"passed", "waived"})
+REQUIRED_ROLES: tuple[str, ...] = (
+    "business_owner",
+    "technical_owner",
+    "operations_lead",
+    "risk_lead",
+)
+AGGREGATES: tuple[str, ...] = ("last", "mean", "p95", "min", "max")
+OPERATORS: dict[str, Any] = {
+    "<=": lambda a, b: a <= b,
+    "<": lambda a, b: a < b,
+    ">=": lambda a, b: a >= b,
+    ">": lambda a, b: a > b,
+}
+
+
+def next_stage(stage: str) -> str | None:
+    """The stage after `stage`, or None at the last one."""
+    if stage not in STAGES:
+        raise ValueError(f"Unknown stage {stage!r}")
+    index = STAGES.index(stage)
+    return STAGES[index + 1] if index + 1 < len(STAGES) else None
