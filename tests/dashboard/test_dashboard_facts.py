@@ -200,21 +200,3 @@ def test_pilot_page_shows_signal_reasons_and_metric_lines(owner, portfolio_facts
     figure = halluc["figure"]
     assert [t["name"] for t in figure["data"]] == ["Daily mean", "Alert threshold", "Alerts"]
     assert 'id="fig-metric-' in html
-
-
-def test_cached_aggregates_are_per_visibility_and_filters(
-    settings, executive, outsider, portfolio_facts, frozen_now
-):
-    from django.core.cache import cache
-
-    settings.PILOTGATE_DASHBOARD_CACHE_SECONDS = 60
-    cache.clear()
-    halluc = summary_for(executive, frozen_now)["reliability"]["series"]["hallucination_rate"]
-    assert [p["value"] for p in halluc] == [0.5]
-    # The outsider's entry is not the executive's (the confidential pilot stays out).
-    halluc = summary_for(outsider, frozen_now)["reliability"]["series"]["hallucination_rate"]
-    assert [p["value"] for p in halluc] == [round(0.5 / 6, 4)]
-    # Another filter is another entry: Finance pilots report no hallucination rate.
-    finance = summary_for(executive, frozen_now, business_unit="Finance")["reliability"]
-    assert finance["series"]["hallucination_rate"] == []
-    cache.clear()

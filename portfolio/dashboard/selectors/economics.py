@@ -1,0 +1,247 @@
+"""Planned (strategy workbook) versus realized (metrics) ROI and run cost, and the
+portfolio planner that funds candidates down a ranked list until the budget runs out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from metrics.models import MetricRollup
+from portfolio.dashboard.aggregates import REALIZED_METRICS, realized_since
+from portfolio.dashboard.models import PortfolioRealized
+from portfolio.dashboard.selectors.facts import (
+    REALIZED_DAYS,
+    cents,
+    economics_annotations,
+    has_case_q,
+    pilot_url,
+    roi,
+)
+from portfolio.dashboard.selectors.scope import Scope
+from portfolio.models import Stage, Status
+
+ECONOMICS_LIMIT = 20
+PLANNER_LIMIT = 50
+
+
+def _realized_from_rollups(pilots: QuerySet, *, since: datetime) -> dict[str, list]:
+    """metric key -> [pilots reporting, sum of their means]: one GROUP BY per pilot and
+    metric, summed in the database (not a subquery per pilot)."""
+    per_pilot = (
+        MetricRollup.objects.filter(
+            pilot_id__in=pilots.values("pk"),
+            metric__key__in=REALIZED_METRICS,
+            period="day",
+            bucket_start__gte=since,
+        )
+        .values("pilot_id", "metric__key")
+        .annotate(mean=Sum("total") / Sum("count"))
+        .order_by()
+    )
+    cost, roi_q = Q(metric__key="monthly_run_cost"), Q(metric__key="roi_pct")
+    totals = per_pilot.aggregate(
+        cost_sum=Sum("mean", filter=cost),
+        cost_n=Count("mean", filter=cost),
+        roi_sum=Sum("mean", filter=roi_q),
+        roi_n=Count("mean", filter=roi_q),
+    )
+    return {
+        "monthly_run_cost": [totals["cost_n"], totals["cost_sum"]],
+        "roi_pct": [totals["roi_n"], totals["roi_sum"]],
+    }
+
+
+def _realized_totals(scope: Scope, with_case: QuerySet, *, now: datetime) -> dict:
+    """Sum over pilots with an economic case of each one's mean realized cost and ROI."""
+    if scope.served:
+        sums = {key: [0, None] for key in REALIZED_METRICS}
+        rows = (
+            scope.groups(PortfolioRealized)
+            .filter(has_case=True)
+            .values("metric_key")
+            .annotate(n=Sum("pilots"), total=Sum("mean_sum"))
+            .values_list("metric_key", "n", "total")
+        )
+        for key, n, total in rows:
+            sums[key] = [n or 0, total]
+        outside = scope.pilots_outside_groups()
+        if outside is not None:
+            extra = _realized_from_rollups(
+                outside.filter(has_case_q()), since=realized_since(scope.state.built_at)
+            )
+            for key, (n, total) in extra.items():
+                if n:
+                    sums[key] = [sums[key][0] + n, (sums[key][1] or 0) + total]
+    else:
+        sums = _realized_from_rollups(with_case, since=now - timedelta(days=REALIZED_DAYS))
+    return {
+        "realized_monthly": sums["monthly_run_cost"][1],
+        "realized_reporting": sums["monthly_run_cost"][0],
+        "realized_roi_sum": sums["roi_pct"][1],
+        "roi_reporting": sums["roi_pct"][0],
+    }
+
+
+def _realized_by_pilot(pilot_ids: list[int], *, now: datetime) -> dict[int, tuple]:
+    """(mean realized ROI, mean monthly run cost) of each pilot over REALIZED_DAYS days."""
+    if not pilot_ids:
+        return {}
+    rows = (
+        MetricRollup.objects.filter(
+            pilot_id__in=pilot_ids,
+            metric__key__in=REALIZED_METRICS,
+            period="day",
+            bucket_start__gte=now - timedelta(days=REALIZED_DAYS),
+        )
+        .values("pilot_id", "metric__key")
+        .annotate(mean=Sum("total") / Sum("count"))
+        .order_by()
+    )
+    out: dict[int, list] = {}
+    for row in rows:
+        slot = 0 if row["metric__key"] == "roi_pct" else 1
+        out.setdefault(row["pilot_id"], [None, None])[slot] = row["mean"]
+    return {pid: tuple(v) for pid, v in out.items()}
+
+
+def _economics_row(raw: dict) -> dict:
+    row = dict(raw, url=pilot_url(raw["id"]))
+    for key in ("benefit", "build_cost", "annual_cost", "net_value"):
+        row[key] = cents(row[key])
+    row["planned_roi"] = roi(row["net_value"], row["build_cost"], row["annual_cost"])
+    return row
+
+
+def economics(scope: Scope, *, now: datetime) -> dict:
+    """Planned (strategy workbook) versus realized (metrics) ROI and run cost."""
+    queryset = scope.pilots
+    # Only the economics columns: the other per-pilot facts would add joins and subqueries
+    # evaluated for every pilot before the LIMIT.
+    top = (
+        queryset.filter(has_case_q())
+        .annotate(**economics_annotations())
+        .order_by("-annual_cost", "name", "id")
+        .values("id", "name", "has_case", "benefit", "build_cost", "annual_cost", "net_value")
+    )[:ECONOMICS_LIMIT]
+    pilots = [_economics_row(r) for r in top]
+    realized = _realized_by_pilot([p["id"] for p in pilots], now=now)
+    for p in pilots:
+        p["realized_roi"], p["realized_monthly_cost"] = realized.get(p["id"], (None, None))
+        p["realized_annual_cost"] = (
+            None if p["realized_monthly_cost"] is None else cents(p["realized_monthly_cost"] * 12)
+        )
+        p["realized_roi"] = None if p["realized_roi"] is None else round(p["realized_roi"], 1)
+    # Aggregate the expressions themselves: a Sum() over an annotation's name is compiled
+    # to a bare column reference on PostgreSQL, which does not exist outside the subquery.
+    econ = economics_annotations()
+    with_case = queryset.filter(has_case_q())
+    sums = with_case.aggregate(
+        pilots=Count("id"),
+        benefit=Sum(econ["benefit"]),
+        build=Sum(econ["build_cost"]),
+        annual=Sum(econ["annual_cost"]),
+        net=Sum(econ["net_value"]),
+    )
+    sums.update(_realized_totals(scope, with_case, now=now))
+    net, build, annual = (cents(sums[k] or 0) for k in ("net", "build", "annual"))
+    totals = {
+        "pilots": sums["pilots"],
+        "benefit": cents(sums["benefit"] or 0),
+        "build_cost": build,
+        "annual_cost": annual,
+        "net_value": net,
+        "planned_roi": roi(net, build, annual),
+        "realized_annual_cost": (
+            cents(sums["realized_monthly"] * 12) if sums["realized_monthly"] is not None else None
+        ),
+        "realized_reporting": sums["realized_reporting"],
+        "realized_roi_mean": (
+            round(sums["realized_roi_sum"] / sums["roi_reporting"], 1)
+            if sums["roi_reporting"]
+            else None
+        ),
+        "roi_reporting": sums["roi_reporting"],
+        "realized_as_of": scope.as_of,
+    }
+    return {"available": True, "pilots": pilots, "totals": totals}
+
+
+# --- the portfolio planner ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: int
+    name: str
+    stage: str
+    net_value: Decimal
+    first_year_cost: Decimal
+
+
+def plan_portfolio(candidates: list[Candidate], budget: Decimal | None) -> dict:
+    """Rank by expected net annual value and fund down the list while the budget lasts.
+
+    The cut-off is a line: the first candidate whose first-year cost (build plus a year of
+    running) no longer fits ends the funded list, so nothing below the line is funded even
+    if a cheaper one would fit. A pilot with no positive net value is never funded.
+    """
+    ranked = sorted(candidates, key=lambda c: (-c.net_value, c.name, c.id))
+    cumulative = Decimal(0)
+    cut_at: int | None = None
+    rows = []
+    for position, cand in enumerate(ranked, start=1):
+        cumulative += cand.first_year_cost
+        fits = budget is not None and cut_at is None and cand.net_value > 0 and cumulative <= budget
+        if budget is not None and cut_at is None and not fits:
+            cut_at = position
+        rows.append(
+            {
+                "rank": position,
+                "id": cand.id,
+                "url": pilot_url(cand.id),
+                "name": cand.name,
+                "stage": cand.stage,
+                "net_value": cand.net_value,
+                "first_year_cost": cand.first_year_cost,
+                "cumulative_cost": cumulative,
+                "funded": fits,
+            }
+        )
+    funded = [r for r in rows if r["funded"]]
+    return {
+        "budget": budget,
+        "candidates": len(rows),
+        "funded": len(funded),
+        "funded_cost": sum((r["first_year_cost"] for r in funded), Decimal(0)),
+        "funded_net_value": sum((r["net_value"] for r in funded), Decimal(0)),
+        "cut_after_rank": (cut_at - 1) if cut_at is not None else (len(rows) if budget else None),
+        "rows": rows,
+    }
+
+
+def planner(queryset: QuerySet, *, budget: Decimal | None) -> dict:
+    """Candidates are active pilots not yet at scale that have an economic case."""
+    rows = (
+        queryset.filter(status=Status.ACTIVE)
+        .exclude(stage=Stage.SCALE)
+        .filter(has_case_q())
+        .annotate(**economics_annotations())
+        .values("id", "name", "stage", "net_value", "build_cost", "annual_cost")
+        .order_by()
+    )
+    candidates = [
+        Candidate(
+            id=r["id"],
+            name=r["name"],
+            stage=r["stage"],
+            net_value=cents(r["net_value"]),
+            first_year_cost=cents(r["build_cost"]) + cents(r["annual_cost"]),
+        )
+        for r in rows
+    ]
+    plan = plan_portfolio(candidates, budget)
+    plan["rows"] = plan["rows"][:PLANNER_LIMIT]
+    return {"available": True, **plan}

@@ -1,0 +1,204 @@
+"""The dashboard's counting sections: the funnel and time in stage, the signal matrix,
+pilots at risk and review cycle times. Each is a fixed number of GROUP BY or LIMITed
+queries over the pilots in view, whatever the size of the portfolio."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.expressions import Window
+from django.db.models.functions import RowNumber
+
+from gates.models import Review
+from metrics.signal import EXPECTED_STAGE_DAYS, SIGNAL_CODES, SIGNAL_LABELS
+from portfolio.dashboard.filters import AGE_BUCKETS, RISK_FLAGS
+from portfolio.dashboard.selectors.facts import FACT_FIELDS, fact_row, pilot_url, with_facts
+from portfolio.dashboard.selectors.pilots import at_risk_q, flag_q, over_expected_q, signal_expr
+from portfolio.models import STAGE_ORDER, Stage, Status
+
+MEMBERS_PER_SIGNAL = 8
+AT_RISK_LIMIT = 25
+CYCLE_DAYS = 365
+
+
+def funnel_and_age(queryset: QuerySet, *, now: datetime) -> dict:
+    """Counts by stage and status, and how long pilots have been in their stage."""
+    bucket_counts = {}
+    for key, _label, low, high in AGE_BUCKETS:
+        cond = Q(stage_entered_at__lte=now - timedelta(days=low))
+        if high is not None:
+            cond &= Q(stage_entered_at__gt=now - timedelta(days=high + 1))
+        bucket_counts[f"age_{key}"] = Count("id", filter=cond)
+    rows = (
+        queryset.values("stage", "status")
+        .annotate(
+            n=Count("id"),
+            over=Count("id", filter=over_expected_q(now)),
+            oldest=Min("stage_entered_at"),
+            **bucket_counts,
+        )
+        .order_by()
+    )
+    counts = {(s, st): 0 for s in STAGE_ORDER for st in Status.values}
+    ages = {s: {key: 0 for key, *_ in AGE_BUCKETS} for s in STAGE_ORDER}
+    over = dict.fromkeys(STAGE_ORDER, 0)
+    oldest: dict[str, datetime | None] = dict.fromkeys(STAGE_ORDER, None)
+    for row in rows:
+        counts[(row["stage"], row["status"])] = row["n"]
+        over[row["stage"]] += row["over"]
+        for key, *_ in AGE_BUCKETS:
+            ages[row["stage"]][key] += row[f"age_{key}"]
+        if row["oldest"] and (oldest[row["stage"]] is None or row["oldest"] < oldest[row["stage"]]):
+            oldest[row["stage"]] = row["oldest"]
+    stage_labels = dict(Stage.choices)
+    funnel = [
+        {
+            "stage": s,
+            "label": stage_labels[s],
+            "total": sum(counts[(s, st)] for st in Status.values),
+            "by_status": {st: counts[(s, st)] for st in Status.values},
+        }
+        for s in STAGE_ORDER
+    ]
+    time_in_stage = [
+        {
+            "stage": s,
+            "label": stage_labels[s],
+            "buckets": ages[s],
+            "over_expected": over[s],
+            "expected_days": EXPECTED_STAGE_DAYS.get(s),
+            "longest_days": (now - oldest[s]).days if oldest[s] else None,
+        }
+        for s in STAGE_ORDER
+    ]
+    return {
+        "total": sum(f["total"] for f in funnel),
+        "funnel": funnel,
+        "time_in_stage": time_in_stage,
+    }
+
+
+def signal_matrix(queryset: QuerySet) -> dict:
+    """Pilots per signal and stage, and the first few pilots of each signal by name."""
+    cells = (
+        queryset.annotate(sig=signal_expr())
+        .values("sig", "stage")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts = {(c, s): 0 for c in SIGNAL_CODES for s in STAGE_ORDER}
+    for cell in cells:
+        counts[(cell["sig"], cell["stage"])] = cell["n"]
+    members: dict[str, list[dict]] = {c: [] for c in SIGNAL_CODES}
+    ranked = (
+        queryset.annotate(sig=signal_expr())
+        .annotate(rank=Window(RowNumber(), partition_by=[F("sig")], order_by=[F("name"), F("id")]))
+        .filter(rank__lte=MEMBERS_PER_SIGNAL)
+        .values("id", "name", "sig", "stage")
+        .order_by("sig", "name", "id")
+    )
+    for row in ranked:
+        members.setdefault(row["sig"], []).append(
+            {
+                "id": row["id"],
+                "name": row["name"],
+                "stage": row["stage"],
+                "url": pilot_url(row["id"]),
+            }
+        )
+    rows = []
+    for code in SIGNAL_CODES:
+        by_stage = {s: counts[(code, s)] for s in STAGE_ORDER}
+        rows.append(
+            {
+                "signal": code,
+                "label": SIGNAL_LABELS[code],
+                "by_stage": by_stage,
+                "total": sum(by_stage.values()),
+                "pilots": members.get(code, []),
+            }
+        )
+    return {"available": True, "rows": rows}
+
+
+def pilots_at_risk(queryset: QuerySet, *, now: datetime) -> dict:
+    counts = queryset.aggregate(
+        **{flag: Count("id", filter=flag_q(flag, now)) for flag in RISK_FLAGS},
+        any=Count("id", filter=at_risk_q(now)),
+    )
+    listed = (
+        with_facts(queryset.filter(at_risk_q(now)), now=now, realized=False)
+        .values(*FACT_FIELDS)
+        .order_by(
+            "-stop_recommended", "-open_alerts", "-degraded_sources", "stage_entered_at", "id"
+        )
+    )[:AT_RISK_LIMIT]
+    return {
+        "available": dict.fromkeys(RISK_FLAGS, True),
+        "counts": {flag: counts[flag] for flag in RISK_FLAGS},
+        "labels": dict(RISK_FLAGS),
+        "total": counts["any"],
+        "pilots": [fact_row(r, now) for r in listed],
+    }
+
+
+def review_cycle_times(queryset: QuerySet, *, now: datetime) -> dict:
+    """Request-to-decision time of reviews closed in the last year, per gate; pending ages."""
+    since = now - timedelta(days=CYCLE_DAYS)
+    pilots = queryset.values("pk")
+    closed = (
+        Review.objects.filter(pilot_id__in=pilots, closed_at__isnull=False, closed_at__gte=since)
+        .exclude(status="withdrawn")
+        .values("to_stage")
+        .annotate(
+            n=Count("id"),
+            total=Sum(
+                ExpressionWrapper(F("closed_at") - F("requested_at"), output_field=DurationField())
+            ),
+            longest=Max(
+                ExpressionWrapper(F("closed_at") - F("requested_at"), output_field=DurationField())
+            ),
+        )
+        .order_by()
+    )
+    by_stage = {row["to_stage"]: row for row in closed}
+    pending = Review.objects.filter(pilot_id__in=pilots, status="pending").aggregate(
+        n=Count("id"), oldest=Min("requested_at")
+    )
+    stage_labels = dict(Stage.choices)
+    gates = []
+    for index, to_stage in enumerate(STAGE_ORDER[1:], start=1):
+        row = by_stage.get(to_stage)
+        gates.append(
+            {
+                "from_stage": STAGE_ORDER[index - 1],
+                "to_stage": to_stage,
+                "label": f"{stage_labels[STAGE_ORDER[index - 1]]} → {stage_labels[to_stage]}",
+                "reviews": row["n"] if row else 0,
+                "mean_days": _days(row["total"] / row["n"]) if row else None,
+                "longest_days": _days(row["longest"]) if row else None,
+            }
+        )
+    return {
+        "available": True,
+        "gates": gates,
+        "pending": pending["n"],
+        "oldest_pending_days": (now - pending["oldest"]).days if pending["oldest"] else None,
+    }
+
+
+def _days(delta: timedelta | None) -> float | None:
+    if delta is None:
+        return None
+    return round(delta.total_seconds() / 86400, 1)
