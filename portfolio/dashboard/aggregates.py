@@ -1,9 +1,12 @@
 """Rebuild the portfolio-level aggregates (portfolio.dashboard.models) from daily rollups.
 
 `aggregates_rebuild()` replaces every aggregate row in one transaction, so a reader sees
-the old set or the new one, never a mix. It runs from Celery beat every few minutes and
-after ingest has refreshed rollups (portfolio.tasks). Two rebuilds never interleave: the
-state row is locked first (SQLite serialises writers anyway).
+the old set or the new one, never a mix. It runs from Celery beat every few minutes
+(portfolio.tasks) and soon after ingest has refreshed rollups: ingest calls
+`aggregates_request_rebuild()`, whose conditional update queues one task for a burst of
+batches. Two rebuilds never interleave: a transaction-scoped advisory lock on PostgreSQL
+(SQLite serialises writers anyway); the state row is written last, so ingest asking for a
+rebuild never waits for one to finish.
 
 The two INSERT ... SELECT statements are plain SQL that PostgreSQL and SQLite both run;
 they read at most TREND_DAYS / REALIZED_DAYS of daily rollups (the index
@@ -115,25 +118,55 @@ def _rebuild_realized(since: datetime) -> int:
         return cursor.rowcount
 
 
+_LOCK_KEY = 7_402_110_552  # arbitrary, fixed: "the portfolio aggregates"
+REQUEST_DELAY_SECONDS = 30
+
+
 @transaction.atomic
 def aggregates_rebuild(*, now: datetime | None = None) -> PortfolioAggregateState:
     """Replace the portfolio aggregates with sums of the current daily rollups."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
     now = now or timezone.now()
     started = time.perf_counter()
-    state, _created = PortfolioAggregateState.objects.select_for_update().get_or_create(
-        key="portfolio",
-        defaults={"built_at": now, "trend_since": trend_since(now), "realized_since": now},
-    )
     PortfolioTrendDay.objects.all().delete()
     PortfolioRealized.objects.all().delete()
     _rebuild_trend(trend_since(now))
     _rebuild_realized(realized_since(now))
-    state.built_at = now
-    state.trend_since = trend_since(now)
-    state.realized_since = realized_since(now)
-    state.duration_ms = round((time.perf_counter() - started) * 1000)
-    state.save()
+    fields = {
+        "built_at": now,
+        "trend_since": trend_since(now),
+        "realized_since": realized_since(now),
+        "duration_ms": round((time.perf_counter() - started) * 1000),
+    }
+    state, _created = PortfolioAggregateState.objects.update_or_create(
+        key="portfolio", defaults=fields
+    )
     return state
+
+
+def aggregates_claim_request() -> None:
+    """Clear the pending request before rebuilding (see the module docstring)."""
+    PortfolioAggregateState.objects.filter(rebuild_requested_at__isnull=False).update(
+        rebuild_requested_at=None
+    )
+
+
+def aggregates_request_rebuild(*, now: datetime | None = None) -> bool:
+    """Ask for a rebuild soon (after ingest changed rollups). Only the first request since
+    the last rebuild started queues a task; returns whether this one did."""
+    from portfolio.tasks import rebuild_aggregates
+
+    now = now or timezone.now()
+    claimed = PortfolioAggregateState.objects.filter(
+        key="portfolio", rebuild_requested_at__isnull=True
+    ).update(rebuild_requested_at=now)
+    if claimed:
+        transaction.on_commit(
+            lambda: rebuild_aggregates.apply_async(countdown=REQUEST_DELAY_SECONDS)
+        )
+    return bool(claimed)
 
 
 def aggregates_state() -> PortfolioAggregateState | None:

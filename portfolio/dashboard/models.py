@@ -23,6 +23,9 @@ class PortfolioAggregateState(models.Model):
     trend_since = models.DateTimeField()
     realized_since = models.DateTimeField()
     duration_ms = models.PositiveIntegerField(default=0)
+    # Set by ingest (aggregates_request_rebuild) when rollups changed; a rebuild task
+    # clears it before it starts, so changes committed during a rebuild ask for another.
+    rebuild_requested_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"portfolio aggregates as of {self.built_at:%Y-%m-%d %H:%M}"
