@@ -27,6 +27,18 @@ RELIABILITY_LABELS = {
 }
 
 
+class _CountedPaginator(Paginator):
+    """A paginator told its count (already known from the summary) instead of asking."""
+
+    def __init__(self, object_list, per_page, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @property
+    def count(self) -> int:
+        return self._known_count
+
+
 def _linker(filters):
     base = reverse("dashboard:home")
 
@@ -66,13 +78,14 @@ def dashboard(request):
     if summary["planner"]["available"] and summary["planner"]["candidates"]:
         figures["planner"] = charts.planner_figure(summary["planner"], _pilot_link)
 
-    pilots = selectors.with_facts(
-        selectors.dashboard_pilots(user=request.user, filters=filters, now=now),
-        now=now,
-        realized=False,
-    ).values(*selectors.FACT_FIELDS)
-    page = Paginator(pilots.order_by("name", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    page_rows = [selectors.fact_row(r, now) for r in page.object_list]
+    # The page's ids are chosen on the pilot table alone; the facts (owner, signal,
+    # economics) are then joined for those rows only. The count is the funnel's total.
+    ids = selectors.dashboard_pilots(user=request.user, filters=filters, now=now)
+    paginator = _CountedPaginator(
+        ids.order_by("name", "id").values_list("pk", flat=True), PAGE_SIZE, summary["total"]
+    )
+    page = paginator.get_page(request.GET.get("page"))
+    page_rows = selectors.fact_rows_of(page.object_list, now=now)
 
     query = filters.with_()
     context = {

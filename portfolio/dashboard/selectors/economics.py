@@ -3,11 +3,13 @@ portfolio planner that funds candidates down a ranked list until the budget runs
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, Q, QuerySet, Sum
+from django.db.models.functions import Round
 
 from metrics.models import MetricRollup
 from portfolio.dashboard.aggregates import REALIZED_METRICS, realized_since
@@ -25,6 +27,7 @@ from portfolio.models import Stage, Status
 
 ECONOMICS_LIMIT = 20
 PLANNER_LIMIT = 50
+CENTS = DecimalField(max_digits=30, decimal_places=2)
 
 
 def _realized_from_rollups(pilots: QuerySet, *, since: datetime) -> dict[str, list]:
@@ -115,7 +118,7 @@ def _economics_row(raw: dict) -> dict:
     return row
 
 
-def economics(scope: Scope, *, now: datetime) -> dict:
+def economics(scope: Scope, counted: list[dict], *, now: datetime) -> dict:
     """Planned (strategy workbook) versus realized (metrics) ROI and run cost."""
     queryset = scope.pilots
     # Only the economics columns: the other per-pilot facts would add joins and subqueries
@@ -134,17 +137,12 @@ def economics(scope: Scope, *, now: datetime) -> dict:
             None if p["realized_monthly_cost"] is None else cents(p["realized_monthly_cost"] * 12)
         )
         p["realized_roi"] = None if p["realized_roi"] is None else round(p["realized_roi"], 1)
-    # Aggregate the expressions themselves: a Sum() over an annotation's name is compiled
-    # to a bare column reference on PostgreSQL, which does not exist outside the subquery.
-    econ = economics_annotations()
     with_case = queryset.filter(has_case_q())
-    sums = with_case.aggregate(
-        pilots=Count("id"),
-        benefit=Sum(econ["benefit"]),
-        build=Sum(econ["build_cost"]),
-        annual=Sum(econ["annual_cost"]),
-        net=Sum(econ["net_value"]),
-    )
+    sums = {
+        key: sum((row[f"case_{key}"] or 0 for row in counted), Decimal(0))
+        for key in ("benefit", "build", "annual", "net")
+    }
+    sums["pilots"] = sum(row["case_pilots"] for row in counted)
     sums.update(_realized_totals(scope, with_case, now=now))
     net, build, annual = (cents(sums[k] or 0) for k in ("net", "build", "annual"))
     totals = {
@@ -172,8 +170,7 @@ def economics(scope: Scope, *, now: datetime) -> dict:
 # --- the portfolio planner ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     id: int
     name: str
     stage: str
@@ -181,67 +178,71 @@ class Candidate:
     first_year_cost: Decimal
 
 
-def plan_portfolio(candidates: list[Candidate], budget: Decimal | None) -> dict:
+def plan_portfolio(
+    candidates: Iterable[Candidate], budget: Decimal | None, *, limit: int | None = None
+) -> dict:
     """Rank by expected net annual value and fund down the list while the budget lasts.
 
     The cut-off is a line: the first candidate whose first-year cost (build plus a year of
     running) no longer fits ends the funded list, so nothing below the line is funded even
     if a cheaper one would fit. A pilot with no positive net value is never funded.
+    `limit` keeps only the first rows (the totals still count every candidate).
     """
-    ranked = sorted(candidates, key=lambda c: (-c.net_value, c.name, c.id))
-    cumulative = Decimal(0)
+    ranked = sorted(candidates, key=lambda c: (-c[3], c[1], c[0]))
+    cumulative = funded_cost = funded_net = Decimal(0)
+    funded = 0
     cut_at: int | None = None
     rows = []
-    for position, cand in enumerate(ranked, start=1):
-        cumulative += cand.first_year_cost
-        fits = budget is not None and cut_at is None and cand.net_value > 0 and cumulative <= budget
+    for position, (pk, name, stage, net_value, first_year_cost) in enumerate(ranked, start=1):
+        cumulative += first_year_cost
+        fits = budget is not None and cut_at is None and net_value > 0 and cumulative <= budget
         if budget is not None and cut_at is None and not fits:
             cut_at = position
-        rows.append(
-            {
-                "rank": position,
-                "id": cand.id,
-                "url": pilot_url(cand.id),
-                "name": cand.name,
-                "stage": cand.stage,
-                "net_value": cand.net_value,
-                "first_year_cost": cand.first_year_cost,
-                "cumulative_cost": cumulative,
-                "funded": fits,
-            }
-        )
-    funded = [r for r in rows if r["funded"]]
+        if fits:
+            funded += 1
+            funded_cost += first_year_cost
+            funded_net += net_value
+        if limit is None or position <= limit:
+            rows.append(
+                {
+                    "rank": position,
+                    "id": pk,
+                    "url": pilot_url(pk),
+                    "name": name,
+                    "stage": stage,
+                    "net_value": net_value,
+                    "first_year_cost": first_year_cost,
+                    "cumulative_cost": cumulative,
+                    "funded": fits,
+                }
+            )
     return {
         "budget": budget,
-        "candidates": len(rows),
-        "funded": len(funded),
-        "funded_cost": sum((r["first_year_cost"] for r in funded), Decimal(0)),
-        "funded_net_value": sum((r["net_value"] for r in funded), Decimal(0)),
-        "cut_after_rank": (cut_at - 1) if cut_at is not None else (len(rows) if budget else None),
+        "candidates": len(ranked),
+        "funded": funded,
+        "funded_cost": funded_cost,
+        "funded_net_value": funded_net,
+        "cut_after_rank": (cut_at - 1) if cut_at is not None else (len(ranked) if budget else None),
         "rows": rows,
     }
 
 
 def planner(queryset: QuerySet, *, budget: Decimal | None) -> dict:
-    """Candidates are active pilots not yet at scale that have an economic case."""
-    rows = (
+    """Candidates are active pilots not yet at scale that have an economic case.
+
+    Amounts are rounded to cents in SQL and rows fetched as tuples: at 10,000 pilots there
+    are thousands of candidates, and only the first PLANNER_LIMIT become table rows."""
+    econ = economics_annotations()
+    candidates = (
         queryset.filter(status=Status.ACTIVE)
         .exclude(stage=Stage.SCALE)
         .filter(has_case_q())
-        .annotate(**economics_annotations())
-        .values("id", "name", "stage", "net_value", "build_cost", "annual_cost")
+        .annotate(
+            net=Round(econ["net_value"], 2, output_field=CENTS),
+            first_year=Round(econ["build_cost"], 2, output_field=CENTS)
+            + Round(econ["annual_cost"], 2, output_field=CENTS),
+        )
+        .values_list("id", "name", "stage", "net", "first_year")
         .order_by()
     )
-    candidates = [
-        Candidate(
-            id=r["id"],
-            name=r["name"],
-            stage=r["stage"],
-            net_value=cents(r["net_value"]),
-            first_year_cost=cents(r["build_cost"]) + cents(r["annual_cost"]),
-        )
-        for r in rows
-    ]
-    plan = plan_portfolio(candidates, budget)
-    plan["rows"] = plan["rows"][:PLANNER_LIMIT]
-    return {"available": True, **plan}
+    return {"available": True, **plan_portfolio(candidates, budget, limit=PLANNER_LIMIT)}

@@ -31,6 +31,7 @@ from accounts.models import PilotRoleKind
 from metrics.models import MetricRollup
 from metrics.signal import SIGNAL_LABELS
 from portfolio.dashboard.selectors.pilots import signal_expr, stale_q, stop_q
+from portfolio.models import Pilot
 
 REALIZED_DAYS = 30
 CENT = Decimal("0.01")
@@ -192,6 +193,16 @@ def roi(net, build, annual) -> Decimal | None:
     if spent == 0:
         return None
     return ((net - build) / spent * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) + 0
+
+
+def fact_rows_of(ids: QuerySet, *, now: datetime) -> list[dict]:
+    """Every fact of the pilots whose ids `ids` selects (a LIMITed subquery), by name."""
+    rows = (
+        with_facts(Pilot.objects.filter(pk__in=ids), now=now, realized=False)
+        .values(*FACT_FIELDS)
+        .order_by("name", "id")
+    )
+    return [fact_row(r, now) for r in rows]
 
 
 def pilot_rows(queryset: QuerySet, *, now: datetime, realized: bool = True):

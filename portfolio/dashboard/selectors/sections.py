@@ -18,44 +18,70 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.expressions import Window
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Coalesce, RowNumber
 
 from gates.models import Review
 from metrics.signal import EXPECTED_STAGE_DAYS, SIGNAL_CODES, SIGNAL_LABELS
 from portfolio.dashboard.filters import AGE_BUCKETS, RISK_FLAGS
-from portfolio.dashboard.selectors.facts import FACT_FIELDS, fact_row, pilot_url, with_facts
+from portfolio.dashboard.selectors.facts import (
+    FACT_FIELDS,
+    economics_annotations,
+    fact_row,
+    has_case_q,
+    pilot_url,
+    with_facts,
+)
 from portfolio.dashboard.selectors.pilots import at_risk_q, flag_q, over_expected_q, signal_expr
-from portfolio.models import STAGE_ORDER, Stage, Status
+from portfolio.models import STAGE_ORDER, Pilot, Stage, Status
 
 MEMBERS_PER_SIGNAL = 8
 AT_RISK_LIMIT = 25
 CYCLE_DAYS = 365
 
 
-def funnel_and_age(queryset: QuerySet, *, now: datetime) -> dict:
-    """Counts by stage and status, and how long pilots have been in their stage."""
-    bucket_counts = {}
+def pilot_counts(queryset: QuerySet, *, now: datetime) -> list[dict]:
+    """Every count and sum the sections need, in one GROUP BY over the pilots in view.
+
+    Grouped by stage, status and signal (at most 4 x 3 x 5 rows); each section adds up the
+    groups it needs. The risk flags and the economic case come from one-to-one joins (the
+    stored signal, the strategy workbook), so no group counts a pilot twice.
+    """
+    ages = {}
     for key, _label, low, high in AGE_BUCKETS:
         cond = Q(stage_entered_at__lte=now - timedelta(days=low))
         if high is not None:
             cond &= Q(stage_entered_at__gt=now - timedelta(days=high + 1))
-        bucket_counts[f"age_{key}"] = Count("id", filter=cond)
-    rows = (
-        queryset.values("stage", "status")
+        ages[f"age_{key}"] = Count("id", filter=cond)
+    flags = {f"flag_{flag}": Count("id", filter=flag_q(flag, now)) for flag in RISK_FLAGS}
+    econ, case = economics_annotations(), has_case_q()
+    return list(
+        queryset.annotate(sig=signal_expr())
+        .values("stage", "status", "sig")
         .annotate(
             n=Count("id"),
             over=Count("id", filter=over_expected_q(now)),
             oldest=Min("stage_entered_at"),
-            **bucket_counts,
+            **ages,
+            **flags,
+            at_risk=Count("id", filter=at_risk_q(now)),
+            case_pilots=Count("id", filter=case),
+            case_benefit=Sum(econ["benefit"], filter=case),
+            case_build=Sum(econ["build_cost"], filter=case),
+            case_annual=Sum(econ["annual_cost"], filter=case),
+            case_net=Sum(econ["net_value"], filter=case),
         )
         .order_by()
     )
+
+
+def funnel_and_age(counted: list[dict], *, now: datetime) -> dict:
+    """Counts by stage and status, and how long pilots have been in their stage."""
     counts = {(s, st): 0 for s in STAGE_ORDER for st in Status.values}
     ages = {s: {key: 0 for key, *_ in AGE_BUCKETS} for s in STAGE_ORDER}
     over = dict.fromkeys(STAGE_ORDER, 0)
     oldest: dict[str, datetime | None] = dict.fromkeys(STAGE_ORDER, None)
-    for row in rows:
-        counts[(row["stage"], row["status"])] = row["n"]
+    for row in counted:
+        counts[(row["stage"], row["status"])] += row["n"]
         over[row["stage"]] += row["over"]
         for key, *_ in AGE_BUCKETS:
             ages[row["stage"]][key] += row[f"age_{key}"]
@@ -89,17 +115,11 @@ def funnel_and_age(queryset: QuerySet, *, now: datetime) -> dict:
     }
 
 
-def signal_matrix(queryset: QuerySet) -> dict:
+def signal_matrix(queryset: QuerySet, counted: list[dict]) -> dict:
     """Pilots per signal and stage, and the first few pilots of each signal by name."""
-    cells = (
-        queryset.annotate(sig=signal_expr())
-        .values("sig", "stage")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
     counts = {(c, s): 0 for c in SIGNAL_CODES for s in STAGE_ORDER}
-    for cell in cells:
-        counts[(cell["sig"], cell["stage"])] = cell["n"]
+    for row in counted:
+        counts[(row["sig"], row["stage"])] += row["n"]
     members: dict[str, list[dict]] = {c: [] for c in SIGNAL_CODES}
     ranked = (
         queryset.annotate(sig=signal_expr())
@@ -132,23 +152,33 @@ def signal_matrix(queryset: QuerySet) -> dict:
     return {"available": True, "rows": rows}
 
 
-def pilots_at_risk(queryset: QuerySet, *, now: datetime) -> dict:
-    counts = queryset.aggregate(
-        **{flag: Count("id", filter=flag_q(flag, now)) for flag in RISK_FLAGS},
-        any=Count("id", filter=at_risk_q(now)),
+def pilots_at_risk(queryset: QuerySet, counted: list[dict], *, now: datetime) -> dict:
+    counts = {flag: sum(row[f"flag_{flag}"] for row in counted) for flag in RISK_FLAGS}
+    # The page of at-risk pilots is chosen on the signal row and the pilot's own columns
+    # first; the joins for owner and economics then run for those rows only.
+    first = (
+        queryset.filter(at_risk_q(now))
+        .order_by(
+            F("signal__stop_recommended").desc(nulls_last=True),
+            Coalesce("signal__open_alerts", 0).desc(),
+            Coalesce("signal__degraded_sources", 0).desc(),
+            "stage_entered_at",
+            "id",
+        )
+        .values("pk")[:AT_RISK_LIMIT]
     )
     listed = (
-        with_facts(queryset.filter(at_risk_q(now)), now=now, realized=False)
+        with_facts(Pilot.objects.filter(pk__in=first), now=now, realized=False)
         .values(*FACT_FIELDS)
         .order_by(
             "-stop_recommended", "-open_alerts", "-degraded_sources", "stage_entered_at", "id"
         )
-    )[:AT_RISK_LIMIT]
+    )
     return {
         "available": dict.fromkeys(RISK_FLAGS, True),
-        "counts": {flag: counts[flag] for flag in RISK_FLAGS},
+        "counts": counts,
         "labels": dict(RISK_FLAGS),
-        "total": counts["any"],
+        "total": sum(row["at_risk"] for row in counted),
         "pilots": [fact_row(r, now) for r in listed],
     }
 

@@ -16,6 +16,7 @@ from portfolio.dashboard.selectors.pilots import dashboard_pilots
 from portfolio.dashboard.selectors.scope import scope_for
 from portfolio.dashboard.selectors.sections import (
     funnel_and_age,
+    pilot_counts,
     pilots_at_risk,
     review_cycle_times,
     signal_matrix,
@@ -28,14 +29,15 @@ def portfolio_summary(*, user, filters: DashboardFilters, now: datetime | None =
     now = now or timezone.now()
     pilots = dashboard_pilots(user=user, filters=filters, now=now)
     scope = scope_for(user=user, pilots=pilots, filters=filters)
-    summary = funnel_and_age(pilots, now=now)
+    counted = pilot_counts(pilots, now=now)
+    summary = funnel_and_age(counted, now=now)
     summary.update(
         generated_at=now,
         aggregates_as_of=scope.as_of,
         filters=filters.active,
-        signals=signal_matrix(pilots),
-        at_risk=pilots_at_risk(pilots, now=now),
-        economics=economics(scope, now=now),
+        signals=signal_matrix(pilots, counted),
+        at_risk=pilots_at_risk(pilots, counted, now=now),
+        economics=economics(scope, counted, now=now),
         reliability=reliability_trends(scope, now=now),
         reviews=review_cycle_times(pilots, now=now),
         planner=planner(pilots, budget=filters.budget),
