@@ -40,6 +40,7 @@ def pilot_signal(pilot) -> dict:
             "stop_recommended": False,
             "stop_reason": "",
             "open_alerts": 0,
+            "stale": False,
         }
     return {
         "available": True,
@@ -50,6 +51,7 @@ def pilot_signal(pilot) -> dict:
         "stop_recommended": stored.stop_recommended,
         "stop_reason": stored.stop_reason,
         "open_alerts": stored.open_alerts,
+        "stale": stored.stale,
     }
 
 
