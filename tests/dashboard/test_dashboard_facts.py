@@ -192,6 +192,8 @@ def test_pilot_page_shows_signal_reasons_and_metric_lines(owner, portfolio_facts
     response = client_for(owner).get(alpha.get_absolute_url())
     html = response.content.decode()
     assert "Signal: <span" in html and "Reason for alpha" in html
+    # Shown once: the header, not again in the metrics section.
+    assert html.count("Reason for alpha") == 1 and html.count("signal-scale") == 1
     metrics = {m["key"]: m for m in response.context["data"]["metrics"]}
     halluc = metrics["hallucination_rate"]
     assert halluc["lines"] == [{"label": "Alert threshold", "value": 0.08, "op": ">"}]
