@@ -28,7 +28,7 @@ RELIABILITY_LABELS = {
 
 
 class _CountedPaginator(Paginator):
-    """A paginator told its count (already known from the summary) instead of asking."""
+    """A paginator told its count (the summary's total) instead of asking the database."""
 
     def __init__(self, object_list, per_page, count: int):
         super().__init__(object_list, per_page)
@@ -58,7 +58,18 @@ def _pilot_link(pk: int) -> str:
 def dashboard(request):
     now = timezone.now()
     filters, form = parse_filters(request.GET)
-    summary = selectors.portfolio_summary(user=request.user, filters=filters, now=now)
+    pagination = {}
+
+    def page_of(pilots, total: int) -> list[int]:
+        # The page's ids are chosen on the pilot table alone; the summary then fetches
+        # their facts (owner, signal, economics) with the at-risk pilots' facts.
+        ids = pilots.order_by("name", "id").values_list("pk", flat=True)
+        pagination["page"] = _CountedPaginator(ids, PAGE_SIZE, total).get_page(
+            request.GET.get("page")
+        )
+        return list(pagination["page"].object_list)
+
+    summary = selectors.portfolio_summary(user=request.user, filters=filters, now=now, page=page_of)
     link = _linker(filters)
     stages = list(Stage.choices)
     figures = {
@@ -78,14 +89,7 @@ def dashboard(request):
     if summary["planner"]["available"] and summary["planner"]["candidates"]:
         figures["planner"] = charts.planner_figure(summary["planner"], _pilot_link)
 
-    # The page's ids are chosen on the pilot table alone; the facts (owner, signal,
-    # economics) are then joined for those rows only. The count is the funnel's total.
-    ids = selectors.dashboard_pilots(user=request.user, filters=filters, now=now)
-    paginator = _CountedPaginator(
-        ids.order_by("name", "id").values_list("pk", flat=True), PAGE_SIZE, summary["total"]
-    )
-    page = paginator.get_page(request.GET.get("page"))
-    page_rows = selectors.fact_rows_of(page.object_list, now=now)
+    page, page_rows = pagination["page"], summary.pop("page_rows")
 
     query = filters.with_()
     context = {

@@ -17,7 +17,6 @@ from portfolio.dashboard.selectors.economics import Candidate, plan_portfolio
 from portfolio.dashboard.selectors.facts import (
     FACT_FIELDS,
     fact_row,
-    fact_rows_of,
     pilot_rows,
     pilot_url,
     with_facts,
@@ -32,7 +31,6 @@ __all__ = [
     "Candidate",
     "dashboard_pilots",
     "fact_row",
-    "fact_rows_of",
     "filter_choices",
     "pilot_rows",
     "pilot_url",

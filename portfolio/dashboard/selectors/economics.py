@@ -140,8 +140,9 @@ def economics(scope: Scope, counted: list[dict], *, now: datetime) -> dict:
     with_case = queryset.filter(has_case_q())
     sums = {
         key: sum((row[f"case_{key}"] or 0 for row in counted), Decimal(0))
-        for key in ("benefit", "build", "annual", "net")
+        for key in ("benefit", "build", "annual")
     }
+    sums["net"] = sums["benefit"] - sums["annual"]  # net value is benefit less annual cost
     sums["pilots"] = sum(row["case_pilots"] for row in counted)
     sums.update(_realized_totals(scope, with_case, now=now))
     net, build, annual = (cents(sums[k] or 0) for k in ("net", "build", "annual"))

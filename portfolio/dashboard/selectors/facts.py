@@ -4,6 +4,7 @@ as joins and correlated subqueries so a list of any length is one query."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -195,14 +196,14 @@ def roi(net, build, annual) -> Decimal | None:
     return ((net - build) / spent * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) + 0
 
 
-def fact_rows_of(ids: QuerySet, *, now: datetime) -> list[dict]:
-    """Every fact of the pilots whose ids `ids` selects (a LIMITed subquery), by name."""
-    rows = (
-        with_facts(Pilot.objects.filter(pk__in=ids), now=now, realized=False)
-        .values(*FACT_FIELDS)
-        .order_by("name", "id")
+def facts_by_id(ids: Sequence[int], *, now: datetime) -> dict[int, dict]:
+    """Every fact of these pilots, by id (one query, for short lists of ids)."""
+    if not ids:
+        return {}
+    rows = with_facts(Pilot.objects.filter(pk__in=set(ids)), now=now, realized=False).values(
+        *FACT_FIELDS
     )
-    return [fact_row(r, now) for r in rows]
+    return {raw["id"]: fact_row(raw, now) for raw in rows}
 
 
 def pilot_rows(queryset: QuerySet, *, now: datetime, realized: bool = True):

@@ -4,6 +4,7 @@ queries over the pilots in view, whatever the size of the portfolio."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.db.models import (
@@ -24,15 +25,13 @@ from gates.models import Review
 from metrics.signal import EXPECTED_STAGE_DAYS, SIGNAL_CODES, SIGNAL_LABELS
 from portfolio.dashboard.filters import AGE_BUCKETS, RISK_FLAGS
 from portfolio.dashboard.selectors.facts import (
-    FACT_FIELDS,
     economics_annotations,
-    fact_row,
+    facts_by_id,
     has_case_q,
     pilot_url,
-    with_facts,
 )
 from portfolio.dashboard.selectors.pilots import at_risk_q, flag_q, over_expected_q, signal_expr
-from portfolio.models import STAGE_ORDER, Pilot, Stage, Status
+from portfolio.models import STAGE_ORDER, Stage, Status
 
 MEMBERS_PER_SIGNAL = 8
 AT_RISK_LIMIT = 25
@@ -68,7 +67,6 @@ def pilot_counts(queryset: QuerySet, *, now: datetime) -> list[dict]:
             case_benefit=Sum(econ["benefit"], filter=case),
             case_build=Sum(econ["build_cost"], filter=case),
             case_annual=Sum(econ["annual_cost"], filter=case),
-            case_net=Sum(econ["net_value"], filter=case),
         )
         .order_by()
     )
@@ -152,11 +150,18 @@ def signal_matrix(queryset: QuerySet, counted: list[dict]) -> dict:
     return {"available": True, "rows": rows}
 
 
-def pilots_at_risk(queryset: QuerySet, counted: list[dict], *, now: datetime) -> dict:
+def pilots_at_risk(
+    queryset: QuerySet, counted: list[dict], *, now: datetime, also: Sequence[int] = ()
+) -> tuple[dict, list[dict]]:
+    """Risk counts and the first AT_RISK_LIMIT pilots at risk, most urgent first.
+
+    The pilots are chosen on the signal row and the pilot's own columns; their facts
+    (owner, economics) are then fetched for those rows only, together with the facts of
+    the pilots `also` names (the dashboard's page of its pilot list), in one query.
+    Returns the section and the facts of `also`, in its order.
+    """
     counts = {flag: sum(row[f"flag_{flag}"] for row in counted) for flag in RISK_FLAGS}
-    # The page of at-risk pilots is chosen on the signal row and the pilot's own columns
-    # first; the joins for owner and economics then run for those rows only.
-    first = (
+    first = list(
         queryset.filter(at_risk_q(now))
         .order_by(
             F("signal__stop_recommended").desc(nulls_last=True),
@@ -165,22 +170,17 @@ def pilots_at_risk(queryset: QuerySet, counted: list[dict], *, now: datetime) ->
             "stage_entered_at",
             "id",
         )
-        .values("pk")[:AT_RISK_LIMIT]
+        .values_list("pk", flat=True)[:AT_RISK_LIMIT]
     )
-    listed = (
-        with_facts(Pilot.objects.filter(pk__in=first), now=now, realized=False)
-        .values(*FACT_FIELDS)
-        .order_by(
-            "-stop_recommended", "-open_alerts", "-degraded_sources", "stage_entered_at", "id"
-        )
-    )
-    return {
+    facts = facts_by_id([*first, *also], now=now)
+    section = {
         "available": dict.fromkeys(RISK_FLAGS, True),
         "counts": counts,
         "labels": dict(RISK_FLAGS),
         "total": sum(row["at_risk"] for row in counted),
-        "pilots": [fact_row(r, now) for r in listed],
+        "pilots": [facts[pk] for pk in first if pk in facts],
     }
+    return section, [facts[pk] for pk in also if pk in facts]
 
 
 def review_cycle_times(queryset: QuerySet, *, now: datetime) -> dict:
