@@ -127,6 +127,29 @@ def test_outsider_reliability_leaves_out_the_confidential_pilot(
     assert [p["value"] for p in halluc] == [round(0.5 / 6, 4)]
 
 
+@pytest.mark.parametrize("budget", [None, "0", "15000", "37000", "52000", "52000.01", "1e9"])
+def test_planner_in_sql_plans_like_plan_portfolio(budget, executive, portfolio_facts, frozen_now):
+    from portfolio.dashboard.selectors.economics import planner_candidates
+    from portfolio.models import StrategyWorkbook
+    from tests.factories import PilotFactory
+
+    # More candidates, with ties on net value (ranked by name, then id) and a loss.
+    for index, (name, benefit, build) in enumerate(
+        [("Kilo", 30000, 100), ("Juliet", 30000, 100), ("Juliet", 30000, 200), ("Lima", 10, 999)]
+    ):
+        extra = PilotFactory(name=name, stage="pilot", status="active")
+        StrategyWorkbook.objects.create(
+            pilot=extra, expected_annual_benefit=Decimal(benefit), one_time_build_cost=build + index
+        )
+    budget = None if budget is None else Decimal(budget)
+    pilots = selectors.dashboard_pilots(
+        user=executive, filters=DashboardFilters(budget=budget), now=frozen_now
+    )
+    expected = selectors.plan_portfolio(list(planner_candidates(pilots)), budget)
+    planned = summary_for(executive, frozen_now, budget=budget)["planner"]
+    assert planned == {"available": True, **expected}
+
+
 def test_planner_ranks_the_candidates_and_cuts_at_the_budget(
     executive, portfolio_facts, frozen_now
 ):

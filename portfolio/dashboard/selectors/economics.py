@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum
 from django.db.models.functions import Round
 
@@ -228,13 +229,11 @@ def plan_portfolio(
     }
 
 
-def planner(queryset: QuerySet, *, budget: Decimal | None) -> dict:
-    """Candidates are active pilots not yet at scale that have an economic case.
-
-    Amounts are rounded to cents in SQL and rows fetched as tuples: at 10,000 pilots there
-    are thousands of candidates, and only the first PLANNER_LIMIT become table rows."""
+def planner_candidates(queryset: QuerySet) -> QuerySet:
+    """Active pilots not yet at scale with an economic case, as Candidate tuples (amounts
+    rounded to cents)."""
     econ = economics_annotations()
-    candidates = (
+    return (
         queryset.filter(status=Status.ACTIVE)
         .exclude(stage=Stage.SCALE)
         .filter(has_case_q())
@@ -246,4 +245,71 @@ def planner(queryset: QuerySet, *, budget: Decimal | None) -> dict:
         .values_list("id", "name", "stage", "net", "first_year")
         .order_by()
     )
-    return {"available": True, **plan_portfolio(candidates, budget, limit=PLANNER_LIMIT)}
+
+
+# plan_portfolio in SQL: rank, running totals and the cut-off line as window functions, so
+# only the rows shown (and the last funded one, for the totals) leave the database. The
+# budget is compared in whole cents, as SQLite adds amounts as REALs.
+_PLAN_SQL = """
+WITH c (id, name, stage, net, cost) AS ({candidates}),
+r AS (
+    SELECT id, name, stage, net, cost,
+           ROW_NUMBER() OVER w AS rank,
+           SUM(cost) OVER w AS cum_cost,
+           SUM(net) OVER w AS cum_net,
+           COUNT(*) OVER () AS total
+    FROM c
+    WINDOW w AS (ORDER BY net DESC, name, id ROWS UNBOUNDED PRECEDING)
+),
+cut AS (SELECT MIN(rank) AS at FROM r WHERE {unfit})
+SELECT r.rank, r.id, r.name, r.stage, r.net, r.cost, r.cum_cost, r.cum_net, r.total, cut.at
+FROM r CROSS JOIN cut
+WHERE r.rank <= %s OR r.rank = COALESCE(cut.at - 1, r.total)
+ORDER BY r.rank
+"""
+_UNFIT = "NOT (net > 0 AND ROUND(cum_cost * 100) <= ROUND(%s * 100))"
+
+
+def planner(queryset: QuerySet, *, budget: Decimal | None) -> dict:
+    """plan_portfolio over the planner's candidates, computed in the database: at 10,000
+    pilots there are thousands of candidates and the page shows PLANNER_LIMIT of them."""
+    candidates_sql, params = planner_candidates(queryset).query.sql_with_params()
+    sql = _PLAN_SQL.format(
+        candidates=candidates_sql, unfit=_UNFIT if budget is not None else "1 = 0"
+    )
+    params = [*params, *([budget] if budget is not None else []), PLANNER_LIMIT]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    total = fetched[0][8] if fetched else 0
+    cut = fetched[0][9] if fetched else None
+    rows, last_funded = [], None
+    for rank, pk, name, stage, net, cost, cum_cost, cum_net, _total, _cut in fetched:
+        funded = budget is not None and (cut is None or rank < cut)
+        if rank <= PLANNER_LIMIT:
+            rows.append(
+                {
+                    "rank": rank,
+                    "id": pk,
+                    "url": pilot_url(pk),
+                    "name": name,
+                    "stage": stage,
+                    "net_value": cents(net),
+                    "first_year_cost": cents(cost),
+                    "cumulative_cost": cents(cum_cost),
+                    "funded": funded,
+                }
+            )
+        if funded and rank == (cut - 1 if cut is not None else total):
+            last_funded = (rank, cents(cum_cost), cents(cum_net))
+    funded_count, funded_cost, funded_net = last_funded or (0, Decimal(0), Decimal(0))
+    return {
+        "available": True,
+        "budget": budget,
+        "candidates": total,
+        "funded": funded_count,
+        "funded_cost": funded_cost,
+        "funded_net_value": funded_net,
+        "cut_after_rank": (cut - 1) if cut is not None else (total if budget else None),
+        "rows": rows,
+    }
