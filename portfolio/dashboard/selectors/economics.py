@@ -256,15 +256,14 @@ r AS (
     SELECT id, name, stage, net, cost,
            ROW_NUMBER() OVER w AS rank,
            SUM(cost) OVER w AS cum_cost,
-           SUM(net) OVER w AS cum_net,
-           COUNT(*) OVER () AS total
+           SUM(net) OVER w AS cum_net
     FROM c
     WINDOW w AS (ORDER BY net DESC, name, id ROWS UNBOUNDED PRECEDING)
 ),
-cut AS (SELECT MIN(rank) AS at FROM r WHERE {unfit})
-SELECT r.rank, r.id, r.name, r.stage, r.net, r.cost, r.cum_cost, r.cum_net, r.total, cut.at
+cut AS (SELECT MIN(rank) FILTER (WHERE {unfit}) AS at, COUNT(*) AS total FROM r)
+SELECT r.rank, r.id, r.name, r.stage, r.net, r.cost, r.cum_cost, r.cum_net, cut.total, cut.at
 FROM r CROSS JOIN cut
-WHERE r.rank <= %s OR r.rank = COALESCE(cut.at - 1, r.total)
+WHERE r.rank <= %s OR r.rank = COALESCE(cut.at - 1, cut.total)
 ORDER BY r.rank
 """
 _UNFIT = "NOT (net > 0 AND ROUND(cum_cost * 100) <= ROUND(%s * 100))"
