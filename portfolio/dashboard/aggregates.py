@@ -153,6 +153,21 @@ def aggregates_claim_request() -> None:
     )
 
 
+def aggregates_pilot_changed(*, confidentiality: bool) -> None:
+    """A pilot's group columns changed (portfolio.services.pilot_update): rebuild now, and
+    if its confidential flag changed, stop serving restricted readers from the groups
+    until that rebuild has run."""
+    from portfolio.tasks import rebuild_aggregates
+
+    now = timezone.now()
+    if confidentiality:
+        PortfolioAggregateState.objects.filter(key="portfolio").update(
+            confidentiality_changed_at=now
+        )
+    PortfolioAggregateState.objects.filter(key="portfolio").update(rebuild_requested_at=now)
+    transaction.on_commit(lambda: rebuild_aggregates.apply_async())
+
+
 def aggregates_request_rebuild(*, now: datetime | None = None) -> bool:
     """Ask for a rebuild soon (after ingest changed rollups). Only the first request since
     the last rebuild started queues a task; returns whether this one did."""

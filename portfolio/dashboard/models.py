@@ -26,6 +26,10 @@ class PortfolioAggregateState(models.Model):
     # Set by ingest (aggregates_request_rebuild) when rollups changed; a rebuild task
     # clears it before it starts, so changes committed during a rebuild ask for another.
     rebuild_requested_at = models.DateTimeField(null=True, blank=True)
+    # A pilot's confidential flag changed here: until a rebuild that started later, the
+    # groups may still count it on the wrong side, so readers who may not see every pilot
+    # are answered from rollups (portfolio.dashboard.selectors.scope).
+    confidentiality_changed_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"portfolio aggregates as of {self.built_at:%Y-%m-%d %H:%M}"

@@ -161,6 +161,39 @@ def test_outsider_aggregates_leave_out_confidential_pilots(outsider, portfolio_f
     assert values(summary_for(outsider, frozen_now, status="stopped"), "hallucination_rate") == []
 
 
+def test_a_pilot_made_confidential_leaves_outsiders_numbers_before_the_next_rebuild(
+    owner,
+    outsider,
+    executive,
+    portfolio_facts,
+    frozen_now,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
+    from portfolio import tasks
+    from portfolio.services import pilot_update
+
+    queued = []
+    monkeypatch.setattr(tasks.rebuild_aggregates, "apply_async", lambda **kw: queued.append(kw))
+    aggregates_rebuild(now=frozen_now - timedelta(minutes=1))
+    assert values(summary_for(outsider, frozen_now), "hallucination_rate") == [round(0.5 / 6, 4)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        pilot_update(pilot=portfolio_facts["alpha"], by=owner, confidential=True)
+
+    # Alpha's 0.2 / 4 still sits in a non-confidential group: outsiders are answered from
+    # rollups until a rebuild has run, which the change queued; the executive is not.
+    outsider_view = summary_for(outsider, frozen_now)
+    assert outsider_view["aggregates_as_of"] is None
+    assert values(outsider_view, "hallucination_rate") == [0.15]  # Bravo's 0.3 / 2 alone
+    assert summary_for(executive, frozen_now)["aggregates_as_of"] is not None
+    assert queued
+    aggregates_rebuild()
+    rebuilt = summary_for(outsider, frozen_now)
+    assert rebuilt["aggregates_as_of"] is not None
+    assert values(rebuilt, "hallucination_rate") == [0.15]
+
+
 def test_a_role_holder_sees_their_confidential_pilot_in_the_aggregates(
     owner, portfolio_facts, frozen_now
 ):

@@ -37,10 +37,12 @@ class Scope:
 
     @property
     def served(self) -> bool:
-        """The aggregates answer this view (built, and no pilot-level filter in use)."""
-        return self.state is not None and not any(
-            getattr(self.filters, name) for name in PILOT_LEVEL_FILTERS
-        )
+        """The aggregates answer this view: built, no pilot-level filter in use, and for a
+        restricted reader, no confidential flag changed since the last rebuild began."""
+        if self.state is None or any(getattr(self.filters, f) for f in PILOT_LEVEL_FILTERS):
+            return False
+        changed = self.state.confidentiality_changed_at
+        return self.whole or changed is None or changed < self.state.built_at
 
     @property
     def as_of(self) -> datetime | None:
