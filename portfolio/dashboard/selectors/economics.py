@@ -140,10 +140,12 @@ def economics(scope: Scope, counted: list[dict], *, now: datetime) -> dict:
         p["realized_roi"] = None if p["realized_roi"] is None else round(p["realized_roi"], 1)
     with_case = queryset.filter(has_case_q())
     sums = {
-        key: sum((row[f"case_{key}"] or 0 for row in counted), Decimal(0))
-        for key in ("benefit", "build", "annual")
+        key: sum((Decimal(row[f"case_{key}"] or 0) for row in counted), Decimal(0))
+        for key in ("benefit", "build", "run", "review", "failure")
     }
-    sums["net"] = sums["benefit"] - sums["annual"]  # net value is benefit less annual cost
+    # As facts.economics_annotations: run + review (minutes at an hourly cost) + failures.
+    sums["annual"] = sums["run"] + sums["review"] / 6000 + sums["failure"]
+    sums["net"] = sums["benefit"] - sums["annual"]
     sums["pilots"] = sum(row["case_pilots"] for row in counted)
     sums.update(_realized_totals(scope, with_case, now=now))
     net, build, annual = (cents(sums[k] or 0) for k in ("net", "build", "annual"))

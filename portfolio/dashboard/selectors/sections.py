@@ -25,7 +25,6 @@ from gates.models import Review
 from metrics.signal import EXPECTED_STAGE_DAYS, SIGNAL_CODES, SIGNAL_LABELS
 from portfolio.dashboard.filters import AGE_BUCKETS, RISK_FLAGS
 from portfolio.dashboard.selectors.facts import (
-    economics_annotations,
     facts_by_id,
     has_case_q,
     pilot_url,
@@ -52,7 +51,7 @@ def pilot_counts(queryset: QuerySet, *, now: datetime) -> list[dict]:
             cond &= Q(stage_entered_at__gt=now - timedelta(days=high + 1))
         ages[f"age_{key}"] = Count("id", filter=cond)
     flags = {f"flag_{flag}": Count("id", filter=flag_q(flag, now)) for flag in RISK_FLAGS}
-    econ, case = economics_annotations(), has_case_q()
+    case = has_case_q()
     return list(
         queryset.annotate(sig=signal_expr())
         .values("stage", "status", "sig")
@@ -64,12 +63,33 @@ def pilot_counts(queryset: QuerySet, *, now: datetime) -> list[dict]:
             **flags,
             at_risk=Count("id", filter=at_risk_q(now)),
             case_pilots=Count("id", filter=case),
-            case_benefit=Sum(econ["benefit"], filter=case),
-            case_build=Sum(econ["build_cost"], filter=case),
-            case_annual=Sum(econ["annual_cost"], filter=case),
+            **case_sums(),
         )
         .order_by()
     )
+
+
+def case_sums() -> dict:
+    """Sums of the economic case's terms over the pilots with a case (facts.py's formulas
+    term by term, so SUM's skipping of NULL plays "a missing input counts as zero"): a
+    pilot without a case has no benefit, volume or build cost, so only the failure-handling
+    cost needs the has-case condition."""
+
+    def f(field: str):
+        return F(f"strategyworkbook__{field}")
+
+    return {
+        "case_benefit": Sum(f("expected_annual_benefit")),
+        "case_build": Sum(f("one_time_build_cost")),
+        "case_run": Sum(f("annual_volume") * f("cost_per_transaction")),
+        "case_review": Sum(
+            f("annual_volume")
+            * f("human_review_rate_pct")
+            * f("minutes_per_review")
+            * f("loaded_hourly_cost")
+        ),
+        "case_failure": Sum(f("failure_handling_cost"), filter=has_case_q()),
+    }
 
 
 def funnel_and_age(counted: list[dict], *, now: datetime) -> dict:
