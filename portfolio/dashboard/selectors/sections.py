@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.db.models import (
+    BooleanField,
+    Case,
     Count,
     DurationField,
     ExpressionWrapper,
@@ -17,6 +19,8 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
+    Value,
+    When,
 )
 from django.db.models.expressions import Window
 from django.db.models.functions import Coalesce, RowNumber
@@ -29,20 +33,33 @@ from portfolio.dashboard.selectors.facts import (
     has_case_q,
     pilot_url,
 )
-from portfolio.dashboard.selectors.pilots import at_risk_q, flag_q, over_expected_q, signal_expr
+from portfolio.dashboard.selectors.pilots import (
+    at_risk_q,
+    degraded_q,
+    flag_q,
+    open_alerts_q,
+    over_expected_q,
+    signal_expr,
+    stale_q,
+    stop_q,
+)
 from portfolio.models import STAGE_ORDER, Stage, Status
 
 MEMBERS_PER_SIGNAL = 8
 AT_RISK_LIMIT = 25
 CYCLE_DAYS = 365
+# The risk flags read from the stored signal row ("stale" depends on the clock).
+SIGNAL_RISK_FLAGS = ("alerts", "stop", "degraded")
 
 
 def pilot_counts(queryset: QuerySet, *, now: datetime) -> list[dict]:
     """Every count and sum the sections need, in one GROUP BY over the pilots in view.
 
-    Grouped by stage, status and signal (at most 4 x 3 x 5 rows); each section adds up the
-    groups it needs. The risk flags and the economic case come from one-to-one joins (the
-    stored signal, the strategy workbook), so no group counts a pilot twice.
+    Grouped by stage, status, signal, whether the pilot is stale and whether its stored
+    signal flags a risk (at most 4 x 3 x 5 x 2 x 2 rows); each section adds up the groups
+    it needs. Staleness is a group column so its subquery appears once. The risk flags and
+    the economic case come from one-to-one joins (the stored signal, the strategy
+    workbook), so no group counts a pilot twice.
     """
     ages = {}
     for key, _label, low, high in AGE_BUCKETS:
@@ -50,22 +67,30 @@ def pilot_counts(queryset: QuerySet, *, now: datetime) -> list[dict]:
         if high is not None:
             cond &= Q(stage_entered_at__gt=now - timedelta(days=high + 1))
         ages[f"age_{key}"] = Count("id", filter=cond)
-    flags = {f"flag_{flag}": Count("id", filter=flag_q(flag, now)) for flag in RISK_FLAGS}
-    case = has_case_q()
+    flags = {f"flag_{flag}": Count("id", filter=flag_q(flag, now)) for flag in SIGNAL_RISK_FLAGS}
     return list(
-        queryset.annotate(sig=signal_expr())
-        .values("stage", "status", "sig")
+        queryset.annotate(
+            sig=signal_expr(),
+            stale=_boolean(stale_q(now)),
+            risky=_boolean(open_alerts_q() | stop_q() | degraded_q()),
+        )
+        .values("stage", "status", "sig", "stale", "risky")
         .annotate(
             n=Count("id"),
             over=Count("id", filter=over_expected_q(now)),
             oldest=Min("stage_entered_at"),
             **ages,
             **flags,
-            at_risk=Count("id", filter=at_risk_q(now)),
-            case_pilots=Count("id", filter=case),
+            case_pilots=Count("id", filter=has_case_q()),
             **case_sums(),
         )
         .order_by()
+    )
+
+
+def _boolean(condition: Q) -> Case:
+    return Case(
+        When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
     )
 
 
@@ -180,7 +205,9 @@ def pilots_at_risk(
     the pilots `also` names (the dashboard's page of its pilot list), in one query.
     Returns the section and the facts of `also`, in its order.
     """
-    counts = {flag: sum(row[f"flag_{flag}"] for row in counted) for flag in RISK_FLAGS}
+    counts = {flag: sum(row[f"flag_{flag}"] for row in counted) for flag in SIGNAL_RISK_FLAGS}
+    counts["stale"] = sum(row["n"] for row in counted if row["stale"])
+    counts = {flag: counts[flag] for flag in RISK_FLAGS}
     first = list(
         queryset.filter(at_risk_q(now))
         .order_by(
@@ -197,35 +224,34 @@ def pilots_at_risk(
         "available": dict.fromkeys(RISK_FLAGS, True),
         "counts": counts,
         "labels": dict(RISK_FLAGS),
-        "total": sum(row["at_risk"] for row in counted),
+        "total": sum(row["n"] for row in counted if row["stale"] or row["risky"]),
         "pilots": [facts[pk] for pk in first if pk in facts],
     }
     return section, [facts[pk] for pk in also if pk in facts]
 
 
 def review_cycle_times(queryset: QuerySet, *, now: datetime) -> dict:
-    """Request-to-decision time of reviews closed in the last year, per gate; pending ages."""
+    """Request-to-decision time of reviews closed in the last year, per gate; pending ages.
+    One query: closed and pending reviews grouped by gate, each counted under its filter."""
     since = now - timedelta(days=CYCLE_DAYS)
-    pilots = queryset.values("pk")
-    closed = (
-        Review.objects.filter(pilot_id__in=pilots, closed_at__isnull=False, closed_at__gte=since)
-        .exclude(status="withdrawn")
+    closed = Q(closed_at__isnull=False, closed_at__gte=since) & ~Q(status="withdrawn")
+    pending = Q(status="pending")
+    duration = ExpressionWrapper(F("closed_at") - F("requested_at"), output_field=DurationField())
+    rows = (
+        Review.objects.filter(closed | pending, pilot_id__in=queryset.values("pk"))
         .values("to_stage")
         .annotate(
-            n=Count("id"),
-            total=Sum(
-                ExpressionWrapper(F("closed_at") - F("requested_at"), output_field=DurationField())
-            ),
-            longest=Max(
-                ExpressionWrapper(F("closed_at") - F("requested_at"), output_field=DurationField())
-            ),
+            n=Count("id", filter=closed),
+            total=Sum(duration, filter=closed),
+            longest=Max(duration, filter=closed),
+            pending=Count("id", filter=pending),
+            oldest=Min("requested_at", filter=pending),
         )
         .order_by()
     )
-    by_stage = {row["to_stage"]: row for row in closed}
-    pending = Review.objects.filter(pilot_id__in=pilots, status="pending").aggregate(
-        n=Count("id"), oldest=Min("requested_at")
-    )
+    by_stage = {row["to_stage"]: row for row in rows if row["n"]}
+    waiting = [row for row in rows if row["pending"]]
+    oldest_pending = min((row["oldest"] for row in waiting), default=None)
     stage_labels = dict(Stage.choices)
     gates = []
     for index, to_stage in enumerate(STAGE_ORDER[1:], start=1):
@@ -243,8 +269,8 @@ def review_cycle_times(queryset: QuerySet, *, now: datetime) -> dict:
     return {
         "available": True,
         "gates": gates,
-        "pending": pending["n"],
-        "oldest_pending_days": (now - pending["oldest"]).days if pending["oldest"] else None,
+        "pending": sum(row["pending"] for row in waiting),
+        "oldest_pending_days": (now - oldest_pending).days if oldest_pending else None,
     }
 
 
