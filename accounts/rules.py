@@ -51,6 +51,14 @@ def sees_all_pilots(user) -> bool:
     )
 
 
+def sees_whole_aggregates(user) -> bool:
+    """Portfolio-level aggregates (portfolio.dashboard.models) add up confidential pilots
+    with the rest. Only someone who sees every pilot may read them whole; anyone else reads
+    the groups without confidential pilots, plus the confidential pilots they hold a role
+    on, counted from their own rows (portfolio.dashboard.selectors.scope)."""
+    return sees_all_pilots(user)
+
+
 def pilot_roles_of(user, pilot) -> frozenset[str]:
     """The per-pilot roles `user` holds on `pilot` (cached on the pilot object)."""
     if not _authenticated(user):

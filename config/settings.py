@@ -208,6 +208,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "gates.daily_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
+    "portfolio-aggregates": {
+        "task": "portfolio.rebuild_aggregates",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
 }
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -209,6 +209,9 @@ class PilotSignal(models.Model):
     reliability_status = models.CharField(max_length=16, default="unknown")
     economics_status = models.CharField(max_length=16, default="unknown")
     open_alerts = models.PositiveIntegerField(default=0)
+    # Sources whose pulls keep failing (kept here by metrics.pulls, so the dashboard's
+    # "pilots at risk" reads one row per pilot instead of probing sources).
+    degraded_sources = models.PositiveIntegerField(default=0, db_default=0)
     stale = models.BooleanField(default=False)
     stop_recommended = models.BooleanField(default=False)
     stop_reason = models.CharField(max_length=300, blank=True)

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from accounts import rules
 from accounts.audit import audit_record, changes
+from metrics import signals
 from metrics.connectors import ConnectorError, FetchResult, http_json, prometheus
 from metrics.connectors.csv_file import CsvFileError, CsvRow, read_rows
 from metrics.connectors.safety import ALLOWED_SCHEMES, UnsafeURL, check_url
@@ -286,6 +287,8 @@ def source_delete(*, source: MetricSource, by) -> None:
         before=_audit_view(source),
     )
     source.delete()
+    if source.status == SourceStatus.DEGRADED:
+        signals.refresh_on_commit(source.pilot_id)
 
 
 @transaction.atomic
@@ -462,6 +465,8 @@ def _finish_ok(source, run, now, task_id, counts, problems) -> PullReport:
         last_success_at=now,
         last_error="",
     )
+    if source.status == SourceStatus.DEGRADED:
+        signals.refresh_on_commit(source.pilot_id)
     run.refresh_from_db()
     return PullReport(run=run)
 
@@ -487,6 +492,8 @@ def _finish_failed(
         if failures >= degraded_after():
             fields["status"] = SourceStatus.DEGRADED
     _release(source.pk, task_id, **fields)
+    if fields.get("status", current.status) != current.status:
+        signals.refresh_on_commit(source.pilot_id)
     run.refresh_from_db()
     return PullReport(run=run, retry_advised=retry)
 

@@ -226,12 +226,13 @@ class MetricRow:
 
 
 def pilot_metrics_section(pilot, *, user) -> dict:
-    """Everything the pilot page's metrics section shows, in a fixed number of queries."""
+    """Everything the pilot page's metrics section shows, in a fixed number of queries.
+
+    The signal is not here: the page header shows it (portfolio.dashboard.pilot)."""
     from accounts import rules
     from metrics import signals, thresholds
 
     alerts = list(pilot_alerts(pilot.pk))
-    stored = PilotSignal.objects.filter(pk=pilot.pk).first()
     catalog = {m.pk: m for m in MetricDefinition.objects.all()}
     latest = thresholds.latest_values([pilot.pk])
     since = timezone.now() - timedelta(days=signals.WINDOW_DAYS)
@@ -277,7 +278,6 @@ def pilot_metrics_section(pilot, *, user) -> dict:
     durations = [a.duration_minutes for a in resolved if a.duration_minutes is not None]
     return {
         "pilot": pilot,
-        "signal": stored,
         "metric_rows": rows,
         "alerts": alerts,
         "open_alerts": [a for a in alerts if not a.is_resolved],

@@ -179,6 +179,7 @@ def snapshots_process(
     task) or for overlapping spans gives the same result.
     """
     from metrics import rollups, signals, thresholds
+    from portfolio.dashboard.aggregates import aggregates_request_rebuild
 
     if not spans:
         return
@@ -187,6 +188,8 @@ def snapshots_process(
     metric_ids = {span[1] for span in spans}
     thresholds.check(pilot_ids, metric_ids, expectations_provider=expectations_provider)
     signals.refresh(pilot_ids, expectations_provider=expectations_provider)
+    # The dashboard's portfolio aggregates sum these rollups; ask for a rebuild soon.
+    transaction.on_commit(aggregates_request_rebuild)
 
 
 # --- alerts ---------------------------------------------------------------------------

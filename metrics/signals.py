@@ -7,6 +7,7 @@ Inputs per pilot, all read with a fixed number of queries for any number of pilo
 - the number of unresolved alerts on reliability metrics (the operating burden; alerts
   on value or cost metrics already count in their own dimension); an unresolved `stop`
   alert sets `stop_recommended`;
+- the number of degraded metric sources (stored for the dashboard's pilots at risk);
 - the net annual value of the economic case when the workbooks app provides it;
 - staleness (`metrics.signal.is_stale`) from the stage, its entry time and whether a
   review is pending.
@@ -29,8 +30,10 @@ from metrics.models import (
     ExpectationKind,
     MetricDefinition,
     MetricRollup,
+    MetricSource,
     PilotSignal,
     RollupPeriod,
+    SourceStatus,
 )
 from metrics.signal import (
     DimensionAssessment,
@@ -50,6 +53,7 @@ WINDOW_DAYS = 7
 class PilotSignalFacts:
     signal: Signal
     open_alerts: int
+    degraded_sources: int
     stale: bool
     stop_recommended: bool
     stop_reason: str
@@ -152,6 +156,13 @@ def compute_many(
         )
     net_values = _net_annual_values(pilot_ids)
     pending = _pending_review_pilot_ids(pilot_ids)
+    degraded = dict(
+        MetricSource.objects.filter(pilot_id__in=pilot_ids, status=SourceStatus.DEGRADED)
+        .values("pilot_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("pilot_id", "n")
+    )
     pilots = Pilot.objects.filter(pk__in=pilot_ids).only("id", "stage", "stage_entered_at")
 
     out: dict[int, PilotSignalFacts] = {}
@@ -184,6 +195,7 @@ def compute_many(
         out[pilot.pk] = PilotSignalFacts(
             signal=signal,
             open_alerts=open_alerts,
+            degraded_sources=degraded.get(pilot.pk, 0),
             stale=is_stale(pilot.stage, pilot.stage_entered_at, pilot.pk in pending, now),
             stop_recommended=pilot.pk in stop_alerts,
             stop_reason=stop_alerts.get(pilot.pk, "")[:300],
@@ -209,6 +221,7 @@ def refresh(
                 reliability_status=f.signal.reliability.status,
                 economics_status=f.signal.economics.status,
                 open_alerts=f.open_alerts,
+                degraded_sources=f.degraded_sources,
                 stale=f.stale,
                 stop_recommended=f.stop_recommended,
                 stop_reason=f.stop_reason,
@@ -226,6 +239,7 @@ def refresh(
             "reliability_status",
             "economics_status",
             "open_alerts",
+            "degraded_sources",
             "stale",
             "stop_recommended",
             "stop_reason",
@@ -233,6 +247,12 @@ def refresh(
         ],
     )
     return facts
+
+
+def refresh_on_commit(pilot_id: int) -> None:
+    """Refresh one pilot's stored signal once the current transaction commits (after a
+    change to what it counts: alerts, source health)."""
+    transaction.on_commit(lambda: refresh([pilot_id]))
 
 
 def to_signal(stored: PilotSignal) -> Signal:

@@ -87,5 +87,7 @@ class Pilot(models.Model):
         return None
 
 
-# Workbook models live in their own module; importing them here registers them with the app.
+# Workbook and dashboard aggregate models live in their own modules; importing them here
+# registers them with the app.
+from portfolio.dashboard.models import *  # noqa: E402, F403
 from portfolio.workbooks.models import *  # noqa: E402, F403

@@ -9,6 +9,7 @@ from django.db import transaction
 from accounts import rules
 from accounts.audit import audit_record, changes
 from accounts.models import PilotRole, PilotRoleKind
+from portfolio.dashboard.aggregates import aggregates_pilot_changed
 from portfolio.models import Pilot, RiskTier
 
 EDITABLE_FIELDS = ("name", "summary", "business_unit", "risk_tier", "confidential")
@@ -88,6 +89,9 @@ def pilot_update(*, pilot: Pilot, by, **fields) -> Pilot:
     audit_record(
         actor=by, action="pilot.update", obj=pilot, pilot_id=pilot.pk, before=old, after=new
     )
+    if {"business_unit", "risk_tier", "confidential"} & set(new):
+        # The dashboard's portfolio aggregates are grouped by these columns.
+        aggregates_pilot_changed(confidentiality="confidential" in new)
     return pilot
 
 

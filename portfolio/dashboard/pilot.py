@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from metrics.models import Alert, MetricRollup, PilotSignal
 from metrics.signal import INSUFFICIENT_DATA, SIGNAL_LABELS
 from metrics.thresholds import expectations_for
-from portfolio.dashboard.selectors import _model, _rollup_model, _signal_model
 
 HISTORY_DAYS = 365
 
@@ -29,11 +29,10 @@ LINE_LABELS = {
 
 def pilot_signal(pilot) -> dict:
     """Signal code, label and reasons as stored by metrics; insufficient data when none."""
-    Signal = _signal_model()
-    stored = None if Signal is None else Signal.objects.filter(pilot_id=pilot.pk).first()
+    stored = PilotSignal.objects.filter(pilot_id=pilot.pk).first()
     if stored is None:
         return {
-            "available": Signal is not None,
+            "available": True,
             "code": INSUFFICIENT_DATA,
             "label": SIGNAL_LABELS[INSUFFICIENT_DATA],
             "reasons": ["No signal has been computed for this pilot yet."],
@@ -41,6 +40,7 @@ def pilot_signal(pilot) -> dict:
             "stop_recommended": False,
             "stop_reason": "",
             "open_alerts": 0,
+            "stale": False,
         }
     return {
         "available": True,
@@ -51,18 +51,16 @@ def pilot_signal(pilot) -> dict:
         "stop_recommended": stored.stop_recommended,
         "stop_reason": stored.stop_reason,
         "open_alerts": stored.open_alerts,
+        "stale": stored.stale,
     }
 
 
 def pilot_metric_series(pilot, *, now: datetime | None = None, days: int = HISTORY_DAYS) -> dict:
     """Per metric: daily points, lines (targets and thresholds), alerts, monthly table."""
     now = now or timezone.now()
-    Rollup = _rollup_model()
-    if Rollup is None:
-        return {"available": False, "metrics": []}
     since = (now - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
     rows = (
-        Rollup.objects.filter(pilot_id=pilot.pk, period="day", bucket_start__gte=since)
+        MetricRollup.objects.filter(pilot_id=pilot.pk, period="day", bucket_start__gte=since)
         .values(
             "metric__key",
             "metric__name",
@@ -110,23 +108,21 @@ def pilot_metric_series(pilot, *, now: datetime | None = None, days: int = HISTO
                 }
             )
 
-    Alert = _model("metrics", "Alert")
-    if Alert is not None:
-        alerts = (
-            Alert.objects.filter(pilot_id=pilot.pk, observed_at__gte=since)
-            .values("metric__key", "observed_at", "observed_value", "status", "kind")
-            .order_by("observed_at")
-        )
-        for alert in alerts:
-            if alert["metric__key"] in series:
-                series[alert["metric__key"]]["alerts"].append(
-                    {
-                        "day": alert["observed_at"].date().isoformat(),
-                        "value": alert["observed_value"],
-                        "status": alert["status"],
-                        "kind": alert["kind"],
-                    }
-                )
+    alerts = (
+        Alert.objects.filter(pilot_id=pilot.pk, observed_at__gte=since)
+        .values("metric__key", "observed_at", "observed_value", "status", "kind")
+        .order_by("observed_at")
+    )
+    for alert in alerts:
+        if alert["metric__key"] in series:
+            series[alert["metric__key"]]["alerts"].append(
+                {
+                    "day": alert["observed_at"].date().isoformat(),
+                    "value": alert["observed_value"],
+                    "status": alert["status"],
+                    "kind": alert["kind"],
+                }
+            )
 
     for entry in series.values():
         entry["monthly"] = _monthly(entry["points"])

@@ -27,6 +27,18 @@ RELIABILITY_LABELS = {
 }
 
 
+class _CountedPaginator(Paginator):
+    """A paginator told its count (the summary's total) instead of asking the database."""
+
+    def __init__(self, object_list, per_page, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @property
+    def count(self) -> int:
+        return self._known_count
+
+
 def _linker(filters):
     base = reverse("dashboard:home")
 
@@ -46,7 +58,18 @@ def _pilot_link(pk: int) -> str:
 def dashboard(request):
     now = timezone.now()
     filters, form = parse_filters(request.GET)
-    summary = selectors.portfolio_summary(user=request.user, filters=filters, now=now)
+    pagination = {}
+
+    def page_of(pilots, total: int) -> list[int]:
+        # The page's ids are chosen on the pilot table alone; the summary then fetches
+        # their facts (owner, signal, economics) with the at-risk pilots' facts.
+        ids = pilots.order_by("name", "id").values_list("pk", flat=True)
+        pagination["page"] = _CountedPaginator(ids, PAGE_SIZE, total).get_page(
+            request.GET.get("page")
+        )
+        return list(pagination["page"].object_list)
+
+    summary = selectors.portfolio_summary(user=request.user, filters=filters, now=now, page=page_of)
     link = _linker(filters)
     stages = list(Stage.choices)
     figures = {
@@ -66,13 +89,7 @@ def dashboard(request):
     if summary["planner"]["available"] and summary["planner"]["candidates"]:
         figures["planner"] = charts.planner_figure(summary["planner"], _pilot_link)
 
-    pilots = selectors.with_facts(
-        selectors.dashboard_pilots(user=request.user, filters=filters, now=now),
-        now=now,
-        realized=False,
-    ).values(*selectors.FACT_FIELDS)
-    page = Paginator(pilots.order_by("name", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    page_rows = [selectors.fact_row(r, now) for r in page.object_list]
+    page, page_rows = pagination["page"], summary.pop("page_rows")
 
     query = filters.with_()
     context = {

@@ -149,6 +149,10 @@ def portfolio_facts(small_portfolio, frozen_now):
     add_alert(p["bravo"], "p95_latency_ms", "rollback", status="acknowledged")
     add_alert(p["bravo"], "uptime_pct", "monitor", status="resolved")
     add_alert(p["delta"], "error_rate", "stop")
+    # What metrics.signals.refresh stores after those alerts change (tested in
+    # tests/dashboard/test_aggregates.py); the fixture keeps its hand-picked signal codes.
+    PilotSignal.objects.filter(pilot__in=[p["bravo"]]).update(open_alerts=2)
+    PilotSignal.objects.filter(pilot__in=[p["delta"]]).update(open_alerts=1)
 
     # Alpha: run 10,000 + review 6,000 (100 h at 60) + failure 1,000 = 17,000; net 83,000.
     StrategyWorkbook.objects.create(
@@ -217,7 +221,7 @@ def reviews_and_sources(portfolio_facts, frozen_now, governance_lead):
     from datetime import timedelta
 
     from gates.models import CriteriaVersion, Gate, Review
-    from metrics.models import MetricSource
+    from metrics.models import MetricSource, PilotSignal
 
     p = portfolio_facts
     versions = {
@@ -250,10 +254,5 @@ def reviews_and_sources(portfolio_facts, frozen_now, governance_lead):
     review(p["delta"], "pilot", "readiness", "pending", 5)
     for pilot, status in ((p["delta"], "degraded"), (p["echo"], "ok")):
         MetricSource.objects.create(pilot=pilot, kind="http_json", name="Monitoring", status=status)
+    PilotSignal.objects.filter(pilot=p["delta"]).update(degraded_sources=1)
     return p
-
-
-@pytest.fixture(autouse=True)
-def _no_dashboard_cache(settings):
-    # Tests change data between requests; the production cache would hide the changes.
-    settings.PILOTGATE_DASHBOARD_CACHE_SECONDS = 0

@@ -127,6 +127,29 @@ def test_outsider_reliability_leaves_out_the_confidential_pilot(
     assert [p["value"] for p in halluc] == [round(0.5 / 6, 4)]
 
 
+@pytest.mark.parametrize("budget", [None, "0", "15000", "37000", "52000", "52000.01", "1e9"])
+def test_planner_in_sql_plans_like_plan_portfolio(budget, executive, portfolio_facts, frozen_now):
+    from portfolio.dashboard.selectors.economics import planner_candidates
+    from portfolio.models import StrategyWorkbook
+    from tests.factories import PilotFactory
+
+    # More candidates, with ties on net value (ranked by name, then id) and a loss.
+    for index, (name, benefit, build) in enumerate(
+        [("Kilo", 30000, 100), ("Juliet", 30000, 100), ("Juliet", 30000, 200), ("Lima", 10, 999)]
+    ):
+        extra = PilotFactory(name=name, stage="pilot", status="active")
+        StrategyWorkbook.objects.create(
+            pilot=extra, expected_annual_benefit=Decimal(benefit), one_time_build_cost=build + index
+        )
+    budget = None if budget is None else Decimal(budget)
+    pilots = selectors.dashboard_pilots(
+        user=executive, filters=DashboardFilters(budget=budget), now=frozen_now
+    )
+    expected = selectors.plan_portfolio(list(planner_candidates(pilots)), budget)
+    planned = summary_for(executive, frozen_now, budget=budget)["planner"]
+    assert planned == {"available": True, **expected}
+
+
 def test_planner_ranks_the_candidates_and_cuts_at_the_budget(
     executive, portfolio_facts, frozen_now
 ):
@@ -192,6 +215,8 @@ def test_pilot_page_shows_signal_reasons_and_metric_lines(owner, portfolio_facts
     response = client_for(owner).get(alpha.get_absolute_url())
     html = response.content.decode()
     assert "Signal: <span" in html and "Reason for alpha" in html
+    # Shown once: the header, not again in the metrics section.
+    assert html.count("Reason for alpha") == 1 and html.count("signal-scale") == 1
     metrics = {m["key"]: m for m in response.context["data"]["metrics"]}
     halluc = metrics["hallucination_rate"]
     assert halluc["lines"] == [{"label": "Alert threshold", "value": 0.08, "op": ">"}]
@@ -200,21 +225,3 @@ def test_pilot_page_shows_signal_reasons_and_metric_lines(owner, portfolio_facts
     figure = halluc["figure"]
     assert [t["name"] for t in figure["data"]] == ["Daily mean", "Alert threshold", "Alerts"]
     assert 'id="fig-metric-' in html
-
-
-def test_cached_aggregates_are_per_visibility_and_filters(
-    settings, executive, outsider, portfolio_facts, frozen_now
-):
-    from django.core.cache import cache
-
-    settings.PILOTGATE_DASHBOARD_CACHE_SECONDS = 60
-    cache.clear()
-    halluc = summary_for(executive, frozen_now)["reliability"]["series"]["hallucination_rate"]
-    assert [p["value"] for p in halluc] == [0.5]
-    # The outsider's entry is not the executive's (the confidential pilot stays out).
-    halluc = summary_for(outsider, frozen_now)["reliability"]["series"]["hallucination_rate"]
-    assert [p["value"] for p in halluc] == [round(0.5 / 6, 4)]
-    # Another filter is another entry: Finance pilots report no hallucination rate.
-    finance = summary_for(executive, frozen_now, business_unit="Finance")["reliability"]
-    assert finance["series"]["hallucination_rate"] == []
-    cache.clear()

@@ -44,7 +44,7 @@ def page_queries(client, pilot):
 def test_pilot_page_shows_signal_metrics_and_alerts(pilot, owner, client_for):
     seed(pilot, 2)
     _, html = page_queries(client_for(owner), pilot)
-    assert "Metrics and signal" in html
+    assert '<h2 id="metrics-heading">Metrics</h2>' in html
     assert "<code>error_rate</code>" in html
     assert "Disable the AI component" in html
     assert "Acknowledge" in html and "Resolve" in html

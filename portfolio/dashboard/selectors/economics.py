@@ -1,0 +1,316 @@
+"""Planned (strategy workbook) versus realized (metrics) ROI and run cost, and the
+portfolio planner that funds candidates down a ranked list until the budget runs out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import NamedTuple
+
+from django.db import connection
+from django.db.models import Count, DecimalField, Q, QuerySet, Sum
+from django.db.models.functions import Round
+
+from metrics.models import MetricRollup
+from portfolio.dashboard.aggregates import REALIZED_METRICS, realized_since
+from portfolio.dashboard.models import PortfolioRealized
+from portfolio.dashboard.selectors.facts import (
+    REALIZED_DAYS,
+    cents,
+    economics_annotations,
+    has_case_q,
+    pilot_url,
+    roi,
+)
+from portfolio.dashboard.selectors.scope import Scope
+from portfolio.models import Stage, Status
+
+ECONOMICS_LIMIT = 20
+PLANNER_LIMIT = 50
+CENTS = DecimalField(max_digits=30, decimal_places=2)
+
+
+def _realized_from_rollups(pilots: QuerySet, *, since: datetime) -> dict[str, list]:
+    """metric key -> [pilots reporting, sum of their means]: one GROUP BY per pilot and
+    metric, summed in the database (not a subquery per pilot)."""
+    per_pilot = (
+        MetricRollup.objects.filter(
+            pilot_id__in=pilots.values("pk"),
+            metric__key__in=REALIZED_METRICS,
+            period="day",
+            bucket_start__gte=since,
+        )
+        .values("pilot_id", "metric__key")
+        .annotate(mean=Sum("total") / Sum("count"))
+        .order_by()
+    )
+    cost, roi_q = Q(metric__key="monthly_run_cost"), Q(metric__key="roi_pct")
+    totals = per_pilot.aggregate(
+        cost_sum=Sum("mean", filter=cost),
+        cost_n=Count("mean", filter=cost),
+        roi_sum=Sum("mean", filter=roi_q),
+        roi_n=Count("mean", filter=roi_q),
+    )
+    return {
+        "monthly_run_cost": [totals["cost_n"], totals["cost_sum"]],
+        "roi_pct": [totals["roi_n"], totals["roi_sum"]],
+    }
+
+
+def _realized_totals(scope: Scope, with_case: QuerySet, *, now: datetime) -> dict:
+    """Sum over pilots with an economic case of each one's mean realized cost and ROI."""
+    if scope.served:
+        sums = {key: [0, None] for key in REALIZED_METRICS}
+        rows = (
+            scope.groups(PortfolioRealized)
+            .filter(has_case=True)
+            .values("metric_key")
+            .annotate(n=Sum("pilots"), total=Sum("mean_sum"))
+            .values_list("metric_key", "n", "total")
+        )
+        for key, n, total in rows:
+            sums[key] = [n or 0, total]
+        outside = scope.pilots_outside_groups()
+        if outside is not None:
+            extra = _realized_from_rollups(
+                outside.filter(has_case_q()), since=realized_since(scope.state.built_at)
+            )
+            for key, (n, total) in extra.items():
+                if n:
+                    sums[key] = [sums[key][0] + n, (sums[key][1] or 0) + total]
+    else:
+        sums = _realized_from_rollups(with_case, since=now - timedelta(days=REALIZED_DAYS))
+    return {
+        "realized_monthly": sums["monthly_run_cost"][1],
+        "realized_reporting": sums["monthly_run_cost"][0],
+        "realized_roi_sum": sums["roi_pct"][1],
+        "roi_reporting": sums["roi_pct"][0],
+    }
+
+
+def _realized_by_pilot(pilot_ids: list[int], *, now: datetime) -> dict[int, tuple]:
+    """(mean realized ROI, mean monthly run cost) of each pilot over REALIZED_DAYS days."""
+    if not pilot_ids:
+        return {}
+    rows = (
+        MetricRollup.objects.filter(
+            pilot_id__in=pilot_ids,
+            metric__key__in=REALIZED_METRICS,
+            period="day",
+            bucket_start__gte=now - timedelta(days=REALIZED_DAYS),
+        )
+        .values("pilot_id", "metric__key")
+        .annotate(mean=Sum("total") / Sum("count"))
+        .order_by()
+    )
+    out: dict[int, list] = {}
+    for row in rows:
+        slot = 0 if row["metric__key"] == "roi_pct" else 1
+        out.setdefault(row["pilot_id"], [None, None])[slot] = row["mean"]
+    return {pid: tuple(v) for pid, v in out.items()}
+
+
+def _economics_row(raw: dict) -> dict:
+    row = dict(raw, url=pilot_url(raw["id"]))
+    for key in ("benefit", "build_cost", "annual_cost", "net_value"):
+        row[key] = cents(row[key])
+    row["planned_roi"] = roi(row["net_value"], row["build_cost"], row["annual_cost"])
+    return row
+
+
+def economics(scope: Scope, counted: list[dict], *, now: datetime) -> dict:
+    """Planned (strategy workbook) versus realized (metrics) ROI and run cost."""
+    queryset = scope.pilots
+    # Only the economics columns: the other per-pilot facts would add joins and subqueries
+    # evaluated for every pilot before the LIMIT.
+    top = (
+        queryset.filter(has_case_q())
+        .annotate(**economics_annotations())
+        .order_by("-annual_cost", "name", "id")
+        .values("id", "name", "has_case", "benefit", "build_cost", "annual_cost", "net_value")
+    )[:ECONOMICS_LIMIT]
+    pilots = [_economics_row(r) for r in top]
+    realized = _realized_by_pilot([p["id"] for p in pilots], now=now)
+    for p in pilots:
+        p["realized_roi"], p["realized_monthly_cost"] = realized.get(p["id"], (None, None))
+        p["realized_annual_cost"] = (
+            None if p["realized_monthly_cost"] is None else cents(p["realized_monthly_cost"] * 12)
+        )
+        p["realized_roi"] = None if p["realized_roi"] is None else round(p["realized_roi"], 1)
+    with_case = queryset.filter(has_case_q())
+    sums = {
+        key: sum((Decimal(row[f"case_{key}"] or 0) for row in counted), Decimal(0))
+        for key in ("benefit", "build", "run", "review", "failure")
+    }
+    # As facts.economics_annotations: run + review (minutes at an hourly cost) + failures.
+    sums["annual"] = sums["run"] + sums["review"] / 6000 + sums["failure"]
+    sums["net"] = sums["benefit"] - sums["annual"]
+    sums["pilots"] = sum(row["case_pilots"] for row in counted)
+    sums.update(_realized_totals(scope, with_case, now=now))
+    net, build, annual = (cents(sums[k] or 0) for k in ("net", "build", "annual"))
+    totals = {
+        "pilots": sums["pilots"],
+        "benefit": cents(sums["benefit"] or 0),
+        "build_cost": build,
+        "annual_cost": annual,
+        "net_value": net,
+        "planned_roi": roi(net, build, annual),
+        "realized_annual_cost": (
+            cents(sums["realized_monthly"] * 12) if sums["realized_monthly"] is not None else None
+        ),
+        "realized_reporting": sums["realized_reporting"],
+        "realized_roi_mean": (
+            round(sums["realized_roi_sum"] / sums["roi_reporting"], 1)
+            if sums["roi_reporting"]
+            else None
+        ),
+        "roi_reporting": sums["roi_reporting"],
+        "realized_as_of": scope.as_of,
+    }
+    return {"available": True, "pilots": pilots, "totals": totals}
+
+
+# --- the portfolio planner ----------------------------------------------------------------
+
+
+class Candidate(NamedTuple):
+    id: int
+    name: str
+    stage: str
+    net_value: Decimal
+    first_year_cost: Decimal
+
+
+def plan_portfolio(
+    candidates: Iterable[Candidate], budget: Decimal | None, *, limit: int | None = None
+) -> dict:
+    """Rank by expected net annual value and fund down the list while the budget lasts.
+
+    The cut-off is a line: the first candidate whose first-year cost (build plus a year of
+    running) no longer fits ends the funded list, so nothing below the line is funded even
+    if a cheaper one would fit. A pilot with no positive net value is never funded.
+    `limit` keeps only the first rows (the totals still count every candidate).
+    """
+    ranked = sorted(candidates, key=lambda c: (-c[3], c[1], c[0]))
+    cumulative = funded_cost = funded_net = Decimal(0)
+    funded = 0
+    cut_at: int | None = None
+    rows = []
+    for position, (pk, name, stage, net_value, first_year_cost) in enumerate(ranked, start=1):
+        cumulative += first_year_cost
+        fits = budget is not None and cut_at is None and net_value > 0 and cumulative <= budget
+        if budget is not None and cut_at is None and not fits:
+            cut_at = position
+        if fits:
+            funded += 1
+            funded_cost += first_year_cost
+            funded_net += net_value
+        if limit is None or position <= limit:
+            rows.append(
+                {
+                    "rank": position,
+                    "id": pk,
+                    "url": pilot_url(pk),
+                    "name": name,
+                    "stage": stage,
+                    "net_value": net_value,
+                    "first_year_cost": first_year_cost,
+                    "cumulative_cost": cumulative,
+                    "funded": fits,
+                }
+            )
+    return {
+        "budget": budget,
+        "candidates": len(ranked),
+        "funded": funded,
+        "funded_cost": funded_cost,
+        "funded_net_value": funded_net,
+        "cut_after_rank": (cut_at - 1) if cut_at is not None else (len(ranked) if budget else None),
+        "rows": rows,
+    }
+
+
+def planner_candidates(queryset: QuerySet) -> QuerySet:
+    """Active pilots not yet at scale with an economic case, as Candidate tuples (amounts
+    rounded to cents)."""
+    econ = economics_annotations()
+    return (
+        queryset.filter(status=Status.ACTIVE)
+        .exclude(stage=Stage.SCALE)
+        .filter(has_case_q())
+        .annotate(
+            net=Round(econ["net_value"], 2, output_field=CENTS),
+            first_year=Round(econ["build_cost"], 2, output_field=CENTS)
+            + Round(econ["annual_cost"], 2, output_field=CENTS),
+        )
+        .values_list("id", "name", "stage", "net", "first_year")
+        .order_by()
+    )
+
+
+# plan_portfolio in SQL: rank, running totals and the cut-off line as window functions, so
+# only the rows shown (and the last funded one, for the totals) leave the database. The
+# budget is compared in whole cents, as SQLite adds amounts as REALs.
+_PLAN_SQL = """
+WITH c (id, name, stage, net, cost) AS ({candidates}),
+r AS (
+    SELECT id, name, stage, net, cost,
+           ROW_NUMBER() OVER w AS rank,
+           SUM(cost) OVER w AS cum_cost,
+           SUM(net) OVER w AS cum_net
+    FROM c
+    WINDOW w AS (ORDER BY net DESC, name, id ROWS UNBOUNDED PRECEDING)
+),
+cut AS (SELECT MIN(rank) FILTER (WHERE {unfit}) AS at, COUNT(*) AS total FROM r)
+SELECT r.rank, r.id, r.name, r.stage, r.net, r.cost, r.cum_cost, r.cum_net, cut.total, cut.at
+FROM r CROSS JOIN cut
+WHERE r.rank <= %s OR r.rank = COALESCE(cut.at - 1, cut.total)
+ORDER BY r.rank
+"""
+_UNFIT = "NOT (net > 0 AND ROUND(cum_cost * 100) <= ROUND(%s * 100))"
+
+
+def planner(queryset: QuerySet, *, budget: Decimal | None) -> dict:
+    """plan_portfolio over the planner's candidates, computed in the database: at 10,000
+    pilots there are thousands of candidates and the page shows PLANNER_LIMIT of them."""
+    candidates_sql, params = planner_candidates(queryset).query.sql_with_params()
+    sql = _PLAN_SQL.format(
+        candidates=candidates_sql, unfit=_UNFIT if budget is not None else "1 = 0"
+    )
+    params = [*params, *([budget] if budget is not None else []), PLANNER_LIMIT]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    total = fetched[0][8] if fetched else 0
+    cut = fetched[0][9] if fetched else None
+    rows, last_funded = [], None
+    for rank, pk, name, stage, net, cost, cum_cost, cum_net, _total, _cut in fetched:
+        funded = budget is not None and (cut is None or rank < cut)
+        if rank <= PLANNER_LIMIT:
+            rows.append(
+                {
+                    "rank": rank,
+                    "id": pk,
+                    "url": pilot_url(pk),
+                    "name": name,
+                    "stage": stage,
+                    "net_value": cents(net),
+                    "first_year_cost": cents(cost),
+                    "cumulative_cost": cents(cum_cost),
+                    "funded": funded,
+                }
+            )
+        if funded and rank == (cut - 1 if cut is not None else total):
+            last_funded = (rank, cents(cum_cost), cents(cum_net))
+    funded_count, funded_cost, funded_net = last_funded or (0, Decimal(0), Decimal(0))
+    return {
+        "available": True,
+        "budget": budget,
+        "candidates": total,
+        "funded": funded_count,
+        "funded_cost": funded_cost,
+        "funded_net_value": funded_net,
+        "cut_after_rank": (cut - 1) if cut is not None else (total if budget else None),
+        "rows": rows,
+    }

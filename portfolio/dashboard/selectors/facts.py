@@ -1,0 +1,214 @@
+"""Per-pilot facts for lists and the CSV export: owner, signal, risk flags and economics,
+as joins and correlated subqueries so a list of any length is one query."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce
+from django.urls import reverse
+
+from accounts.models import PilotRoleKind
+from metrics.models import MetricRollup
+from metrics.signal import SIGNAL_LABELS
+from portfolio.dashboard.selectors.pilots import signal_expr, stale_q, stop_q
+from portfolio.models import Pilot
+
+REALIZED_DAYS = 30
+CENT = Decimal("0.01")
+MONEY = DecimalField(max_digits=30, decimal_places=6)
+
+
+def has_case_q() -> Q:
+    """The strategy workbook states at least a benefit, a volume or a build cost."""
+    return (
+        Q(strategyworkbook__expected_annual_benefit__isnull=False)
+        | Q(strategyworkbook__annual_volume__isnull=False)
+        | Q(strategyworkbook__one_time_build_cost__isnull=False)
+    )
+
+
+def economics_annotations() -> dict[str, Any]:
+    """The economic case of portfolio/economics.py computed in SQL, for many pilots at once.
+
+    Same formulas; a missing input counts as zero. Amounts are rounded to cents in Python
+    when shown, so the totals can differ from the sum of per-pilot figures by a cent.
+    """
+
+    def z(field: str):
+        return Coalesce(
+            Cast(F(f"strategyworkbook__{field}"), MONEY), Value(Decimal(0), output_field=MONEY)
+        )
+
+    volume = z("annual_volume")
+    run = volume * z("cost_per_transaction")
+    review = (
+        volume * z("human_review_rate_pct") * z("minutes_per_review") * z("loaded_hourly_cost")
+    ) / Value(Decimal(6000), output_field=MONEY)
+    total = ExpressionWrapper(run + review + z("failure_handling_cost"), output_field=MONEY)
+    return {
+        "has_case": Case(
+            When(has_case_q(), then=Value(True)), default=Value(False), output_field=BooleanField()
+        ),
+        "benefit": ExpressionWrapper(z("expected_annual_benefit"), output_field=MONEY),
+        "build_cost": ExpressionWrapper(z("one_time_build_cost"), output_field=MONEY),
+        "annual_cost": total,
+        "net_value": ExpressionWrapper(z("expected_annual_benefit") - total, output_field=MONEY),
+    }
+
+
+def realized_annotations(now: datetime) -> dict[str, Any]:
+    """Mean of the last REALIZED_DAYS days of daily rollups of roi_pct and monthly_run_cost."""
+    since = now - timedelta(days=REALIZED_DAYS)
+
+    def mean_of(key: str):
+        rows = (
+            MetricRollup.objects.filter(
+                pilot=OuterRef("pk"), metric__key=key, period="day", bucket_start__gte=since
+            )
+            .order_by()
+            .values("pilot")
+            .annotate(mean=Sum("total") / Sum("count"))
+            .values("mean")
+        )
+        return Subquery(rows, output_field=FloatField())
+
+    return {
+        "realized_roi": mean_of("roi_pct"),
+        "realized_monthly_cost": mean_of("monthly_run_cost"),
+    }
+
+
+def with_facts(queryset: QuerySet, *, now: datetime, realized: bool = True) -> QuerySet:
+    """Annotate pilots with owner, signal, risk facts and economics (one query for a list)."""
+    annotations: dict[str, Any] = {
+        "signal_code": signal_expr(),
+        # Kept on the signal row by metrics (alert and source services, after ingest).
+        "open_alerts": Coalesce(F("signal__open_alerts"), 0),
+        "degraded_sources": Coalesce(F("signal__degraded_sources"), 0),
+        "stop_recommended": Case(
+            When(stop_q(), then=Value(True)), default=Value(False), output_field=BooleanField()
+        ),
+        "stale": Case(
+            When(stale_q(now), then=Value(True)), default=Value(False), output_field=BooleanField()
+        ),
+        "owner_id": F("bo__user_id"),
+        "owner_username": F("bo__user__username"),
+        "owner_display": F("bo__user__display_name"),
+        "owner_first": F("bo__user__first_name"),
+        "owner_last": F("bo__user__last_name"),
+        **economics_annotations(),
+    }
+    if realized:
+        annotations.update(realized_annotations(now))
+    return queryset.annotate(
+        bo=FilteredRelation("roles", condition=Q(roles__role=PilotRoleKind.BUSINESS_OWNER))
+    ).annotate(**annotations)
+
+
+def owner_label(row: dict) -> str:
+    full = f"{row.get('owner_first') or ''} {row.get('owner_last') or ''}".strip()
+    return row.get("owner_display") or full or row.get("owner_username") or ""
+
+
+FACT_FIELDS = (
+    "id",
+    "name",
+    "business_unit",
+    "stage",
+    "status",
+    "risk_tier",
+    "confidential",
+    "stage_entered_at",
+    "signal_code",
+    "open_alerts",
+    "degraded_sources",
+    "stop_recommended",
+    "stale",
+    "owner_id",
+    "owner_username",
+    "owner_display",
+    "owner_first",
+    "owner_last",
+    "has_case",
+    "benefit",
+    "build_cost",
+    "annual_cost",
+    "net_value",
+)
+
+
+def pilot_url(pk: int) -> str:
+    """The pilot page's URL without a reverse() per row (lists run to hundreds of links)."""
+    return _pilot_url_prefix() + f"{pk}/"
+
+
+@functools.cache
+def _pilot_url_prefix() -> str:
+    return reverse("portfolio:pilot_detail", args=[0])[: -len("0/")]
+
+
+def fact_row(raw: dict, now: datetime) -> dict:
+    row = dict(raw)
+    row["url"] = pilot_url(row["id"])
+    row["owner"] = owner_label(row)
+    row["signal_label"] = SIGNAL_LABELS.get(row["signal_code"], row["signal_code"])
+    row["days_in_stage"] = (now - row["stage_entered_at"]).days
+    for key in ("benefit", "build_cost", "annual_cost", "net_value"):
+        row[key] = cents(row.get(key)) if row.get("has_case") else None
+    row["planned_roi"] = roi(row["net_value"], row["build_cost"], row["annual_cost"])
+    return row
+
+
+def cents(value) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP) + 0
+
+
+def roi(net, build, annual) -> Decimal | None:
+    """First-year ROI as in portfolio/economics.py."""
+    if net is None or build is None or annual is None:
+        return None
+    spent = build + annual
+    if spent == 0:
+        return None
+    return ((net - build) / spent * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) + 0
+
+
+def facts_by_id(ids: Sequence[int], *, now: datetime) -> dict[int, dict]:
+    """Every fact of these pilots, by id (one query, for short lists of ids)."""
+    if not ids:
+        return {}
+    rows = with_facts(Pilot.objects.filter(pk__in=set(ids)), now=now, realized=False).values(
+        *FACT_FIELDS
+    )
+    return {raw["id"]: fact_row(raw, now) for raw in rows}
+
+
+def pilot_rows(queryset: QuerySet, *, now: datetime, realized: bool = True):
+    """Iterate the pilots of `queryset` as dicts with every fact (the CSV and the table)."""
+    fields = FACT_FIELDS + (("realized_roi", "realized_monthly_cost") if realized else ())
+    rows = with_facts(queryset, now=now, realized=realized).values(*fields).order_by("name", "id")
+    for raw in rows.iterator(chunk_size=2000):
+        yield fact_row(raw, now)
