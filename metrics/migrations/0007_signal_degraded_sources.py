@@ -21,7 +21,7 @@ def count_degraded_sources(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('metrics', '0005_rollup_portfolio_trend_index'),
+        ('metrics', '0006_encrypt_source_secrets'),
     ]
 
     operations = [
