@@ -2,6 +2,10 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from gates.models import Decision, DecisionKind, Review
+from portfolio.models import Stage
+
+# What the review service accepts as an evidence link (gates.services.reviews._clean_links).
+WEB_ADDRESS = r"^https?://[^\x00-\x20/?#\[\]]+([/?#][^\x00-\x20]*)?$"
 
 
 class DecisionSerializer(serializers.ModelSerializer):
@@ -60,10 +64,12 @@ class ReviewSerializer(serializers.ModelSerializer):
 
 
 class ReviewRequestSerializer(serializers.Serializer):
-    to_stage = serializers.CharField(max_length=32)
+    to_stage = serializers.ChoiceField(
+        choices=Stage.choices, help_text="The pilot's next stage; any other is a 409."
+    )
     note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
     evidence_links = serializers.ListField(
-        child=serializers.CharField(max_length=2000, allow_blank=True),
+        child=serializers.RegexField(WEB_ADDRESS, max_length=2000),
         required=False,
         max_length=20,
     )
@@ -78,4 +84,6 @@ class DecisionInputSerializer(serializers.Serializer):
         max_length=20,
     )
     scope_note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
-    redesign_to_stage = serializers.CharField(required=False, allow_blank=True, max_length=16)
+    redesign_to_stage = serializers.ChoiceField(
+        choices=Stage.choices, required=False, allow_blank=True
+    )

@@ -10,19 +10,38 @@ see the pilot but not manage its sources get health fields only (no config, no e
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+import django_filters
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from rest_framework import generics, serializers, status
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import rules
 from metrics import pulls, source_selectors
-from metrics.models import MetricSource
+from metrics.models import MetricSource, SourceKind, SourceStatus
 from portfolio.selectors import pilot_get
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "nullable": True,
+        "description": "Null for people who may see the pilot but not manage its sources.",
+    }
+)
+class ConfigField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field({"type": "string", "nullable": True})
+class LastErrorField(serializers.CharField):
+    pass
+
+
 class MetricSourceSerializer(serializers.ModelSerializer):
+    config = ConfigField(required=False)
+    last_error = LastErrorField(read_only=True)
     secret_header_value = serializers.CharField(
         write_only=True,
         required=False,
@@ -94,13 +113,36 @@ def _answer(request, source, code=status.HTTP_200_OK) -> Response:
     )
 
 
-class PilotSourcesView(APIView):
-    @extend_schema(summary="A pilot's metric sources", responses=MetricSourceSerializer(many=True))
-    def get(self, request, pilot_pk: int):
-        pilot = pilot_get(user=request.user, pk=pilot_pk)
-        context = {"can_manage": rules.can_manage_sources(request.user, pilot)}
-        sources = source_selectors.pilot_sources(pilot=pilot)
-        return Response(MetricSourceSerializer(sources, many=True, context=context).data)
+class SourceFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=SourceKind.choices)
+    status = django_filters.ChoiceFilter(choices=SourceStatus.choices)
+    enabled = django_filters.BooleanFilter()
+
+    class Meta:
+        model = MetricSource
+        fields = ["kind", "status", "enabled"]
+
+
+class PilotSourcesView(generics.ListAPIView):
+    queryset = MetricSource.objects.none()  # for the schema; get_queryset() is the real one
+    serializer_class = MetricSourceSerializer
+    filterset_class = SourceFilter
+
+    def get_queryset(self):
+        self.pilot = pilot_get(user=self.request.user, pk=self.kwargs["pilot_pk"])
+        return source_selectors.pilot_sources(pilot=self.pilot)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        pilot = getattr(self, "pilot", None)
+        context["can_manage"] = pilot is not None and rules.can_manage_sources(
+            self.request.user, pilot
+        )
+        return context
+
+    @extend_schema(summary="A pilot's metric sources, by name")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         summary="Connect a metric source (owners)",
@@ -164,7 +206,11 @@ class SourceDetailView(APIView):
 
 class SourcePullView(APIView):
     @extend_schema(
-        summary="Queue a pull of the source now (owners)", request=None, responses={202: None}
+        summary="Queue a pull of the source now (owners)",
+        request=None,
+        responses={
+            202: inline_serializer("PullQueued", {"message": serializers.CharField()}),
+        },
     )
     def post(self, request, pk: int):
         pulls.source_pull_request(source=_source_for(request, pk), by=request.user)

@@ -55,7 +55,10 @@ def _clean_links(links) -> list[str]:
         link = str(raw).strip()
         if not link:
             continue
-        parsed = urlparse(link)
+        try:
+            parsed = urlparse(link)
+        except ValueError:  # e.g. an unclosed [ in the host
+            parsed = urlparse("")
         if parsed.scheme not in {"http", "https"} or not parsed.netloc or len(link) > 2000:
             raise ValidationError(
                 {"evidence_links": f"{link[:80]!r} is not a web address (http:// or https://)."}
@@ -93,13 +96,12 @@ def review_request(
         raise Conflict("This pilot is on hold; a governance lead must resume it first.")
     if to_stage not in STAGE_ORDER:
         raise ValidationError({"to_stage": f"Unknown stage {to_stage!r}."})
+    # A known stage the pilot is not next to is a conflict with its state, not bad input.
     following = engine.next_stage(pilot.stage)
     if following is None:
-        raise ValidationError({"to_stage": "This pilot is at the last stage already."})
+        raise Conflict("This pilot is at the last stage already.")
     if to_stage != following:
-        raise ValidationError(
-            {"to_stage": f"A pilot in {pilot.stage} can only be reviewed for {following}."}
-        )
+        raise Conflict(f"A pilot in {pilot.stage} can only be reviewed for {following}.")
     if Review.objects.filter(pilot=pilot, status=ReviewStatus.PENDING).exists():
         raise Conflict("This pilot already has a pending review; withdraw it or wait.")
     note = (note or "").strip()

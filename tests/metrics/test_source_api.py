@@ -125,3 +125,18 @@ def test_schema_documents_the_source_endpoints(owner, api_for):
     schema = api_for(owner).get("/api/schema/", {"format": "json"}).json()
     assert "/api/pilots/{pilot_pk}/sources/" in schema["paths"]
     assert "/api/sources/{id}/pull/" in schema["paths"]
+
+
+def test_the_source_list_is_paginated_and_filtered(source, pilot, owner, executive, api_for):
+    api = api_for(owner)
+    second = payload(name="Second", enabled=False, secret_header_name="", secret_header_value="")
+    assert api.post(f"/api/pilots/{pilot.pk}/sources/", second, format="json").status_code == 201
+    page = api.get(f"/api/pilots/{pilot.pk}/sources/?page_size=1").json()
+    assert page["count"] == 2 and len(page["results"]) == 1 and page["next"]
+    assert page["results"][0]["config"]["base_url"] == "https://prom.example.com"
+    disabled = api.get(f"/api/pilots/{pilot.pk}/sources/?enabled=false").json()
+    assert [s["name"] for s in disabled["results"]] == ["Second"]
+    assert api.get(f"/api/pilots/{pilot.pk}/sources/?kind=http_json").json()["count"] == 0
+    assert api.get(f"/api/pilots/{pilot.pk}/sources/?kind=ftp").status_code == 400
+    as_reader = api_for(executive).get(f"/api/pilots/{pilot.pk}/sources/").json()
+    assert {s["config"] for s in as_reader["results"]} == {None}

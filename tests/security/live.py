@@ -72,6 +72,7 @@ def environment(var_dir: Path) -> dict[str, str]:
         API_RATE_USER="1000000/min",
         API_RATE_ANON="1000000/min",
         API_RATE_SNAPSHOTS="1000000/min",
+        API_RATE_AUTH_FAILURES="1000000/min",
         LOG_LEVEL="WARNING",
     )
     return env
