@@ -156,3 +156,13 @@ def metric_catalog_enums(result, generator, request, public):
 
     _walk(result, visit)
     return result
+
+
+def require_raw_bodies(result, generator, request, public):
+    """drf-spectacular marks a body given as a raw schema optional; an operation that needs
+    one says so with `extend_schema(extensions={"x-body-required": True})`."""
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            if isinstance(operation, dict) and operation.pop("x-body-required", None):
+                operation["requestBody"]["required"] = True
+    return result

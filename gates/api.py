@@ -13,7 +13,12 @@ from config.api_schema import ERROR_REF
 from config.errors import Conflict
 from gates import engine, selectors, services
 from gates.models import Review, ReviewStatus
-from gates.serializers import DecisionInputSerializer, ReviewRequestSerializer, ReviewSerializer
+from gates.serializers import (
+    DecisionInputSerializer,
+    ReviewRequestSerializer,
+    ReviewSerializer,
+    decision_request_schema,
+)
 from gates.services.reviews import ReviewRefused
 from portfolio import selectors as pilot_selectors
 from portfolio.models import Stage
@@ -126,8 +131,11 @@ class ReviewDetailView(generics.RetrieveAPIView):
 
 class ReviewDecisionView(APIView):
     @extend_schema(
-        summary="Decide a review (409 when it is already closed)",
-        request=DecisionInputSerializer,
+        summary="Decide a review",
+        description="409 when the review is closed already, when conditions are given at "
+        "the last gate, or when redesign would not send the pilot back.",
+        request={"application/json": decision_request_schema()},
+        extensions={"x-body-required": True},
         responses={201: ReviewSerializer},
     )
     def post(self, request, pk):

@@ -24,7 +24,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
-    extend_schema_field,
     inline_serializer,
 )
 from rest_framework import serializers, status
@@ -35,7 +34,7 @@ from rest_framework.views import APIView
 
 from config.api_schema import METRIC_KEY_SCHEMA
 from metrics import selectors
-from metrics.ingest import CODE_FORBIDDEN, CODE_NOT_FOUND, SOURCE_MAX_LENGTH
+from metrics.ingest import CODE_FORBIDDEN, CODE_INVALID, CODE_NOT_FOUND, SOURCE_MAX_LENGTH
 from metrics.models import MetricDefinition
 from metrics.services import MAX_ROWS_PER_BATCH, snapshots_ingest
 from portfolio.selectors import pilot_get
@@ -57,19 +56,49 @@ class SnapshotJSONParser(JSONParser):
             raise ParseError(f"The body is not valid JSON: {exc}") from None
 
 
-@extend_schema_field(METRIC_KEY_SCHEMA)
-class MetricKeyField(serializers.CharField):
-    pass
-
-
-_row = inline_serializer(
-    "SnapshotRow",
-    many=True,
-    fields={
-        "pilot": serializers.IntegerField(min_value=1, max_value=2**31 - 1),
-        "metric": MetricKeyField(),
-        "observed_at": serializers.DateTimeField(),
-        "value": serializers.FloatField(),
+# A row as the ingest service reads it (metrics/ingest.py). Rows are judged one by one and
+# a bad row is reported in `rejected_rows` while the others are stored, so the request
+# schema describes the envelope; this is what each row should be.
+ROW_DOC = """Each row: `{"pilot": id, "metric": catalog key, "observed_at": RFC 3339 date-time
+with a timezone, not after the server clock (plus a few minutes), "value": finite number
+within the metric's catalog range}`."""
+_ENVELOPE = {
+    "type": "object",
+    "properties": {
+        "source": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": SOURCE_MAX_LENGTH,
+            "description": "Where the numbers come from; defaults to push:<your username>.",
+        },
+        "rows": {"type": "array", "maxItems": MAX_ROWS_PER_BATCH, "description": ROW_DOC},
+    },
+    "required": ["rows"],
+}
+BATCH_SCHEMA = {"oneOf": [_ENVELOPE["properties"]["rows"], _ENVELOPE]}
+PUSH_RESULT = inline_serializer(
+    "SnapshotPushResult",
+    {
+        "message": serializers.CharField(),
+        "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+        "source": serializers.CharField(),
+        "received": serializers.IntegerField(),
+        "stored": serializers.IntegerField(),
+        "duplicate": serializers.IntegerField(),
+        "rejected": serializers.IntegerField(),
+        "rejected_rows": inline_serializer(
+            "RejectedRow",
+            {
+                "index": serializers.IntegerField(),
+                "code": serializers.ChoiceField(
+                    choices=[CODE_INVALID, CODE_FORBIDDEN, CODE_NOT_FOUND]
+                ),
+                "errors": serializers.DictField(
+                    child=serializers.ListField(child=serializers.CharField())
+                ),
+            },
+            many=True,
+        ),
     },
 )
 
@@ -93,14 +122,10 @@ class SnapshotPushView(APIView):
     @extend_schema(
         summary="Push a batch of metric snapshots (up to 10,000 rows)",
         description=__doc__,
-        request=inline_serializer(
-            "SnapshotBatch",
-            {
-                "source": serializers.CharField(required=False, max_length=SOURCE_MAX_LENGTH),
-                "rows": _row,
-            },
-        ),
-        responses={200: OpenApiTypes.OBJECT, 207: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+        request={"application/json": BATCH_SCHEMA},
+        extensions={"x-body-required": True},
+        # 400/403/404 carry the same counts, on top of the error shape the hook documents.
+        responses={200: PUSH_RESULT, 207: PUSH_RESULT},
     )
     def post(self, request):
         data = request.data
@@ -120,16 +145,17 @@ class SnapshotPushView(APIView):
                 f"At most {MAX_ROWS_PER_BATCH:,} rows per request; this one has {len(rows):,}.",
                 {"rows": [f"At most {MAX_ROWS_PER_BATCH:,} rows per request."]},
             )
-        if source is not None and not isinstance(source, str):
+        if "source" in (data if isinstance(data, dict) else {}) and not isinstance(source, str):
             return _bad("The source must be text.", {"source": ["Expected text."]})
         if source is not None:
-            field = serializers.CharField(max_length=SOURCE_MAX_LENGTH)
+            # Its length as sent (the schema's maxLength), then something besides spaces.
+            field = serializers.CharField(max_length=SOURCE_MAX_LENGTH, trim_whitespace=False)
             try:
-                source = field.run_validation(source)
+                source = field.run_validation(source).strip()
             except serializers.ValidationError as exc:
                 return _bad("Invalid input: source.", {"source": [str(m) for m in exc.detail]})
-            if "\x00" in source:
-                return _bad("Invalid input: source.", {"source": ["No NUL characters."]})
+            if not source:
+                return _bad("Invalid input: source.", {"source": ["Give the source a name."]})
         source = source or f"push:{request.user.get_username()}"
         try:
             result = snapshots_ingest(rows=rows, source=source, by=request.user)

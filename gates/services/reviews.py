@@ -199,11 +199,14 @@ def _validate_decision(
         errors["rationale"] = "Give the reasons for this decision."
     if len(rationale) > 8000:
         errors["rationale"] = "Keep the rationale to 8,000 characters or fewer."
+    # Rules that depend on the review's stages are conflicts with its state (409), once
+    # the input itself is fine.
+    conflict = ""
     if decision == DecisionKind.APPROVE_WITH_CONDITIONS:
         if not conditions:
             errors["conditions"] = "List at least one condition, one per line."
         elif engine.next_stage(review.to_stage) is None:
-            errors["conditions"] = (
+            conflict = (
                 f"There is no gate after {review.to_stage} to carry conditions; approve, or "
                 "reject with reasons."
             )
@@ -220,11 +223,16 @@ def _validate_decision(
         elif STAGE_ORDER.index(redesign_to_stage) > earliest_ok or (
             earliest_ok > 0 and STAGE_ORDER.index(redesign_to_stage) == earliest_ok
         ):
-            errors["redesign_to_stage"] = "Redesign sends the pilot back to an earlier stage."
+            conflict = (
+                f"Redesign sends the pilot back to a stage before {review.from_stage}, "
+                f"not to {redesign_to_stage}."
+            )
     elif redesign_to_stage or scope_note:
         errors["scope_note"] = "A scope note and a stage to go back to belong only to redesign."
     if errors:
         raise ValidationError(errors)
+    if conflict:
+        raise Conflict(conflict)
     return redesign_to_stage
 
 

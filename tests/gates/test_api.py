@@ -228,3 +228,39 @@ def test_review_list_api_query_count_is_flat(
     small = count(api, "/api/reviews/")
     add(5)
     assert count(api, "/api/reviews/") == small
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"decision": "approve", "conditions": []}, "conditions"),
+        ({"decision": "reject", "rationale": "No", "scope_note": ""}, "scope_note"),
+        (
+            {"decision": "approve_with_conditions", "rationale": "ok", "conditions": [" "]},
+            "conditions.0",
+        ),
+        (
+            {"decision": "approve_with_conditions", "rationale": "ok", "conditions": []},
+            "conditions",
+        ),
+        (
+            {"decision": "redesign", "rationale": "x", "scope_note": "y", "redesign_to_stage": ""},
+            "redesign_to_stage",
+        ),
+        ({"decision": "reject", "rationale": 5}, "rationale"),
+    ],
+)
+def test_a_decision_takes_exactly_its_own_fields(
+    api_for, ready_pilot, owner, governance_lead, body, field
+):
+    review_id = (
+        api_for(owner)
+        .post(f"/api/pilots/{ready_pilot.pk}/reviews/", {"to_stage": "pilot"}, format="json")
+        .json()["id"]
+    )
+    response = api_for(governance_lead).post(
+        f"/api/reviews/{review_id}/decisions/", body, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert field in response.json()["errors"]
+    assert Review.objects.get(pk=review_id).status == ReviewStatus.PENDING

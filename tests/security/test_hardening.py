@@ -366,6 +366,14 @@ def test_failures_from_one_address_do_not_lock_another(owner, low_rates):
     assert bearer(BAD_TOKEN).get("/api/pilots/", REMOTE_ADDR="203.0.113.10").status_code == 401
 
 
+def test_a_forged_forwarded_for_header_does_not_escape_the_lockout(owner, low_rates):
+    codes = [
+        bearer(BAD_TOKEN).get("/api/pilots/", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code
+        for n in range(4)
+    ]
+    assert codes == [401, 401, 401, 429]
+
+
 def test_a_revoked_token_counts_as_a_failure(owner, low_rates):
     token, secret = token_create(by=owner, name="old")
     token_revoke(token=token, by=owner)
@@ -474,7 +482,17 @@ def test_every_list_operation_is_paginated_and_filterable(client):
 
 
 @pytest.mark.parametrize(
-    "query", ["status=", "status=paused", "mine=maybe", "page_size=0", "page_size="]
+    "query",
+    [
+        "status=",
+        "status=paused",
+        "mine=maybe",
+        "page_size=0",
+        "page_size=",
+        "page=",
+        "page=0",
+        "page=x",
+    ],
 )
 def test_filter_values_outside_the_schema_are_400(api_for, owner, query):
     response = api_for(owner).get(f"/api/pilots/?{query}")
