@@ -13,13 +13,16 @@ from __future__ import annotations
 import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import rules
+from config.errors import Conflict
 from metrics import pulls, source_selectors
 from metrics.models import MetricSource, SourceKind, SourceStatus
+from metrics.source_schema import body_problems, source_create_schema, source_update_schema
 from portfolio.selectors import pilot_get
 
 
@@ -105,6 +108,23 @@ def _source_for(request, pk: int) -> MetricSource:
     return source
 
 
+def _check_body(body, *, create: bool) -> None:
+    problems = body_problems(body, create=create)
+    if problems:
+        raise ValidationError(problems)
+
+
+def _check_name_free(pilot, name, source=None) -> None:
+    """A name another source of the pilot has is a conflict with the pilot's state (409);
+    the unique constraint still backs it (400 in a race)."""
+    name = name.strip() if isinstance(name, str) else ""
+    taken = MetricSource.objects.filter(pilot=pilot, name=name)
+    if source is not None:
+        taken = taken.exclude(pk=source.pk)
+    if name and taken.exists():
+        raise Conflict(f"This pilot already has a source named {name!r}.")
+
+
 def _answer(request, source, code=status.HTTP_200_OK) -> Response:
     fresh = source_selectors.pilot_sources(pilot=source.pilot).get(pk=source.pk)
     can_manage = rules.can_manage_sources(request.user, source.pilot)
@@ -146,7 +166,10 @@ class PilotSourcesView(generics.ListAPIView):
 
     @extend_schema(
         summary="Connect a metric source (owners)",
-        request=MetricSourceSerializer,
+        description="`config` takes the shape of its `kind`. 409 when the pilot already has "
+        "a source of that name.",
+        request={"application/json": source_create_schema()},
+        extensions={"x-body-required": True},
         responses={201: MetricSourceSerializer},
     )
     def post(self, request, pilot_pk: int):
@@ -157,6 +180,8 @@ class PilotSourcesView(generics.ListAPIView):
             "manage_sources",
             f"pilot:{pilot.pk}",
         )
+        _check_body(request.data, create=True)
+        _check_name_free(pilot, request.data.get("name"))
         serializer = MetricSourceSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -173,7 +198,9 @@ class SourceDetailView(APIView):
 
     @extend_schema(
         summary="Change a metric source (owners)",
-        request=MetricSourceSerializer,
+        description="409 when another source of the pilot has the new name.",
+        request={"application/json": source_update_schema()},
+        extensions={"x-body-required": True},
         responses=MetricSourceSerializer,
     )
     def patch(self, request, pk: int):
@@ -184,6 +211,8 @@ class SourceDetailView(APIView):
             "manage_sources",
             f"source:{source.pk}",
         )
+        _check_body(request.data, create=False)
+        _check_name_free(source.pilot, request.data.get("name"), source=source)
         serializer = MetricSourceSerializer(source, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -206,12 +235,15 @@ class SourceDetailView(APIView):
 
 class SourcePullView(APIView):
     @extend_schema(
-        summary="Queue a pull of the source now (owners)",
+        summary="Queue a pull of the source now (owners; 409 when it is disabled)",
         request=None,
         responses={
             202: inline_serializer("PullQueued", {"message": serializers.CharField()}),
         },
     )
     def post(self, request, pk: int):
-        pulls.source_pull_request(source=_source_for(request, pk), by=request.user)
+        source = _source_for(request, pk)
+        if not source.enabled and rules.can_manage_sources(request.user, source.pilot):
+            raise Conflict("This source is disabled; enable it before pulling it.")
+        pulls.source_pull_request(source=source, by=request.user)
         return Response({"message": "Pull queued."}, status=status.HTTP_202_ACCEPTED)

@@ -38,9 +38,6 @@ KNOWN_SCHEMA_GAPS = {
     "PUT /api/pilots/{id}/workbooks/{phase}/": "each phase has its own fields; the body is "
     "described per phase in the description, not as a schema keyed on the path",
     "PATCH /api/pilots/{id}/workbooks/{phase}/": "as PUT",
-    "POST /api/pilots/{pilot_pk}/sources/": "config's shape depends on kind, and its URL "
-    "is checked against private and loopback addresses (SSRF)",
-    "PATCH /api/sources/{id}/": "as POST, against the stored kind",
 }
 GAP_CHECKS = "positive_data_acceptance"
 
