@@ -69,7 +69,10 @@ def exception_handler(exc, context):
         # caller it is simply not there any more. No model name in the message.
         exc = exceptions.NotFound("Not found.")
     elif isinstance(exc, Http404):
-        exc = exceptions.NotFound(str(exc) or "Not found.")
+        message = str(exc)
+        if not message or message.endswith(" matches the given query."):
+            message = "Not found."  # get_object_or_404 names the model: keep it inside
+        exc = exceptions.NotFound(message)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
 

@@ -74,6 +74,7 @@ _ENVELOPE = {
         "rows": {"type": "array", "maxItems": MAX_ROWS_PER_BATCH, "description": ROW_DOC},
     },
     "required": ["rows"],
+    "additionalProperties": False,
 }
 BATCH_SCHEMA = {"oneOf": [_ENVELOPE["properties"]["rows"], _ENVELOPE]}
 PUSH_RESULT = inline_serializer(
@@ -135,6 +136,12 @@ class SnapshotPushView(APIView):
             rows = data.get("rows")
         else:
             rows = data
+        unknown = sorted(set(data) - {"source", "rows"}) if isinstance(data, dict) else []
+        if unknown:
+            return _bad(
+                "Send an object with 'rows' and optionally 'source', nothing else.",
+                {name[:100]: ["Unknown field."] for name in unknown},
+            )
         if not isinstance(rows, list):
             return _bad(
                 "Send a JSON list of rows, or an object with a 'rows' list.",

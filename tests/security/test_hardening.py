@@ -525,3 +525,9 @@ def test_openapi_schema_validates_and_documents_the_error_shape_everywhere(clien
             if method != "get":
                 assert "409" in operation["responses"] and "413" in operation["responses"]
     assert operations >= 20
+
+
+@pytest.mark.parametrize("url", ["/api/reviews/999999/", "/api/sources/999999/"])
+def test_not_found_does_not_name_the_model(api_for, owner, url):
+    body = assert_error_shape(api_for(owner).get(url), 404)
+    assert body["message"] == "Not found."
