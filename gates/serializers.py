@@ -71,7 +71,7 @@ class ReviewRequestSerializer(serializers.Serializer):
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
     evidence_links = serializers.ListField(
-        child=serializers.RegexField(WEB_ADDRESS, max_length=2000),
+        child=serializers.RegexField(WEB_ADDRESS, max_length=2000, trim_whitespace=False),
         required=False,
         max_length=20,
     )

@@ -108,8 +108,10 @@ def _source_for(request, pk: int) -> MetricSource:
     return source
 
 
-def _check_body(body, *, create: bool) -> None:
-    problems = body_problems(body, create=create)
+def _check_body(request, *, create: bool) -> None:
+    if not request.body:  # `{}` is an empty change; no body at all is a mistake
+        raise ValidationError({"non_field_errors": ["Send a JSON object."]})
+    problems = body_problems(request.data, create=create)
     if problems:
         raise ValidationError(problems)
 
@@ -180,7 +182,7 @@ class PilotSourcesView(generics.ListAPIView):
             "manage_sources",
             f"pilot:{pilot.pk}",
         )
-        _check_body(request.data, create=True)
+        _check_body(request, create=True)
         _check_name_free(pilot, request.data.get("name"))
         serializer = MetricSourceSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -211,7 +213,7 @@ class SourceDetailView(APIView):
             "manage_sources",
             f"source:{source.pk}",
         )
-        _check_body(request.data, create=False)
+        _check_body(request, create=False)
         _check_name_free(source.pilot, request.data.get("name"), source=source)
         serializer = MetricSourceSerializer(source, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)

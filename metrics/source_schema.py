@@ -19,11 +19,13 @@ from metrics.pulls import _FORBIDDEN_HEADERS, MAX_INTERVAL, MIN_INTERVAL
 
 # http(s) with a host name (IP literals and private addresses are refused by the SSRF
 # checks when the URL is saved or pulled; a name is resolved and checked at pull time).
+# Printable ASCII only (percent-encode the rest); no `\s`, whose meaning differs between
+# Python and the ECMA regexes OpenAPI tools use.
 URL = {
     "type": "string",
     "maxLength": 2000,
     "pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z][A-Za-z0-9-]*(\.[A-Za-z][A-Za-z0-9-]*)*"
-    r"(:[1-9][0-9]{0,3})?([/?#][^\s\x00]*)?$",
+    r"(:[1-9][0-9]{0,3})?([/?#][!-~]*)?$",
 }
 # The path language of metrics/connectors/jsonpath.py.
 _STEP = (
@@ -151,9 +153,11 @@ def source_update_schema() -> dict:
     neither = {"not": {"anyOf": [{"required": ["kind"]}, {"required": ["config"]}]}}
     return {
         "type": "object",
-        "description": "Send `kind` and `config` together or not at all.",
+        "description": "Send `kind` and `config` together or not at all. To remove the "
+        "secret and its header, send `clear_secret: true`.",
         "properties": {
             **_COMMON,
+            "secret_header_name": HEADER_NAME,
             "kind": {"type": "string", "enum": SourceKind.values},
             "config": {"type": "object"},
             "clear_secret": {"type": "boolean", "description": "Remove the stored secret."},
@@ -213,7 +217,7 @@ def body_problems(body: Any, *, create: bool) -> dict[str, list[str]]:
         problems.setdefault("config" if "kind" in body else "kind", []).append(
             "Send kind and config together."
         )
-    elif kind in _CONFIG and isinstance(config, dict):
+    elif isinstance(kind, str) and kind in _CONFIG and isinstance(config, dict):
         _errors(_CONFIG[kind], config, "config", problems)
     secret = body.get("secret_header_value")
     if isinstance(secret, str) and secret and "secret_header_name" not in problems:

@@ -103,6 +103,12 @@ def http_json(entry: dict) -> dict:
         ({"config": {"base_url": "https://p.example.com", "queries": []}}, "kind"),
         ({"kind": "prometheus"}, "config"),
         ({"interval_minutes": "5"}, "interval_minutes"),
+        ({"kind": {}, "config": {}}, "kind"),
+        ({"secret_header_name": ""}, "secret_header_name"),  # clear_secret removes it
+        (
+            {"kind": "prometheus", "config": {"base_url": "https://p.example.com/\x85", "queries": [{"metric": "error_rate", "query": "x"}]}},
+            "config.base_url",
+        ),
         ({"enabled": 1}, "enabled"),
         ({"secret_header_value": "s", "secret_header_name": ""}, "secret_header_name"),
         ({"secret_header_name": "Host"}, "secret_header_name"),
@@ -188,3 +194,9 @@ def test_the_source_list_is_paginated_and_filtered(source, pilot, owner, executi
     assert api.get(f"/api/pilots/{pilot.pk}/sources/?kind=ftp").status_code == 400
     as_reader = api_for(executive).get(f"/api/pilots/{pilot.pk}/sources/").json()
     assert {s["config"] for s in as_reader["results"]} == {None}
+
+
+def test_a_change_without_a_body_is_400(source, owner, api_for):
+    response = api_for(owner).generic("PATCH", f"/api/sources/{source.pk}/")
+    assert response.status_code == 400
+    assert api_for(owner).patch(f"/api/sources/{source.pk}/", {}, format="json").status_code == 200

@@ -531,3 +531,9 @@ def test_openapi_schema_validates_and_documents_the_error_shape_everywhere(clien
 def test_not_found_does_not_name_the_model(api_for, owner, url):
     body = assert_error_shape(api_for(owner).get(url), 404)
     assert body["message"] == "Not found."
+
+
+def test_schema_errors_are_json_in_the_error_shape(client):
+    response = client.get("/api/schema/?format=bogus")
+    assert response["Content-Type"].startswith("application/json")
+    assert_error_shape(response, 404)
