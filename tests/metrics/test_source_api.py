@@ -93,6 +93,11 @@ def test_a_host_name_that_is_loopback_is_still_refused_by_the_ssrf_check(pilot, 
     assert "loopback" in response.json()["errors"]["base_url"][0]
 
 
+def prometheus(base_url: str) -> dict:
+    query = {"metric": "error_rate", "query": "x"}
+    return {"kind": "prometheus", "config": {"base_url": base_url, "queries": [query]}}
+
+
 def http_json(entry: dict) -> dict:
     return {"kind": "http_json", "config": {"url": "https://a.example.com", "metrics": [entry]}}
 
@@ -105,10 +110,7 @@ def http_json(entry: dict) -> dict:
         ({"interval_minutes": "5"}, "interval_minutes"),
         ({"kind": {}, "config": {}}, "kind"),
         ({"secret_header_name": ""}, "secret_header_name"),  # clear_secret removes it
-        (
-            {"kind": "prometheus", "config": {"base_url": "https://p.example.com/\x85", "queries": [{"metric": "error_rate", "query": "x"}]}},
-            "config.base_url",
-        ),
+        (prometheus("https://p.example.com/\x85"), "config.base_url"),  # ASCII only
         ({"enabled": 1}, "enabled"),
         ({"secret_header_value": "s", "secret_header_name": ""}, "secret_header_name"),
         ({"secret_header_name": "Host"}, "secret_header_name"),
