@@ -11,6 +11,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from accounts.rules import log_denied_once
 from config.errors import Conflict
+from config.throttling import AuthFailureThrottle
 
 
 def _field_errors(detail) -> dict[str, list[str]]:
@@ -39,6 +40,10 @@ def exception_handler(exc, context):
     ):
         status_code = 404 if isinstance(exc, Http404 | exceptions.NotFound) else 403
         log_denied_once(request, exc, status_code)
+    if request is not None and isinstance(
+        exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed
+    ):
+        AuthFailureThrottle().record_failure(request)
     if isinstance(exc, RequestDataTooBig):
         return Response(
             {"message": "The request body is too large.", "errors": {}},
@@ -64,7 +69,10 @@ def exception_handler(exc, context):
         # caller it is simply not there any more. No model name in the message.
         exc = exceptions.NotFound("Not found.")
     elif isinstance(exc, Http404):
-        exc = exceptions.NotFound(str(exc) or "Not found.")
+        message = str(exc)
+        if not message or message.endswith(" matches the given query."):
+            message = "Not found."  # get_object_or_404 names the model: keep it inside
+        exc = exceptions.NotFound(message)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
 

@@ -22,6 +22,9 @@ ERROR_SCHEMA = {
     "required": ["message", "errors"],
 }
 
+# For an operation that documents a status the hook would not add to it (a 409 on a GET).
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+
 _ALL = {
     "400": "Bad input: see `errors` for the fields.",
     "401": "No credentials, or a token that is invalid or revoked.",
@@ -114,4 +117,57 @@ def add_error_responses(result, generator, request, public):
                 if code == "429":
                     response["headers"] = _RETRY_AFTER
                 responses[code] = response
+            # Refused by the web server before the API sees it, so not in our JSON shape.
+            responses.setdefault(
+                "414",
+                {"description": "The URL is too long (over 4 KB); answered by the web server."},
+            )
+    return result
+
+
+# A key of the metric catalog. The catalog is a table (admins may add metrics), so the
+# schema lists its keys as they are when the schema is served (`metric_catalog_enums`).
+METRIC_KEY_SCHEMA = {
+    "type": "string",
+    "pattern": "^[a-z][a-z0-9_]*$",
+    "maxLength": 64,
+    "x-metric-catalog": True,
+}
+
+
+def _walk(node, visit) -> None:
+    if isinstance(node, dict):
+        visit(node)
+        for value in node.values():
+            _walk(value, visit)
+    elif isinstance(node, list):
+        for value in node:
+            _walk(value, visit)
+
+
+def metric_catalog_enums(result, generator, request, public):
+    from django.db import DatabaseError
+
+    from metrics.models import MetricDefinition
+
+    try:
+        keys = sorted(MetricDefinition.objects.values_list("key", flat=True))
+    except DatabaseError:  # no database (schema exported offline): the pattern stays
+        keys = []
+
+    def visit(schema: dict) -> None:
+        if schema.pop("x-metric-catalog", None) and keys:
+            schema["enum"] = keys
+
+    _walk(result, visit)
+    return result
+
+
+def require_raw_bodies(result, generator, request, public):
+    """drf-spectacular marks a body given as a raw schema optional; an operation that needs
+    one says so with `extend_schema(extensions={"x-body-required": True})`."""
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            if isinstance(operation, dict) and operation.pop("x-body-required", None):
+                operation["requestBody"]["required"] = True
     return result

@@ -23,6 +23,15 @@ class Pagination(PageNumberPagination):
             raise ValidationError({"page_size": ["Give a whole number of at least 1."]})
         return min(int(raw), self.max_page_size)  # larger asks get the largest page
 
+    def get_page_number(self, request, paginator):
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        # DRF reads an empty page as the first; the schema says a whole number.
+        if not re.fullmatch(r"[0-9]+", raw) or int(raw) < 1:
+            raise ValidationError({"page": ["Give a whole number of at least 1."]})
+        return raw  # past the last page: 404 from DRF
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:

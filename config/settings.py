@@ -222,6 +222,7 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.AuthFailureLockout",
         "accounts.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -357,14 +358,29 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "user": env_str("API_RATE_USER", "2400/min"),
     "anon": env_str("API_RATE_ANON", "60/min"),
     "snapshots": env_str("API_RATE_SNAPSHOTS", "120/min"),
+    # Failed authentications (401) per client address; then 429 (config.throttling).
+    "auth_failures": env_str("API_RATE_AUTH_FAILURES", "20/min"),
 }
+# How many proxies in front of us append to X-Forwarded-For. DRF's default (None) takes
+# the header as sent, so a client could pick its own address for every throttle; 0 trusts
+# REMOTE_ADDR only. Behind one reverse proxy, set NUM_PROXIES=1.
+REST_FRAMEWORK["NUM_PROXIES"] = env_int("NUM_PROXIES", 0)
 REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "config.pagination.Pagination"
 REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"] = ["config.filters.StrictFilterBackend"]
 # The API speaks JSON; the schema documents only that, so clients and the fuzzer send it.
+# Stages appear under several field names (stage, to_stage, from_stage): one enum for all.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {"StageEnum": "portfolio.models.Stage"}
+# The ways to authenticate; AuthFailureLockout, first in the chain, only refuses.
+SPECTACULAR_SETTINGS["AUTHENTICATION_WHITELIST"] = [
+    "accounts.authentication.BearerTokenAuthentication",
+    "rest_framework.authentication.SessionAuthentication",
+]
 SPECTACULAR_SETTINGS["PARSER_WHITELIST"] = ["rest_framework.parsers.JSONParser"]
 SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "drf_spectacular.hooks.postprocess_schema_enums",
     "config.api_schema.add_error_responses",
+    "config.api_schema.metric_catalog_enums",
+    "config.api_schema.require_raw_bodies",
     "config.api_schema.forbid_nul_characters",
 ]
 

@@ -1,6 +1,7 @@
 from django.db import connection
 from django.http import JsonResponse
-from drf_spectacular.views import SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.renderers import JSONRenderer
 
 
 def healthz(request):
@@ -15,3 +16,14 @@ class ApiDocsView(SpectacularSwaggerSplitView):
     few style rules from a static file, so the site-wide CSP needs no exception."""
 
     template_name = "api/swagger_ui.html"
+
+
+class ApiSchemaView(SpectacularAPIView):
+    """The OpenAPI document (YAML by default, `?format=json`); its errors, such as an
+    unknown `?format=`, in the API's JSON error shape rather than as YAML."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code >= 400:
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)

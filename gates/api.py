@@ -1,24 +1,29 @@
 """Gate API: live evaluation, review requests, the review queue, decisions and waivers."""
 
+import django_filters
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api_schema import ERROR_REF
+from config.errors import Conflict
 from gates import engine, selectors, services
-from gates.models import ReviewStatus, Waiver
+from gates.models import Review, ReviewStatus, Waiver
 from gates.serializers import (
     DecisionInputSerializer,
     ReviewRequestSerializer,
     ReviewSerializer,
     WaiverRevokeSerializer,
     WaiverSerializer,
+    decision_request_schema,
 )
 from gates.services.reviews import ReviewRefused
 from portfolio import selectors as pilot_selectors
+from portfolio.models import Stage
 
 
 def refused_response(exc: ReviewRefused) -> Response:
@@ -32,37 +37,58 @@ def refused_response(exc: ReviewRefused) -> Response:
     )
 
 
+class ReviewFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=ReviewStatus.choices)
+    to_stage = django_filters.ChoiceFilter(choices=Stage.choices, label="Stage asked for")
+
+    class Meta:
+        model = Review
+        fields = ["status", "to_stage"]
+
+
 class PilotEvaluationView(APIView):
     @extend_schema(
         summary="Live gate evaluation of a pilot",
-        parameters=[OpenApiParameter("to_stage", str, description="Defaults to the next stage")],
-        responses=OpenApiTypes.OBJECT,
+        description="409 when no gate leads from the pilot's current stage to `to_stage` "
+        "(a pilot is evaluated only for the gate into its next stage).",
+        parameters=[
+            OpenApiParameter(
+                "to_stage", str, enum=Stage.values, description="Defaults to the next stage"
+            )
+        ],
+        responses={
+            200: OpenApiTypes.OBJECT,
+            409: OpenApiResponse(ERROR_REF, description="No gate from the pilot's stage."),
+        },
     )
     def get(self, request, pk):
         pilot = pilot_selectors.pilot_get(user=request.user, pk=pk)
-        to_stage = request.query_params.get("to_stage") or engine.next_stage(pilot.stage)
+        wanted = request.query_params.get("to_stage")
+        if wanted is not None and wanted not in Stage.values:
+            raise ValidationError({"to_stage": f"Choose one of: {', '.join(Stage.values)}."})
+        to_stage = wanted or engine.next_stage(pilot.stage)
         if to_stage is None:
-            raise ValidationError({"to_stage": "This pilot is at the last stage; no gate follows."})
+            raise Conflict("This pilot is at the last stage; no gate follows.")
         gate = selectors.gate_get(from_stage=pilot.stage, to_stage=to_stage)
         if gate is None or selectors.current_version(gate) is None:
-            raise ValidationError(
-                {"to_stage": f"No gate leads from {pilot.stage} to {to_stage!r}."}
-            )
+            # The stage is valid; the pilot is not where a gate into it starts.
+            raise Conflict(f"No gate leads from {pilot.stage} to {to_stage}.")
         result = selectors.pilot_evaluation(pilot=pilot, gate=gate, now=timezone.now())
         return Response({"pilot": pilot.pk, **result.to_dict()})
 
 
-class PilotReviewsView(generics.GenericAPIView):
+class PilotReviewsView(generics.ListAPIView):
+    queryset = Review.objects.none()  # for the schema; get_queryset() is the real one
     serializer_class = ReviewSerializer
+    filterset_class = ReviewFilter
 
     def get_queryset(self):
         pilot = pilot_selectors.pilot_get(user=self.request.user, pk=self.kwargs["pk"])
         return selectors.review_list(user=self.request.user).filter(pilot=pilot)
 
     @extend_schema(summary="Reviews of a pilot, oldest first")
-    def get(self, request, pk):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(ReviewSerializer(page, many=True).data)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         summary="Request a gate review (refused with the failing criteria: 409)",
@@ -82,22 +108,16 @@ class PilotReviewsView(generics.GenericAPIView):
 
 
 class ReviewListView(generics.ListAPIView):
+    queryset = Review.objects.none()  # for the schema; get_queryset() is the real one
     serializer_class = ReviewSerializer
+    filterset_class = ReviewFilter
 
-    @extend_schema(
-        summary="Reviews you may see, oldest request first (the queue: ?status=pending)",
-        parameters=[OpenApiParameter("status", str, enum=ReviewStatus.values)],
-    )
+    @extend_schema(summary="Reviews you may see, oldest request first (the queue: ?status=pending)")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        wanted = self.request.query_params.get("status") or None
-        if wanted is not None and wanted not in ReviewStatus.values:
-            raise ValidationError(
-                {"status": f"Unknown status {wanted!r}; use one of {', '.join(ReviewStatus)}."}
-            )
-        return selectors.review_list(user=self.request.user, status=wanted)
+        return selectors.review_list(user=self.request.user)
 
 
 class ReviewDetailView(generics.RetrieveAPIView):
@@ -113,8 +133,11 @@ class ReviewDetailView(generics.RetrieveAPIView):
 
 class ReviewDecisionView(APIView):
     @extend_schema(
-        summary="Decide a review (409 when it is already closed)",
-        request=DecisionInputSerializer,
+        summary="Decide a review",
+        description="409 when the review is closed already, when conditions are given at "
+        "the last gate, or when redesign would not send the pilot back.",
+        request={"application/json": decision_request_schema()},
+        extensions={"x-body-required": True},
         responses={201: ReviewSerializer},
     )
     def post(self, request, pk):

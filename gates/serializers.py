@@ -2,9 +2,14 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api_schema import NO_NUL, NON_BLANK
 from config.fields import StrictCharField
 from gates.models import Decision, DecisionKind, Review, Waiver, WaiverState
 from gates.services.waivers import MAX_REVOKE_REASON
+from portfolio.models import Stage
+
+# What the review service accepts as an evidence link (gates.services.reviews._clean_links).
+WEB_ADDRESS = r"^https?://[^\x00-\x20/?#\[\]]+([/?#][^\x00-\x20]*)?$"
 
 
 class DecisionSerializer(serializers.ModelSerializer):
@@ -63,25 +68,117 @@ class ReviewSerializer(serializers.ModelSerializer):
 
 
 class ReviewRequestSerializer(serializers.Serializer):
-    to_stage = serializers.CharField(max_length=32)
+    to_stage = serializers.ChoiceField(
+        choices=Stage.choices, help_text="The pilot's next stage; any other is a 409."
+    )
     note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
     evidence_links = serializers.ListField(
-        child=serializers.CharField(max_length=2000, allow_blank=True),
+        child=serializers.RegexField(WEB_ADDRESS, max_length=2000, trim_whitespace=False),
         required=False,
         max_length=20,
     )
+
+
+class NonBlankText(StrictCharField):
+    """Text with something in it besides spaces, its length counted as sent."""
+
+    def __init__(self, **kwargs):
+        super().__init__(trim_whitespace=False, **kwargs)
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        if not text.strip():
+            self.fail("blank")
+        return text
+
+
+# What each decision takes besides `decision`; anything else is refused (400), even empty.
+DECISION_FIELDS: dict[str, tuple[str, ...]] = {
+    DecisionKind.APPROVE: ("rationale",),
+    DecisionKind.APPROVE_WITH_CONDITIONS: ("rationale", "conditions"),
+    DecisionKind.REJECT: ("rationale",),
+    DecisionKind.HOLD: ("rationale",),
+    DecisionKind.STOP: ("rationale",),
+    DecisionKind.REDESIGN: ("rationale", "scope_note", "redesign_to_stage"),
+}
 
 
 class DecisionInputSerializer(serializers.Serializer):
+    """One decision. Input rules are in the schema (one variant per decision); rules that
+    depend on the review's stages (conditions need a next gate; redesign goes back) are
+    conflicts, 409."""
+
     decision = serializers.ChoiceField(choices=DecisionKind.choices)
-    rationale = serializers.CharField(required=False, allow_blank=True, max_length=8000)
-    conditions = serializers.ListField(
-        child=serializers.CharField(max_length=1000, allow_blank=True),
-        required=False,
-        max_length=20,
+    rationale = StrictCharField(
+        required=False, allow_blank=True, max_length=8000, trim_whitespace=False
     )
-    scope_note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
-    redesign_to_stage = serializers.CharField(required=False, allow_blank=True, max_length=16)
+    conditions = serializers.ListField(
+        child=NonBlankText(max_length=1000), required=False, min_length=1, max_length=20
+    )
+    scope_note = NonBlankText(required=False, max_length=4000)
+    redesign_to_stage = serializers.ChoiceField(choices=Stage.choices, required=False)
+
+    def validate(self, attrs):
+        allowed = {"decision", *DECISION_FIELDS[attrs["decision"]]}
+        extra = sorted(set(self.initial_data) - allowed)
+        if extra:
+            message = f"Not part of a {attrs['decision']!r} decision."
+            raise serializers.ValidationError({name: [message] for name in extra})
+        return attrs
+
+
+def _text(max_length: int, required_text: bool) -> dict:
+    pattern = NON_BLANK if required_text else NO_NUL
+    return {"type": "string", "maxLength": max_length, "pattern": pattern}
+
+
+def decision_request_schema() -> dict:
+    """One variant per decision, with exactly the fields it takes."""
+    conditions = {
+        "type": "array",
+        "minItems": 1,
+        "maxItems": 20,
+        "items": _text(1000, True),
+        "description": "Become mandatory criteria of the next gate.",
+    }
+    stage = {"type": "string", "enum": Stage.values, "description": "Defaults to the stage "
+             "before the review's; it must be before it."}  # fmt: skip
+    variants = [
+        ([DecisionKind.APPROVE], {"rationale": _text(8000, False)}, []),
+        (
+            [DecisionKind.APPROVE_WITH_CONDITIONS],
+            {"rationale": _text(8000, True), "conditions": conditions},
+            ["rationale", "conditions"],
+        ),
+        (
+            [DecisionKind.REJECT, DecisionKind.HOLD, DecisionKind.STOP],
+            {"rationale": _text(8000, True)},
+            ["rationale"],
+        ),
+        (
+            [DecisionKind.REDESIGN],
+            {
+                "rationale": _text(8000, True),
+                "scope_note": _text(4000, True),
+                "redesign_to_stage": stage,
+            },
+            ["rationale", "scope_note"],
+        ),
+    ]
+    return {
+        "oneOf": [
+            {
+                "type": "object",
+                "properties": {
+                    "decision": {"type": "string", "enum": [str(k) for k in kinds]},
+                    **fields,
+                },
+                "required": ["decision", *required],
+                "additionalProperties": False,
+            }
+            for kinds, fields, required in variants
+        ]
+    }
 
 
 class WaiverSerializer(serializers.ModelSerializer):

@@ -15,21 +15,26 @@ Rows are judged one by one, so a mixed batch gets per-row codes in `rejected_row
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api_schema import METRIC_KEY_SCHEMA
 from metrics import selectors
-from metrics.ingest import CODE_FORBIDDEN, CODE_NOT_FOUND, SOURCE_MAX_LENGTH
+from metrics.ingest import CODE_FORBIDDEN, CODE_INVALID, CODE_NOT_FOUND, SOURCE_MAX_LENGTH
 from metrics.models import MetricDefinition
 from metrics.services import MAX_ROWS_PER_BATCH, snapshots_ingest
 from portfolio.selectors import pilot_get
@@ -51,14 +56,50 @@ class SnapshotJSONParser(JSONParser):
             raise ParseError(f"The body is not valid JSON: {exc}") from None
 
 
-_row = inline_serializer(
-    "SnapshotRow",
-    many=True,
-    fields={
-        "pilot": serializers.IntegerField(),
-        "metric": serializers.CharField(),
-        "observed_at": serializers.DateTimeField(),
-        "value": serializers.FloatField(),
+# A row as the ingest service reads it (metrics/ingest.py). Rows are judged one by one and
+# a bad row is reported in `rejected_rows` while the others are stored, so the request
+# schema describes the envelope; this is what each row should be.
+ROW_DOC = """Each row: `{"pilot": id, "metric": catalog key, "observed_at": RFC 3339 date-time
+with a timezone, not after the server clock (plus a few minutes), "value": finite number
+within the metric's catalog range}`."""
+_ENVELOPE = {
+    "type": "object",
+    "properties": {
+        "source": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": SOURCE_MAX_LENGTH,
+            "description": "Where the numbers come from; defaults to push:<your username>.",
+        },
+        "rows": {"type": "array", "maxItems": MAX_ROWS_PER_BATCH, "description": ROW_DOC},
+    },
+    "required": ["rows"],
+    "additionalProperties": False,
+}
+BATCH_SCHEMA = {"oneOf": [_ENVELOPE["properties"]["rows"], _ENVELOPE]}
+PUSH_RESULT = inline_serializer(
+    "SnapshotPushResult",
+    {
+        "message": serializers.CharField(),
+        "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+        "source": serializers.CharField(),
+        "received": serializers.IntegerField(),
+        "stored": serializers.IntegerField(),
+        "duplicate": serializers.IntegerField(),
+        "rejected": serializers.IntegerField(),
+        "rejected_rows": inline_serializer(
+            "RejectedRow",
+            {
+                "index": serializers.IntegerField(),
+                "code": serializers.ChoiceField(
+                    choices=[CODE_INVALID, CODE_FORBIDDEN, CODE_NOT_FOUND]
+                ),
+                "errors": serializers.DictField(
+                    child=serializers.ListField(child=serializers.CharField())
+                ),
+            },
+            many=True,
+        ),
     },
 )
 
@@ -82,14 +123,10 @@ class SnapshotPushView(APIView):
     @extend_schema(
         summary="Push a batch of metric snapshots (up to 10,000 rows)",
         description=__doc__,
-        request=inline_serializer(
-            "SnapshotBatch",
-            {
-                "source": serializers.CharField(required=False, max_length=SOURCE_MAX_LENGTH),
-                "rows": _row,
-            },
-        ),
-        responses={200: OpenApiTypes.OBJECT, 207: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+        request={"application/json": BATCH_SCHEMA},
+        extensions={"x-body-required": True},
+        # 400/403/404 carry the same counts, on top of the error shape the hook documents.
+        responses={200: PUSH_RESULT, 207: PUSH_RESULT},
     )
     def post(self, request):
         data = request.data
@@ -99,6 +136,12 @@ class SnapshotPushView(APIView):
             rows = data.get("rows")
         else:
             rows = data
+        unknown = sorted(set(data) - {"source", "rows"}) if isinstance(data, dict) else []
+        if unknown:
+            return _bad(
+                "Send an object with 'rows' and optionally 'source', nothing else.",
+                {name[:100]: ["Unknown field."] for name in unknown},
+            )
         if not isinstance(rows, list):
             return _bad(
                 "Send a JSON list of rows, or an object with a 'rows' list.",
@@ -109,8 +152,17 @@ class SnapshotPushView(APIView):
                 f"At most {MAX_ROWS_PER_BATCH:,} rows per request; this one has {len(rows):,}.",
                 {"rows": [f"At most {MAX_ROWS_PER_BATCH:,} rows per request."]},
             )
-        if source is not None and not isinstance(source, str):
+        if "source" in (data if isinstance(data, dict) else {}) and not isinstance(source, str):
             return _bad("The source must be text.", {"source": ["Expected text."]})
+        if source is not None:
+            # Its length as sent (the schema's maxLength), then something besides spaces.
+            field = serializers.CharField(max_length=SOURCE_MAX_LENGTH, trim_whitespace=False)
+            try:
+                source = field.run_validation(source).strip()
+            except serializers.ValidationError as exc:
+                return _bad("Invalid input: source.", {"source": [str(m) for m in exc.detail]})
+            if not source:
+                return _bad("Invalid input: source.", {"source": ["Give the source a name."]})
         source = source or f"push:{request.user.get_username()}"
         try:
             result = snapshots_ingest(rows=rows, source=source, by=request.user)
@@ -146,17 +198,37 @@ def _bad(message: str, errors: dict) -> Response:
 
 
 def _parse_time(raw: str | None, name: str, errors: dict) -> datetime | None:
-    if raw in (None, ""):
+    if raw is None:
         return None
+    text = raw.strip().upper().replace(" ", "T", 1)  # RFC 3339 allows t, z and a space
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    leap = ":60" in text[13:20]  # a leap second reads as the last instant of its minute
+    if leap:
+        text = text[:16] + ":59" + text[19:]
     try:
-        moment = datetime.fromisoformat(raw.strip())
+        moment = datetime.fromisoformat(text)
     except ValueError:
         errors[name] = [f"Give an ISO 8601 date and time with a timezone, not {raw[:40]!r}."]
         return None
     if moment.tzinfo is None:
         errors[name] = ["Add a timezone (e.g. a trailing Z for UTC)."]
         return None
+    if leap:
+        moment = moment.replace(microsecond=999_999)
     return moment
+
+
+def _earlier(moment: datetime, span: timedelta) -> datetime:
+    try:
+        return moment - span
+    except OverflowError:  # near year 1
+        return datetime.min.replace(tzinfo=UTC)
+
+
+_METRIC_PARAM = OpenApiParameter(
+    "metric", METRIC_KEY_SCHEMA, required=True, description="A key of the metric catalog."
+)
 
 
 class MetricSeriesView(APIView):
@@ -164,10 +236,13 @@ class MetricSeriesView(APIView):
         summary="The series of one metric of a pilot",
         description=(
             "Raw snapshots for ranges up to two days, hourly rollups up to 31 days, daily "
-            "rollups beyond. `since` defaults to seven days before `until`, `until` to now."
+            "rollups beyond. `since` defaults to seven days before `until`, `until` to now. "
+            "A range longer than three years is cut to the three years before `until`, and "
+            "an empty range (`since` not before `until`) has no points: the answer's "
+            "`since` and `until` say which range was read."
         ),
         parameters=[
-            OpenApiParameter("metric", str, required=True),
+            _METRIC_PARAM,
             OpenApiParameter("since", OpenApiTypes.DATETIME),
             OpenApiParameter("until", OpenApiTypes.DATETIME),
         ],
@@ -176,7 +251,7 @@ class MetricSeriesView(APIView):
     def get(self, request, pk: int):
         pilot = pilot_get(user=request.user, pk=pk)
         errors: dict[str, list[str]] = {}
-        key = (request.query_params.get("metric") or "").strip()
+        key = request.query_params.get("metric")
         if not key:
             errors["metric"] = ["Name the metric, e.g. ?metric=error_rate."]
         elif not MetricDefinition.objects.filter(key=key).exists():
@@ -186,13 +261,10 @@ class MetricSeriesView(APIView):
         if errors:
             return _bad("Invalid input: " + ", ".join(sorted(errors)) + ".", errors)
         until = until or timezone.now()
-        since = since or until - DEFAULT_SERIES_SPAN
+        since = since or _earlier(until, DEFAULT_SERIES_SPAN)
+        since = max(since, _earlier(until, MAX_SERIES_SPAN))
         if since >= until:
-            return _bad("since must be before until.", {"since": ["Must be before until."]})
-        if until - since > MAX_SERIES_SPAN:
-            return _bad(
-                "Ask for at most three years at a time.", {"since": ["Range over three years."]}
-            )
+            since = until  # an empty range: no points
         series = selectors.metric_series(pilot, key, since, until)
         return Response(
             {

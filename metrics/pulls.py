@@ -450,7 +450,7 @@ def _release(source_id: int, task_id: str, **fields) -> None:
 
 
 @transaction.atomic
-def _finish_ok(source, run, now, task_id, counts, problems) -> PullReport:
+def _finish_ok(source, run, now, task_id, counts, problems) -> PullReport | None:
     finished = timezone.now()
     PullRun.objects.filter(pk=run.pk).update(
         outcome=PullOutcome.OK, finished_at=finished, problems=problems, **counts
@@ -467,14 +467,16 @@ def _finish_ok(source, run, now, task_id, counts, problems) -> PullReport:
     )
     if source.status == SourceStatus.DEGRADED:
         signals.refresh_on_commit(source.pilot_id)
-    run.refresh_from_db()
+    run = PullRun.objects.filter(pk=run.pk).first()
+    if run is None:
+        return None  # disconnected while it was being pulled (its runs went with it)
     return PullReport(run=run)
 
 
 @transaction.atomic
 def _finish_failed(
     source, run, message, transient, final_attempt, task_id, *, counts=None, problems=None
-) -> PullReport:
+) -> PullReport | None:
     retry = transient and not final_attempt
     PullRun.objects.filter(pk=run.pk).update(
         outcome=PullOutcome.FAILED,
@@ -484,7 +486,9 @@ def _finish_failed(
         will_retry=retry,
         **(counts or {}),
     )
-    current = MetricSource.objects.select_for_update().get(pk=source.pk)
+    current = MetricSource.objects.select_for_update().filter(pk=source.pk).first()
+    if current is None:
+        return None  # disconnected while it was being pulled: nothing left to record
     fields: dict[str, Any] = {"last_error": message[:2000]}
     if not retry:
         failures = current.consecutive_failures + 1

@@ -15,6 +15,17 @@ PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture(autouse=True)
+def _generous_auth_failure_budget(monkeypatch):
+    """Many tests are refused 401 on purpose (the authorization matrix alone hundreds of
+    times) from one address and one process cache: without this, the failed-auth lockout
+    would turn later tests' 401s into 429s. Its own tests lower it again (`low_rates`)."""
+    from config.throttling import AuthFailureThrottle
+
+    rates = {**AuthFailureThrottle.THROTTLE_RATES, "auth_failures": "1000000/min"}
+    monkeypatch.setattr(AuthFailureThrottle, "THROTTLE_RATES", rates)
+
+
+@pytest.fixture(autouse=True)
 def _reference_data(request):
     """Groups and the metric catalog come from data migrations; a transactional test's
     flush (TRUNCATE) wipes them, so put them back for whichever test runs next."""

@@ -55,7 +55,10 @@ def _clean_links(links) -> list[str]:
         link = str(raw).strip()
         if not link:
             continue
-        parsed = urlparse(link)
+        try:
+            parsed = urlparse(link)
+        except ValueError:  # e.g. an unclosed [ in the host
+            parsed = urlparse("")
         if parsed.scheme not in {"http", "https"} or not parsed.netloc or len(link) > 2000:
             raise ValidationError(
                 {"evidence_links": f"{link[:80]!r} is not a web address (http:// or https://)."}
@@ -93,13 +96,12 @@ def review_request(
         raise Conflict("This pilot is on hold; a governance lead must resume it first.")
     if to_stage not in STAGE_ORDER:
         raise ValidationError({"to_stage": f"Unknown stage {to_stage!r}."})
+    # A known stage the pilot is not next to is a conflict with its state, not bad input.
     following = engine.next_stage(pilot.stage)
     if following is None:
-        raise ValidationError({"to_stage": "This pilot is at the last stage already."})
+        raise Conflict("This pilot is at the last stage already.")
     if to_stage != following:
-        raise ValidationError(
-            {"to_stage": f"A pilot in {pilot.stage} can only be reviewed for {following}."}
-        )
+        raise Conflict(f"A pilot in {pilot.stage} can only be reviewed for {following}.")
     if Review.objects.filter(pilot=pilot, status=ReviewStatus.PENDING).exists():
         raise Conflict("This pilot already has a pending review; withdraw it or wait.")
     note = (note or "").strip()
@@ -197,11 +199,14 @@ def _validate_decision(
         errors["rationale"] = "Give the reasons for this decision."
     if len(rationale) > 8000:
         errors["rationale"] = "Keep the rationale to 8,000 characters or fewer."
+    # Rules that depend on the review's stages are conflicts with its state (409), once
+    # the input itself is fine.
+    conflict = ""
     if decision == DecisionKind.APPROVE_WITH_CONDITIONS:
         if not conditions:
             errors["conditions"] = "List at least one condition, one per line."
         elif engine.next_stage(review.to_stage) is None:
-            errors["conditions"] = (
+            conflict = (
                 f"There is no gate after {review.to_stage} to carry conditions; approve, or "
                 "reject with reasons."
             )
@@ -218,11 +223,16 @@ def _validate_decision(
         elif STAGE_ORDER.index(redesign_to_stage) > earliest_ok or (
             earliest_ok > 0 and STAGE_ORDER.index(redesign_to_stage) == earliest_ok
         ):
-            errors["redesign_to_stage"] = "Redesign sends the pilot back to an earlier stage."
+            conflict = (
+                f"Redesign sends the pilot back to a stage before {review.from_stage}, "
+                f"not to {redesign_to_stage}."
+            )
     elif redesign_to_stage or scope_note:
         errors["scope_note"] = "A scope note and a stage to go back to belong only to redesign."
     if errors:
         raise ValidationError(errors)
+    if conflict:
+        raise Conflict(conflict)
     return redesign_to_stage
 
 

@@ -48,7 +48,13 @@ def parse_path(path: str) -> list[str | int]:
         elif match.group("index") is not None:
             steps.append(int(match.group("index")))
         else:
-            steps.append(json.loads(match.group("quoted")))
+            try:
+                steps.append(json.loads(match.group("quoted")))
+            except ValueError:  # a bad escape such as "\q"
+                raise PathError(
+                    f"path {path!r} has a quoted key that is not a JSON string at position "
+                    f"{position + 1}"
+                ) from None
         position = match.end()
     return steps
 

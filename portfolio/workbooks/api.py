@@ -81,6 +81,23 @@ PHASE_PARAM = OpenApiParameter(
 )
 
 
+def _body_doc() -> str:
+    """What each phase's body holds, for the schema (the forms of the pages judge it)."""
+    lines = [
+        "A JSON object of the phase's fields and lists. People are usernames of active "
+        "users, metrics are catalog keys, dates are YYYY-MM-DD, amounts are numbers or "
+        "decimal strings. Unknown names are refused. By phase:",
+        "",
+    ]
+    for spec in SPECS.values():
+        lists = "; ".join(f"`{ls.name}` [{', '.join(ls.fields)}]" for ls in spec.lists)
+        lines.append(f"- `{spec.phase}`: {', '.join(spec.fields)}; lists: {lists}")
+    return "\n".join(lines)
+
+
+BODY_DOC = _body_doc()
+
+
 class LenientJSONParser(JSONParser):
     """Accepts NaN and Infinity so the field they were sent for gets a clear error of its
     own (and the rest of the request is still stored) instead of a parse error for all."""
@@ -105,6 +122,7 @@ class WorkbookView(APIView):
 
     @extend_schema(
         summary="Replace a workbook (fields not sent are cleared, lists not sent are emptied)",
+        description=BODY_DOC,
         parameters=[PHASE_PARAM],
         request=OpenApiTypes.OBJECT,
         responses=OpenApiTypes.OBJECT,
@@ -114,6 +132,7 @@ class WorkbookView(APIView):
 
     @extend_schema(
         summary="Change some fields or lists of a workbook",
+        description=BODY_DOC,
         parameters=[PHASE_PARAM],
         request=OpenApiTypes.OBJECT,
         responses=OpenApiTypes.OBJECT,

@@ -27,7 +27,11 @@ def test_evaluation_endpoint_returns_live_results(api_for, ready_pilot, owner):
 def test_evaluation_defaults_to_next_stage_and_rejects_unknown_gate(api_for, ready_pilot, owner):
     api = api_for(owner)
     assert api.get(f"/api/pilots/{ready_pilot.pk}/evaluation/").json()["to_stage"] == "pilot"
-    bad = api.get(f"/api/pilots/{ready_pilot.pk}/evaluation/?to_stage=scale")
+    # A stage no gate leads to from here is a conflict with the pilot's state (409); a
+    # value that is no stage at all is bad input (400).
+    elsewhere = api.get(f"/api/pilots/{ready_pilot.pk}/evaluation/?to_stage=scale")
+    assert elsewhere.status_code == 409 and "No gate leads" in elsewhere.json()["message"]
+    bad = api.get(f"/api/pilots/{ready_pilot.pk}/evaluation/?to_stage=moon")
     assert bad.status_code == 400 and "to_stage" in bad.json()["errors"]
 
 
@@ -64,15 +68,24 @@ def test_post_review_refused_lists_failing_criteria_as_409(api_for, owner, simpl
 @pytest.mark.parametrize(
     ("payload", "code", "field"),
     [
-        ({"to_stage": "scale"}, 400, "to_stage"),
+        ({"to_stage": "moon"}, 400, "to_stage"),
         ({}, 400, "to_stage"),
-        ({"to_stage": "pilot", "evidence_links": ["javascript:alert(1)"]}, 400, "evidence_links"),
+        ({"to_stage": "pilot", "evidence_links": ["javascript:alert(1)"]}, 400, "evidence_links.0"),
     ],
 )
 def test_post_review_bad_input_is_a_clear_400(api_for, ready_pilot, owner, payload, code, field):
     response = api_for(owner).post(f"/api/pilots/{ready_pilot.pk}/reviews/", payload, format="json")
     assert response.status_code == code
     assert field in response.json()["errors"]
+    assert not Review.objects.exists()
+
+
+def test_post_review_for_a_stage_the_pilot_is_not_next_to_is_409(api_for, ready_pilot, owner):
+    response = api_for(owner).post(
+        f"/api/pilots/{ready_pilot.pk}/reviews/", {"to_stage": "scale"}, format="json"
+    )
+    assert response.status_code == 409
+    assert "can only be reviewed for pilot" in response.json()["message"]
     assert not Review.objects.exists()
 
 
@@ -215,3 +228,39 @@ def test_review_list_api_query_count_is_flat(
     small = count(api, "/api/reviews/")
     add(5)
     assert count(api, "/api/reviews/") == small
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"decision": "approve", "conditions": []}, "conditions"),
+        ({"decision": "reject", "rationale": "No", "scope_note": ""}, "scope_note"),
+        (
+            {"decision": "approve_with_conditions", "rationale": "ok", "conditions": [" "]},
+            "conditions.0",
+        ),
+        (
+            {"decision": "approve_with_conditions", "rationale": "ok", "conditions": []},
+            "conditions",
+        ),
+        (
+            {"decision": "redesign", "rationale": "x", "scope_note": "y", "redesign_to_stage": ""},
+            "redesign_to_stage",
+        ),
+        ({"decision": "reject", "rationale": 5}, "rationale"),
+    ],
+)
+def test_a_decision_takes_exactly_its_own_fields(
+    api_for, ready_pilot, owner, governance_lead, body, field
+):
+    review_id = (
+        api_for(owner)
+        .post(f"/api/pilots/{ready_pilot.pk}/reviews/", {"to_stage": "pilot"}, format="json")
+        .json()["id"]
+    )
+    response = api_for(governance_lead).post(
+        f"/api/reviews/{review_id}/decisions/", body, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert field in response.json()["errors"]
+    assert Review.objects.get(pk=review_id).status == ReviewStatus.PENDING

@@ -85,11 +85,11 @@ def test_unexpired_waiver_lets_the_request_through_and_expired_one_stops_countin
     assert review.evaluation["results"][0]["waived"] is True
 
 
-def test_skipping_a_stage_is_a_400_and_changes_nothing(ready_pilot, owner):
+def test_skipping_a_stage_is_a_409_and_changes_nothing(ready_pilot, owner):
     before = snapshot(ready_pilot)
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(Conflict) as exc:
         request(ready_pilot, owner, to_stage="readiness")
-    assert "to_stage" in exc.value.message_dict
+    assert "can only be reviewed for pilot" in exc.value.message
     with pytest.raises(ValidationError):
         request(ready_pilot, owner, to_stage="moon")
     assert snapshot(ready_pilot) == before
@@ -183,7 +183,7 @@ def test_redesign_sends_the_pilot_back_a_stage(ready_pilot, owner, governance_le
     services.review_decide(review=review, decision="approve", by=governance_lead)
     ready_pilot.refresh_from_db()
     review = request(ready_pilot, owner, to_stage="readiness")
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(Conflict) as exc:  # a valid stage, but not behind this review's
         services.review_decide(
             review=review,
             decision="redesign",
@@ -192,7 +192,7 @@ def test_redesign_sends_the_pilot_back_a_stage(ready_pilot, owner, governance_le
             scope_note="x",
             redesign_to_stage="scale",
         )
-    assert "redesign_to_stage" in exc.value.message_dict
+    assert "not to scale" in exc.value.message
     services.review_decide(
         review=review,
         decision="redesign",

@@ -277,6 +277,12 @@ def test_bad_paths_name_the_position(path):
         parse_path(path)
 
 
+@pytest.mark.parametrize("path", ['$["\\q"]', '$["\\u12"]'])
+def test_a_quoted_key_with_a_bad_escape_is_a_path_error_not_a_crash(path):
+    with pytest.raises(PathError, match="not a JSON string"):
+        parse_path(path)
+
+
 def test_resolve_says_which_step_found_nothing():
     with pytest.raises(PathError, match=r"\$.a has no item \[3\]"):
         resolve({"a": [1]}, "$.a[3]")

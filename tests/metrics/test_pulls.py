@@ -264,6 +264,24 @@ def test_repeated_failures_degrade_the_source_and_a_success_heals_it(source, stu
     assert SECRET not in everything_stored_about(source)
 
 
+@pytest.mark.parametrize("status", [200, 404])
+def test_a_source_disconnected_during_its_pull_ends_the_pull_quietly(
+    source, owner, stub, monkeypatch, status
+):
+    stub.status = status
+    fetch = pulls._fetch
+
+    def fetch_then_disconnect(source_, now):
+        try:
+            return fetch(source_, now)
+        finally:
+            pulls.source_delete(source=MetricSource.objects.get(pk=source_.pk), by=owner)
+
+    monkeypatch.setattr(pulls, "_fetch", fetch_then_disconnect)
+    assert pulls.source_pull(source_id=source.pk) is None
+    assert not MetricSource.objects.filter(pk=source.pk).exists()
+
+
 def test_permanent_failure_is_not_retried(source, owner, stub):
     stub.status = 404
     report = pulls.source_pull(source_id=source.pk, final_attempt=False)

@@ -101,7 +101,18 @@ def test_exactly_ten_thousand_rows_is_accepted(pilot, owner):
     assert response.json()["stored"] == 10_000
 
 
-@pytest.mark.parametrize("body", [{"rows": "x"}, {"nothing": 1}, "just text", 5])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"rows": "x"},
+        {"nothing": 1},
+        "just text",
+        5,
+        {"rows": [], "source": None},
+        {"rows": [], "source": "  "},
+        {"rows": [], "errors": {}},  # the envelope takes rows and source, nothing else
+    ],
+)
 def test_malformed_body_is_400(owner, body):
     response = bearer(owner).post(URL, body, format="json")
     assert response.status_code == 400

@@ -78,7 +78,63 @@ def test_bad_input_is_a_400_naming_the_field(pilot, owner, api_for):
     )
     assert response.status_code == 400
     errors = response.json()["errors"]
-    assert "loopback" in errors["base_url"][0] and "queries" in errors
+    assert "host name" in errors["config.base_url"][0] and "config.queries" in errors
+
+
+def test_a_host_name_that_is_loopback_is_still_refused_by_the_ssrf_check(pilot, owner, api_for):
+    config = {
+        "base_url": "http://localhost:9090",
+        "queries": [{"metric": "error_rate", "query": "x"}],
+    }
+    response = api_for(owner).post(
+        f"/api/pilots/{pilot.pk}/sources/", payload(config=config), format="json"
+    )
+    assert response.status_code == 400
+    assert "loopback" in response.json()["errors"]["base_url"][0]
+
+
+def prometheus(base_url: str) -> dict:
+    query = {"metric": "error_rate", "query": "x"}
+    return {"kind": "prometheus", "config": {"base_url": base_url, "queries": [query]}}
+
+
+def http_json(entry: dict) -> dict:
+    return {"kind": "http_json", "config": {"url": "https://a.example.com", "metrics": [entry]}}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"config": {"base_url": "https://p.example.com", "queries": []}}, "kind"),
+        ({"kind": "prometheus"}, "config"),
+        ({"interval_minutes": "5"}, "interval_minutes"),
+        ({"kind": {}, "config": {}}, "kind"),
+        ({"secret_header_name": ""}, "secret_header_name"),  # clear_secret removes it
+        (prometheus("https://p.example.com/\x85"), "config.base_url"),  # ASCII only
+        ({"enabled": 1}, "enabled"),
+        ({"secret_header_value": "s", "secret_header_name": ""}, "secret_header_name"),
+        ({"secret_header_name": "Host"}, "secret_header_name"),
+        (http_json({"metric": "error_rate", "path": "$.a", "extra": 1}), "config.metrics[0]"),
+        (http_json({"metric": "error_rate", "path": '$["\\q"]'}), "config.metrics[0].path"),
+    ],
+)  # fmt: skip
+def test_a_change_outside_the_schema_is_400_naming_the_field(source, owner, api_for, body, field):
+    response = api_for(owner).patch(f"/api/sources/{source.pk}/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()["errors"]
+    assert MetricSource.objects.get(pk=source.pk).config == payload()["config"]
+
+
+def test_a_taken_name_is_409_and_pulling_a_disabled_source_is_409(source, pilot, owner, api_for):
+    api = api_for(owner)
+    again = api.post(f"/api/pilots/{pilot.pk}/sources/", payload(), format="json")
+    assert again.status_code == 409 and "already has a source" in again.json()["message"]
+    assert (
+        api.patch(f"/api/sources/{source.pk}/", {"enabled": False}, format="json").status_code
+        == 200
+    )
+    refused = api.post(f"/api/sources/{source.pk}/pull/")
+    assert refused.status_code == 409 and "disabled" in refused.json()["message"]
 
 
 @pytest.mark.parametrize("actor", ["executive", "governance_lead", "outsider"])
@@ -125,3 +181,24 @@ def test_schema_documents_the_source_endpoints(owner, api_for):
     schema = api_for(owner).get("/api/schema/", {"format": "json"}).json()
     assert "/api/pilots/{pilot_pk}/sources/" in schema["paths"]
     assert "/api/sources/{id}/pull/" in schema["paths"]
+
+
+def test_the_source_list_is_paginated_and_filtered(source, pilot, owner, executive, api_for):
+    api = api_for(owner)
+    second = payload(name="Second", enabled=False, secret_header_name="", secret_header_value="")
+    assert api.post(f"/api/pilots/{pilot.pk}/sources/", second, format="json").status_code == 201
+    page = api.get(f"/api/pilots/{pilot.pk}/sources/?page_size=1").json()
+    assert page["count"] == 2 and len(page["results"]) == 1 and page["next"]
+    assert page["results"][0]["config"]["base_url"] == "https://prom.example.com"
+    disabled = api.get(f"/api/pilots/{pilot.pk}/sources/?enabled=false").json()
+    assert [s["name"] for s in disabled["results"]] == ["Second"]
+    assert api.get(f"/api/pilots/{pilot.pk}/sources/?kind=http_json").json()["count"] == 0
+    assert api.get(f"/api/pilots/{pilot.pk}/sources/?kind=ftp").status_code == 400
+    as_reader = api_for(executive).get(f"/api/pilots/{pilot.pk}/sources/").json()
+    assert {s["config"] for s in as_reader["results"]} == {None}
+
+
+def test_a_change_without_a_body_is_400(source, owner, api_for):
+    response = api_for(owner).generic("PATCH", f"/api/sources/{source.pk}/")
+    assert response.status_code == 400
+    assert api_for(owner).patch(f"/api/sources/{source.pk}/", {}, format="json").status_code == 200

@@ -29,31 +29,18 @@ SEED = int(os.environ.get("FUZZ_SEED", "20261126"))
 ROLES = ["admin", "governance_lead", "executive", "owner", "contributor"]
 ARTIFACTS = ROOT / "test-artifacts" / "fuzz"
 
-# Operations whose OpenAPI description is not yet precise enough for schemathesis'
-# conformance checks (it generates schema-valid input they refuse, or they answer outside
-# their documented schema). They are still fuzzed with every other check, 500s included;
-# only these three checks are skipped for them until their owners tighten the schema
-# (enums for choice parameters, documented formats, the response serializer).
+# Operations with a rule a JSON schema cannot state, run without schemathesis' check that
+# every schema-valid request is accepted (positive_data_acceptance) and with every other
+# check. Each entry names the rule; everything else about them is in the schema.
 KNOWN_SCHEMA_GAPS = {
-    "POST /api/pilots/": "sec: schemathesis adds an `errors` member to bodies; not understood yet",
-    "GET /api/pilots/{id}/evaluation/": "gates: to_stage is free text in the schema",
-    "GET /api/pilots/{id}/reviews/": "gates: response differs from its serializer",
-    "POST /api/pilots/{id}/reviews/": "gates: to_stage/evidence_links formats undocumented",
-    "GET /api/reviews/": "gates: filter values undocumented",
-    "POST /api/reviews/{id}/decisions/": "gates: conditions required per decision undocumented",
-    "GET /api/pilots/{id}/metrics/": "ingest: metric/since/until formats undocumented",
-    "POST /api/snapshots/": "ingest: row fields and limits undocumented",
-    "PUT /api/pilots/{id}/workbooks/{phase}/": "wb: workbook body is free-form in the schema",
-    "PATCH /api/pilots/{id}/workbooks/{phase}/": "wb: workbook body is free-form in the schema",
-    "GET /api/portfolio/summary/": "dash: filter values undocumented",
-    "GET /api/pilots/{pilot_pk}/sources/": "sources: config/last_error are null for readers",
-    "POST /api/pilots/{pilot_pk}/sources/": "sources: config shape per kind undocumented",
-    "GET /api/sources/{id}/": "sources: config/last_error are null for readers",
-    "PATCH /api/sources/{id}/": "sources: config shape per kind undocumented",
-    "DELETE /api/sources/{id}/": "sources: documented with the others for consistency",
-    "POST /api/sources/{id}/pull/": "sources: pull result shape undocumented",
+    "POST /api/snapshots/": "rows are judged one by one (per-row results, good rows stored), "
+    "so the schema describes the envelope; a batch of only bad rows is a 400",
+    "PUT /api/pilots/{id}/workbooks/{phase}/": "each phase has its own fields (listed in "
+    "the description, not a schema keyed on the path), judged by the pages' forms; people "
+    "are usernames of active users, which a public schema cannot enumerate",
+    "PATCH /api/pilots/{id}/workbooks/{phase}/": "as PUT",
 }
-GAP_CHECKS = "positive_data_acceptance,negative_data_rejection,response_schema_conformance"
+GAP_CHECKS = "positive_data_acceptance"
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +61,9 @@ def _schemathesis(live, role: str, report: Path, gaps: bool) -> subprocess.Compl
         "--header", f"Authorization: Bearer {live.tokens[role]}",
         "--max-examples", str(MAX_EXAMPLES),
         "--seed", str(SEED),
+        # No example database: a run is decided by the seed alone, not by what earlier
+        # runs on the same machine happened to store.
+        "--generation-database", "none",
         "--phases", "examples,coverage,fuzzing,stateful",
         "--workers", "2",
         "--request-timeout", "30",

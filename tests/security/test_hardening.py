@@ -201,7 +201,7 @@ def test_token_secret_never_reaches_any_log(owner, admin_user, pilot, caplog):
     assert caplog.records, "the requests above should have logged something"
     for record in caplog.records:
         text = record.getMessage() + repr(record.__dict__)
-        assert secret.split("_", 2)[2] not in text, record.getMessage()  # the random part
+        assert secret.split("_", 2)[2] not in text, record.getMessage()  # may hold "_"
 
 
 # --- denials reach the security log -------------------------------------------------
@@ -287,8 +287,9 @@ def low_rates(monkeypatch):
         throttling.TokenRateThrottle,
         throttling.PerUserRateThrottle,
         AnonRateThrottle,
+        throttling.AuthFailureThrottle,
     ):
-        monkeypatch.setattr(throttle, "THROTTLE_RATES", rates)
+        monkeypatch.setattr(throttle, "THROTTLE_RATES", {**rates, "auth_failures": "3/min"})
     cache.clear()
     yield rates
     cache.clear()
@@ -320,6 +321,64 @@ def test_session_user_and_anonymous_callers_are_throttled(api_for, owner, low_ra
     # public ones (the schema) have a budget per address.
     anon = APIClient()
     assert [anon.get("/api/schema/").status_code for _ in range(3)] == [200, 200, 429]
+
+
+BAD_TOKEN = "pgt_000000000000_" + "x" * 43
+
+
+def test_failed_authentications_lock_the_address_with_429(pilot, low_rates):
+    codes = [bearer(BAD_TOKEN).get("/api/pilots/").status_code for _ in range(3)]
+    codes.append(APIClient().get("/api/pilots/").status_code)  # no credentials at all
+    assert codes == [401, 401, 401, 429]
+    response = bearer(BAD_TOKEN).get("/api/pilots/")
+    assert_error_shape(response, 429)
+    assert 0 < int(response["Retry-After"]) <= 60
+
+
+def test_anonymous_refusals_count_towards_the_lockout(pilot, low_rates):
+    codes = [APIClient().get(f"/api/pilots/{pilot.pk}/").status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+
+
+def test_a_locked_address_refuses_even_a_good_token_it_has_not_seen(owner, low_rates):
+    _, secret = token_create(by=owner, name="new client")
+    for _ in range(3):
+        bearer(BAD_TOKEN).get("/api/pilots/")
+    assert bearer(secret).get("/api/pilots/").status_code == 429  # not even checked
+
+
+def test_a_token_already_used_from_the_address_survives_someone_elses_failures(owner, low_rates):
+    _, secret = token_create(by=owner, name="ci")
+    assert bearer(secret).get("/api/pilots/").status_code == 200
+    for _ in range(4):
+        bearer(BAD_TOKEN).get("/api/pilots/")
+    assert bearer(BAD_TOKEN).get("/api/pilots/").status_code == 429
+    assert bearer(secret).get("/api/pilots/").status_code == 200
+    session = APIClient()
+    session.force_login(owner)
+    assert session.get("/api/pilots/").status_code == 200  # a logged-in browser too
+
+
+def test_failures_from_one_address_do_not_lock_another(owner, low_rates):
+    for _ in range(4):
+        bearer(BAD_TOKEN).get("/api/pilots/", REMOTE_ADDR="203.0.113.9")
+    assert bearer(BAD_TOKEN).get("/api/pilots/", REMOTE_ADDR="203.0.113.9").status_code == 429
+    assert bearer(BAD_TOKEN).get("/api/pilots/", REMOTE_ADDR="203.0.113.10").status_code == 401
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_lockout(owner, low_rates):
+    codes = [
+        bearer(BAD_TOKEN).get("/api/pilots/", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code
+        for n in range(4)
+    ]
+    assert codes == [401, 401, 401, 429]
+
+
+def test_a_revoked_token_counts_as_a_failure(owner, low_rates):
+    token, secret = token_create(by=owner, name="old")
+    token_revoke(token=token, by=owner)
+    codes = [bearer(secret).get("/api/pilots/").status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
 
 
 # --- one error shape, never 500 for client mistakes ---------------------------------
@@ -398,9 +457,7 @@ def test_page_size_is_capped(api_for, owner):
 
 
 # Lists not yet paginated, each with its owner's reason; the test fails on any other.
-UNPAGINATED = {
-    "/api/pilots/{pilot_pk}/sources/": "sources: a pilot has a handful of sources (to do)",
-}
+UNPAGINATED: dict[str, str] = {}
 
 
 def test_every_list_operation_is_paginated_and_filterable(client):
@@ -425,7 +482,17 @@ def test_every_list_operation_is_paginated_and_filterable(client):
 
 
 @pytest.mark.parametrize(
-    "query", ["status=", "status=paused", "mine=maybe", "page_size=0", "page_size="]
+    "query",
+    [
+        "status=",
+        "status=paused",
+        "mine=maybe",
+        "page_size=0",
+        "page_size=",
+        "page=",
+        "page=0",
+        "page=x",
+    ],
 )
 def test_filter_values_outside_the_schema_are_400(api_for, owner, query):
     response = api_for(owner).get(f"/api/pilots/?{query}")
@@ -458,3 +525,15 @@ def test_openapi_schema_validates_and_documents_the_error_shape_everywhere(clien
             if method != "get":
                 assert "409" in operation["responses"] and "413" in operation["responses"]
     assert operations >= 20
+
+
+@pytest.mark.parametrize("url", ["/api/reviews/999999/", "/api/sources/999999/"])
+def test_not_found_does_not_name_the_model(api_for, owner, url):
+    body = assert_error_shape(api_for(owner).get(url), 404)
+    assert body["message"] == "Not found."
+
+
+def test_schema_errors_are_json_in_the_error_shape(client):
+    response = client.get("/api/schema/?format=bogus")
+    assert response["Content-Type"].startswith("application/json")
+    assert_error_shape(response, 404)
