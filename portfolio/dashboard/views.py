@@ -40,11 +40,18 @@ class _CountedPaginator(Paginator):
 
 
 def _linker(filters):
+    """link(**changes) -> the dashboard URL with these filters changed. The charts and the
+    tables ask for the same links many times; each is built once per request."""
     base = reverse("dashboard:home")
+    built: dict[tuple, str] = {}
 
     def link(**changes) -> str:
-        query = urlencode(filters.with_(**changes))
-        return f"{base}?{query}#pilots" if query else f"{base}#pilots"
+        key = tuple(changes.items())
+        url = built.get(key)
+        if url is None:
+            query = urlencode(filters.with_(**changes))
+            url = built[key] = f"{base}?{query}#pilots" if query else f"{base}#pilots"
+        return url
 
     return link
 
