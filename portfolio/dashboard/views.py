@@ -123,12 +123,22 @@ def dashboard(request):
 
 
 def _reliability_table(reliability: dict) -> list[dict]:
-    """One row per day, one column per metric (the chart's numbers as a table)."""
+    """One row per day, one cell per metric in RELIABILITY_LABELS' order (the chart's
+    numbers as a table): "—" for no value, "" for a metric not reported at all."""
     days: dict[str, dict] = {}
     for key, points in reliability.get("series", {}).items():
         for p in points:
             days.setdefault(p["day"], {})[key] = p["value"]
-    return [{"day": day, "values": days[day]} for day in sorted(days)]
+    return [
+        {
+            "day": day,
+            "cells": [
+                "—" if (value := days[day].get(key, "")) is None else value
+                for key in RELIABILITY_LABELS
+            ],
+        }
+        for day in sorted(days)
+    ]
 
 
 def _section_links(summary: dict, link, stages) -> dict:
