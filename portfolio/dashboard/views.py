@@ -17,6 +17,7 @@ from metrics.signal import SIGNAL_CODES, SIGNAL_LABELS
 from portfolio.dashboard import charts, selectors
 from portfolio.dashboard.filters import AGE_BUCKETS, RISK_FLAGS, parse_filters
 from portfolio.models import Stage
+from portfolio.templatetags.dashboard import money
 
 PAGE_SIZE = 25
 RELIABILITY_LABELS = {
@@ -40,11 +41,18 @@ class _CountedPaginator(Paginator):
 
 
 def _linker(filters):
+    """link(**changes) -> the dashboard URL with these filters changed. The charts and the
+    tables ask for the same links many times; each is built once per request."""
     base = reverse("dashboard:home")
+    built: dict[tuple, str] = {}
 
     def link(**changes) -> str:
-        query = urlencode(filters.with_(**changes))
-        return f"{base}?{query}#pilots" if query else f"{base}#pilots"
+        key = tuple(changes.items())
+        url = built.get(key)
+        if url is None:
+            query = urlencode(filters.with_(**changes))
+            url = built[key] = f"{base}?{query}#pilots" if query else f"{base}#pilots"
+        return url
 
     return link
 
@@ -107,6 +115,8 @@ def dashboard(request):
         "signal_choices": [(c, SIGNAL_LABELS[c]) for c in SIGNAL_CODES],
         "reliability_labels": RELIABILITY_LABELS,
         "reliability_rows": _reliability_table(summary["reliability"]),
+        "economics_rows": _economics_table(summary["economics"]),
+        "planner_rows": _planner_table(summary["planner"]),
         "links": _section_links(summary, link, stages),
     }
     template = "portfolio/dashboard/dashboard.html"
@@ -116,12 +126,61 @@ def dashboard(request):
 
 
 def _reliability_table(reliability: dict) -> list[dict]:
-    """One row per day, one column per metric (the chart's numbers as a table)."""
+    """One row per day, one cell per metric in RELIABILITY_LABELS' order (the chart's
+    numbers as a table): "—" for no value, "" for a metric not reported at all."""
     days: dict[str, dict] = {}
     for key, points in reliability.get("series", {}).items():
         for p in points:
             days.setdefault(p["day"], {})[key] = p["value"]
-    return [{"day": day, "values": days[day]} for day in sorted(days)]
+    return [
+        {
+            "day": day,
+            "cells": [
+                "—" if (value := days[day].get(key, "")) is None else value
+                for key in RELIABILITY_LABELS
+            ],
+        }
+        for day in sorted(days)
+    ]
+
+
+def _or_dash(value):
+    return "—" if value is None else value
+
+
+def _economics_table(economics: dict) -> list[dict]:
+    """The economics table's cells, formatted once here rather than by filters per cell."""
+    return [
+        {
+            "url": p["url"],
+            "name": p["name"],
+            "planned_roi": _or_dash(p["planned_roi"]),
+            "realized_roi": _or_dash(p["realized_roi"]),
+            "annual_cost": money(p["annual_cost"]),
+            "realized_annual_cost": money(p["realized_annual_cost"]),
+            "net_value": money(p["net_value"]),
+        }
+        for p in economics.get("pilots", ())
+    ]
+
+
+def _planner_table(plan: dict) -> list[dict]:
+    """The planner table's cells; `cutoff` marks the last funded row when there is a budget."""
+    cut = plan.get("cut_after_rank") if plan.get("budget") is not None else None
+    return [
+        {
+            "rank": r["rank"],
+            "url": r["url"],
+            "name": r["name"],
+            "stage": r["stage"],
+            "cutoff": cut is not None and r["rank"] == cut,
+            "net_value": money(r["net_value"]),
+            "first_year_cost": money(r["first_year_cost"]),
+            "cumulative_cost": money(r["cumulative_cost"]),
+            "funded": "Yes" if r["funded"] else "No",
+        }
+        for r in plan.get("rows", ())
+    ]
 
 
 def _section_links(summary: dict, link, stages) -> dict:

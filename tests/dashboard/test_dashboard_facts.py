@@ -101,6 +101,25 @@ def test_economics_match_the_pure_economic_case(executive, portfolio_facts, froz
         assert row["planned_roi"] == case.roi_pct
 
 
+def test_listed_pilots_economics_match_the_sql_formulas(portfolio_facts, frozen_now):
+    """facts_by_id (at-risk list, page of pilots) works the case out in Python; the CSV
+    export computes it in SQL: both give every pilot the same figures."""
+    from portfolio.dashboard.selectors.facts import facts_by_id
+    from portfolio.models import Pilot
+
+    ids = [p.pk for p in portfolio_facts.values()]
+    listed = facts_by_id(ids, now=frozen_now)
+    exported = {row["id"]: row for row in selectors.pilot_rows(Pilot.objects.all(), now=frozen_now)}
+    keys = ("has_case", "benefit", "build_cost", "annual_cost", "net_value", "planned_roi")
+    assert any(listed[pk]["has_case"] for pk in ids) and not all(
+        listed[pk]["has_case"] for pk in ids
+    )
+    for pk in ids:
+        assert {k: listed[pk][k] for k in keys} == {k: exported[pk][k] for k in keys}
+    alpha = listed[portfolio_facts["alpha"].pk]
+    assert alpha["net_value"] == Decimal("83000.00") and alpha["planned_roi"] is not None
+
+
 def test_outsider_economics_totals_leave_out_the_confidential_pilot(
     outsider, portfolio_facts, frozen_now
 ):

@@ -16,7 +16,9 @@ from metrics.models import MetricRollup
 from portfolio.dashboard.aggregates import REALIZED_METRICS, realized_since
 from portfolio.dashboard.models import PortfolioRealized
 from portfolio.dashboard.selectors.facts import (
+    CASE_INPUTS,
     REALIZED_DAYS,
+    case_amounts,
     cents,
     economics_annotations,
     has_case_q,
@@ -124,13 +126,22 @@ def economics(scope: Scope, counted: list[dict], *, now: datetime) -> dict:
     queryset = scope.pilots
     # Only the economics columns: the other per-pilot facts would add joins and subqueries
     # evaluated for every pilot before the LIMIT.
+    # Ranked by the annual cost in SQL; the rest of each case is worked out in Python from
+    # the workbook inputs (cheaper than compiling every formula for 20 rows).
+    inputs = {f"strategyworkbook__{name}": name for name in CASE_INPUTS}
     top = (
         queryset.filter(has_case_q())
-        .annotate(**economics_annotations())
+        .annotate(annual_cost=economics_annotations()["annual_cost"])
         .order_by("-annual_cost", "name", "id")
-        .values("id", "name", "has_case", "benefit", "build_cost", "annual_cost", "net_value")
+        .values("id", "name", *inputs)
     )[:ECONOMICS_LIMIT]
-    pilots = [_economics_row(r) for r in top]
+    pilots = [
+        _economics_row(
+            {"id": r["id"], "name": r["name"]}
+            | case_amounts({name: r[column] for column, name in inputs.items()})
+        )
+        for r in top
+    ]
     realized = _realized_by_pilot([p["id"] for p in pilots], now=now)
     for p in pilots:
         p["realized_roi"], p["realized_monthly_cost"] = realized.get(p["id"], (None, None))

@@ -99,8 +99,12 @@ def realized_annotations(now: datetime) -> dict[str, Any]:
     }
 
 
-def with_facts(queryset: QuerySet, *, now: datetime, realized: bool = True) -> QuerySet:
-    """Annotate pilots with owner, signal, risk facts and economics (one query for a list)."""
+def with_facts(
+    queryset: QuerySet, *, now: datetime, realized: bool = True, economics: bool = True
+) -> QuerySet:
+    """Annotate pilots with owner, signal, risk facts and economics (one query for a list).
+
+    economics=False leaves the economic case out (facts_by_id works it out in Python)."""
     annotations: dict[str, Any] = {
         "signal_code": signal_expr(),
         # Kept on the signal row by metrics (alert and source services, after ingest).
@@ -117,8 +121,9 @@ def with_facts(queryset: QuerySet, *, now: datetime, realized: bool = True) -> Q
         "owner_display": F("bo__user__display_name"),
         "owner_first": F("bo__user__first_name"),
         "owner_last": F("bo__user__last_name"),
-        **economics_annotations(),
     }
+    if economics:
+        annotations.update(economics_annotations())
     if realized:
         annotations.update(realized_annotations(now))
     return queryset.annotate(
@@ -196,14 +201,64 @@ def roi(net, build, annual) -> Decimal | None:
     return ((net - build) / spent * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) + 0
 
 
+CASE_INPUTS = (
+    "expected_annual_benefit",
+    "annual_volume",
+    "cost_per_transaction",
+    "human_review_rate_pct",
+    "minutes_per_review",
+    "loaded_hourly_cost",
+    "failure_handling_cost",
+    "one_time_build_cost",
+)
+_CASE_FIELDS = ("has_case", "benefit", "build_cost", "annual_cost", "net_value")
+
+
+def case_amounts(inputs: dict) -> dict:
+    """economics_annotations' formulas in Python, for one pilot's workbook inputs (None
+    where there is no workbook or the field is empty; a missing input counts as zero)."""
+
+    def z(field: str) -> Decimal:
+        value = inputs.get(field)
+        return Decimal(0) if value is None else Decimal(value)
+
+    volume = z("annual_volume")
+    review = volume * z("human_review_rate_pct") * z("minutes_per_review")
+    total = (
+        volume * z("cost_per_transaction")
+        + review * z("loaded_hourly_cost") / 6000
+        + z("failure_handling_cost")
+    )
+    return {
+        "has_case": any(
+            inputs.get(f) is not None
+            for f in ("expected_annual_benefit", "annual_volume", "one_time_build_cost")
+        ),
+        "benefit": z("expected_annual_benefit"),
+        "build_cost": z("one_time_build_cost"),
+        "annual_cost": total,
+        "net_value": z("expected_annual_benefit") - total,
+    }
+
+
 def facts_by_id(ids: Sequence[int], *, now: datetime) -> dict[int, dict]:
-    """Every fact of these pilots, by id (one query, for short lists of ids)."""
+    """Every fact of these pilots, by id (one query, for short lists of ids).
+
+    The economic case is worked out here from the workbook's inputs: for a short list
+    that is cheaper than compiling its SQL expressions."""
     if not ids:
         return {}
-    rows = with_facts(Pilot.objects.filter(pk__in=set(ids)), now=now, realized=False).values(
-        *FACT_FIELDS
-    )
-    return {raw["id"]: fact_row(raw, now) for raw in rows}
+    inputs = {f"strategyworkbook__{name}": name for name in CASE_INPUTS}
+    fields = [f for f in FACT_FIELDS if f not in _CASE_FIELDS]
+    rows = with_facts(
+        Pilot.objects.filter(pk__in=set(ids)), now=now, realized=False, economics=False
+    ).values(*fields, *inputs)
+    facts = {}
+    for raw in rows:
+        case = {name: raw.pop(column) for column, name in inputs.items()}
+        raw.update(case_amounts(case))
+        facts[raw["id"]] = fact_row(raw, now)
+    return facts
 
 
 def pilot_rows(queryset: QuerySet, *, now: datetime, realized: bool = True):
