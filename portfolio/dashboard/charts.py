@@ -102,24 +102,21 @@ def economics_figures(econ: dict, pilot_link: Link) -> dict[str, dict]:
     pilots = econ["pilots"]
     names = [p["name"] for p in pilots]
     links = [pilot_link(p["id"]) for p in pilots]
+
+    def bars(name: str, key: str, color: str) -> dict:
+        return _trace(
+            "bar",
+            name=name,
+            x=names,
+            y=[_num(p[key]) for p in pilots],
+            marker={"color": color},
+            customdata=links,
+        )
+
     roi = _figure(
         [
-            _trace(
-                "bar",
-                name="Planned ROI %",
-                x=names,
-                y=[_num(p["planned_roi"]) for p in pilots],
-                marker={"color": PALETTE[0]},
-                customdata=links,
-            ),
-            _trace(
-                "bar",
-                name="Realized ROI %",
-                x=names,
-                y=[_num(p["realized_roi"]) for p in pilots],
-                marker={"color": PALETTE[2]},
-                customdata=links,
-            ),
+            bars("Planned ROI %", "planned_roi", PALETTE[0]),
+            bars("Realized ROI %", "realized_roi", PALETTE[2]),
         ],
         "First-year ROI, planned versus realized",
         barmode="group",
@@ -127,22 +124,8 @@ def economics_figures(econ: dict, pilot_link: Link) -> dict[str, dict]:
     )
     cost = _figure(
         [
-            _trace(
-                "bar",
-                name="Planned annual cost",
-                x=names,
-                y=[_num(p["annual_cost"]) for p in pilots],
-                marker={"color": PALETTE[0]},
-                customdata=links,
-            ),
-            _trace(
-                "bar",
-                name="Realized annual run cost",
-                x=names,
-                y=[_num(p["realized_annual_cost"]) for p in pilots],
-                marker={"color": PALETTE[3]},
-                customdata=links,
-            ),
+            bars("Planned annual cost", "annual_cost", PALETTE[0]),
+            bars("Realized annual run cost", "realized_annual_cost", PALETTE[3]),
         ],
         "Annual run cost, planned versus realized",
         barmode="group",
