@@ -4,19 +4,10 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from accounts.models import ApiToken, AuditEvent, PilotRole, User
 
 
-@admin.register(User)
-class UserAdmin(BaseUserAdmin):
-    fieldsets = (*BaseUserAdmin.fieldsets, ("Pilotgate", {"fields": ("display_name",)}))
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Admin that only shows: writes go through the services, which check rules and audit."""
 
-
-@admin.register(PilotRole)
-class PilotRoleAdmin(admin.ModelAdmin):
-    list_display = ("pilot", "role", "user", "assigned_at")
-    list_filter = ("role",)
-    raw_id_fields = ("pilot", "user")
-
-    # Role changes must leave an audit event: they go through portfolio.services.
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -24,6 +15,20 @@ class PilotRoleAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    fieldsets = (*BaseUserAdmin.fieldsets, ("Pilotgate", {"fields": ("display_name",)}))
+
+
+@admin.register(PilotRole)
+class PilotRoleAdmin(ReadOnlyAdmin):
+    """Role changes must leave an audit event: they go through portfolio.services."""
+
+    list_display = ("pilot", "role", "user", "assigned_at")
+    list_filter = ("role",)
+    raw_id_fields = ("pilot", "user")
 
 
 @admin.register(ApiToken)
@@ -47,15 +52,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "actor_label", "action", "object_type", "object_id")
     list_filter = ("action", "object_type")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

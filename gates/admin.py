@@ -8,18 +8,8 @@ Criteria are edited by governance leads on the criteria page, which writes new v
 from django import forms
 from django.contrib import admin
 
+from accounts.admin import ReadOnlyAdmin
 from gates.models import Comment, Condition, CriteriaVersion, Decision, Gate, Review, Waiver
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class GateForm(forms.ModelForm):

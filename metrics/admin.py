@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from metrics.models import MetricDefinition
+from accounts.admin import ReadOnlyAdmin
+from metrics.models import MetricDefinition, MetricSource, PullRun
 
 
 @admin.register(MetricDefinition)
@@ -12,11 +13,11 @@ class MetricDefinitionAdmin(admin.ModelAdmin):
 
 # --- pull sources: the secret value is never shown, not even to admins -------------------
 
-from metrics.models import MetricSource, PullRun  # noqa: E402
-
 
 @admin.register(MetricSource)
-class MetricSourceAdmin(admin.ModelAdmin):
+class MetricSourceAdmin(ReadOnlyAdmin):
+    """Sources are created and changed on the pilot pages, where the rules and audit apply."""
+
     list_display = ("name", "pilot", "kind", "enabled", "status", "consecutive_failures")
     list_filter = ("kind", "status", "enabled")
     search_fields = ("name", "pilot__name")
@@ -30,27 +31,8 @@ class MetricSourceAdmin(admin.ModelAdmin):
     )
     raw_id_fields = ("pilot", "created_by")
 
-    def has_add_permission(self, request):
-        # Sources are created through the pilot pages, where the rules and audit apply.
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(PullRun)
-class PullRunAdmin(admin.ModelAdmin):
+class PullRunAdmin(ReadOnlyAdmin):
     list_display = ("source", "started_at", "trigger", "outcome", "stored", "duplicate", "rejected")
     list_filter = ("outcome", "trigger")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
