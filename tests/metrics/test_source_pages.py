@@ -336,6 +336,7 @@ def test_query_counts_do_not_grow_with_data(pilot, owner, client_for):
         reverse("metrics:source_detail", args=[source.pk]),
         reverse("metrics:csv_report", args=[record.pk]),
         reverse("portfolio:pilot_detail", args=[pilot.pk]),
+        f"/api/pilots/{pilot.pk}/sources/",
     ]
     small = [_queries(client, url) for url in urls]
     _add(pilot, owner, 6, start=2)
