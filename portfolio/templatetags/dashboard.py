@@ -1,11 +1,6 @@
 """Template helpers for the dashboard and the pilot page's metric and signal sections."""
 
-import json
-
 from django import template
-from django.core.serializers.json import DjangoJSONEncoder
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -19,24 +14,6 @@ def lookup(mapping, key):
         return mapping.get(key, "")
     except AttributeError:
         return ""
-
-
-@register.filter
-def figure_json(figure, element_id):
-    """`{{ figure|figure_json:"fig-x" }}`: Django's json_script, with its escaping done by
-    three str.replace calls instead of str.translate (several times faster on the
-    dashboard's ~30 kB of figure JSON). Same output: <, > and & as unicode escapes."""
-    text = (
-        json.dumps(figure, cls=DjangoJSONEncoder)
-        .replace("&", "\\u0026")
-        .replace("<", "\\u003C")
-        .replace(">", "\\u003E")
-    )
-    return format_html(
-        '<script id="{}" type="application/json">{}</script>',
-        element_id,
-        mark_safe(text),  # noqa: S308 (escaped above)
-    )
 
 
 @register.filter

@@ -31,16 +31,3 @@ def test_plotly_rejects_a_misspelt_trace_property():
     """The check above can fail: a wrong property name is an error, not ignored."""
     with pytest.raises(ValueError, match="colour"):
         go.Figure({"data": [{"type": "bar", "x": [1], "colour": "red"}], "layout": {}})
-
-
-def test_figure_json_is_json_script_with_the_same_escaping():
-    from decimal import Decimal
-
-    from django.utils.html import json_script
-
-    from portfolio.templatetags.dashboard import figure_json
-
-    figure = {"data": [{"name": "</script><b>R&D</b>", "y": [Decimal("1.50"), None]}]}
-    out = figure_json(figure, "fig-x")
-    assert out == json_script(figure, "fig-x")
-    assert "</script><b>" not in out and "\\u003C/script\\u003E" in out and "\\u0026" in out
