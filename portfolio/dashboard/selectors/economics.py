@@ -18,6 +18,7 @@ from portfolio.dashboard.models import PortfolioRealized
 from portfolio.dashboard.selectors.facts import (
     CASE_INPUTS,
     REALIZED_DAYS,
+    annual_cost,
     case_amounts,
     cents,
     economics_annotations,
@@ -154,8 +155,7 @@ def economics(scope: Scope, counted: list[dict], *, now: datetime) -> dict:
         key: sum((Decimal(row[f"case_{key}"] or 0) for row in counted), Decimal(0))
         for key in ("benefit", "build", "run", "review", "failure")
     }
-    # As facts.economics_annotations: run + review (minutes at an hourly cost) + failures.
-    sums["annual"] = sums["run"] + sums["review"] / 6000 + sums["failure"]
+    sums["annual"] = annual_cost(sums)
     sums["net"] = sums["benefit"] - sums["annual"]
     sums["pilots"] = sum(row["case_pilots"] for row in counted)
     sums.update(_realized_totals(scope, with_case, now=now))

@@ -48,6 +48,32 @@ def has_case_q() -> Q:
     )
 
 
+# Review minutes at an hourly cost, with the review rate in percent: / 60 / 100.
+REVIEW_DIVISOR = 6000
+
+
+def case_terms(value) -> dict[str, Any]:
+    """The economic case's terms (portfolio/economics.py) from `value(field)`, one input of
+    the strategy workbook: a Decimal in Python or an expression in SQL, so the dashboard's
+    per-pilot SQL, its sums and its Python path for short lists share one formula."""
+    volume = value("annual_volume")
+    return {
+        "benefit": value("expected_annual_benefit"),
+        "build": value("one_time_build_cost"),
+        "run": volume * value("cost_per_transaction"),
+        "review": volume
+        * value("human_review_rate_pct")
+        * value("minutes_per_review")
+        * value("loaded_hourly_cost"),
+        "failure": value("failure_handling_cost"),
+    }
+
+
+def annual_cost(terms: dict[str, Any], divisor: Any = REVIEW_DIVISOR) -> Any:
+    """Run cost + review cost + failure handling, from case_terms (or their sums)."""
+    return terms["run"] + terms["review"] / divisor + terms["failure"]
+
+
 def economics_annotations() -> dict[str, Any]:
     """The economic case of portfolio/economics.py computed in SQL, for many pilots at once.
 
@@ -60,20 +86,18 @@ def economics_annotations() -> dict[str, Any]:
             Cast(F(f"strategyworkbook__{field}"), MONEY), Value(Decimal(0), output_field=MONEY)
         )
 
-    volume = z("annual_volume")
-    run = volume * z("cost_per_transaction")
-    review = (
-        volume * z("human_review_rate_pct") * z("minutes_per_review") * z("loaded_hourly_cost")
-    ) / Value(Decimal(6000), output_field=MONEY)
-    total = ExpressionWrapper(run + review + z("failure_handling_cost"), output_field=MONEY)
+    terms = case_terms(z)
+    total = ExpressionWrapper(
+        annual_cost(terms, Value(Decimal(REVIEW_DIVISOR), output_field=MONEY)), output_field=MONEY
+    )
     return {
         "has_case": Case(
             When(has_case_q(), then=Value(True)), default=Value(False), output_field=BooleanField()
         ),
-        "benefit": ExpressionWrapper(z("expected_annual_benefit"), output_field=MONEY),
-        "build_cost": ExpressionWrapper(z("one_time_build_cost"), output_field=MONEY),
+        "benefit": ExpressionWrapper(terms["benefit"], output_field=MONEY),
+        "build_cost": ExpressionWrapper(terms["build"], output_field=MONEY),
         "annual_cost": total,
-        "net_value": ExpressionWrapper(z("expected_annual_benefit") - total, output_field=MONEY),
+        "net_value": ExpressionWrapper(terms["benefit"] - total, output_field=MONEY),
     }
 
 
@@ -215,29 +239,24 @@ _CASE_FIELDS = ("has_case", "benefit", "build_cost", "annual_cost", "net_value")
 
 
 def case_amounts(inputs: dict) -> dict:
-    """economics_annotations' formulas in Python, for one pilot's workbook inputs (None
-    where there is no workbook or the field is empty; a missing input counts as zero)."""
+    """economics_annotations in Python, for one pilot's workbook inputs (None where there
+    is no workbook or the field is empty; a missing input counts as zero)."""
 
     def z(field: str) -> Decimal:
         value = inputs.get(field)
         return Decimal(0) if value is None else Decimal(value)
 
-    volume = z("annual_volume")
-    review = volume * z("human_review_rate_pct") * z("minutes_per_review")
-    total = (
-        volume * z("cost_per_transaction")
-        + review * z("loaded_hourly_cost") / 6000
-        + z("failure_handling_cost")
-    )
+    terms = case_terms(z)
+    total = annual_cost(terms)
     return {
         "has_case": any(
             inputs.get(f) is not None
             for f in ("expected_annual_benefit", "annual_volume", "one_time_build_cost")
         ),
-        "benefit": z("expected_annual_benefit"),
-        "build_cost": z("one_time_build_cost"),
+        "benefit": terms["benefit"],
+        "build_cost": terms["build"],
         "annual_cost": total,
-        "net_value": z("expected_annual_benefit") - total,
+        "net_value": terms["benefit"] - total,
     }
 
 

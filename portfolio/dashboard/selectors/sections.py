@@ -29,6 +29,7 @@ from gates.models import Review
 from metrics.signal import EXPECTED_STAGE_DAYS, SIGNAL_CODES, SIGNAL_LABELS
 from portfolio.dashboard.filters import AGE_BUCKETS, RISK_FLAGS
 from portfolio.dashboard.selectors.facts import (
+    case_terms,
     facts_by_id,
     has_case_q,
     pilot_url,
@@ -95,26 +96,14 @@ def _boolean(condition: Q) -> Case:
 
 
 def case_sums() -> dict:
-    """Sums of the economic case's terms over the pilots with a case (facts.py's formulas
-    term by term, so SUM's skipping of NULL plays "a missing input counts as zero"): a
-    pilot without a case has no benefit, volume or build cost, so only the failure-handling
-    cost needs the has-case condition."""
-
-    def f(field: str):
-        return F(f"strategyworkbook__{field}")
-
-    return {
-        "case_benefit": Sum(f("expected_annual_benefit")),
-        "case_build": Sum(f("one_time_build_cost")),
-        "case_run": Sum(f("annual_volume") * f("cost_per_transaction")),
-        "case_review": Sum(
-            f("annual_volume")
-            * f("human_review_rate_pct")
-            * f("minutes_per_review")
-            * f("loaded_hourly_cost")
-        ),
-        "case_failure": Sum(f("failure_handling_cost"), filter=has_case_q()),
-    }
+    """Sums of the economic case's terms over the pilots with a case (facts.case_terms,
+    so SUM's skipping of NULL plays "a missing input counts as zero"): a pilot without a
+    case has no benefit, volume or build cost, so only the failure-handling cost needs the
+    has-case condition."""
+    terms = case_terms(lambda field: F(f"strategyworkbook__{field}"))
+    sums = {f"case_{key}": Sum(term) for key, term in terms.items() if key != "failure"}
+    sums["case_failure"] = Sum(terms["failure"], filter=has_case_q())
+    return sums
 
 
 def funnel_and_age(counted: list[dict], *, now: datetime) -> dict:
