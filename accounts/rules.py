@@ -90,9 +90,15 @@ def visible_pilots(user, queryset: QuerySet) -> QuerySet:
     """Restrict a Pilot queryset to what `user` may see (confidential rule)."""
     if not _authenticated(user):
         return queryset.none()
-    if sees_all_pilots(user):
+    return visible_pilots_of(user.pk, sees_all=sees_all_pilots(user), queryset=queryset)
+
+
+def visible_pilots_of(reader_id: int, *, sees_all: bool, queryset: QuerySet) -> QuerySet:
+    """visible_pilots for an authenticated reader given by id, once sees_all_pilots has
+    been decided (for queries compiled ahead of their values: portfolio.dashboard)."""
+    if sees_all:
         return queryset
-    holds_role = PilotRole.objects.filter(pilot=OuterRef("pk"), user=user)
+    holds_role = PilotRole.objects.filter(pilot=OuterRef("pk"), user_id=reader_id)
     return queryset.filter(Q(confidential=False) | Q(Exists(holds_role)))
 
 

@@ -68,10 +68,10 @@ def dashboard(request):
     filters, form = parse_filters(request.GET)
     pagination = {}
 
-    def page_of(pilots, total: int) -> list[int]:
-        # The page's ids are chosen on the pilot table alone; the summary then fetches
-        # their facts (owner, signal, economics) with the at-risk pilots' facts.
-        ids = pilots.order_by("name", "id").values_list("pk", flat=True)
+    def page_of(ids, total: int) -> list[int]:
+        # The page's ids are chosen on the pilot table alone (ids sorted by name, sliced
+        # by the paginator); the summary then fetches their facts (owner, signal,
+        # economics) with the at-risk pilots' facts.
         pagination["page"] = _CountedPaginator(ids, PAGE_SIZE, total).get_page(
             request.GET.get("page")
         )

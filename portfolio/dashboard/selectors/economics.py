@@ -14,6 +14,7 @@ from django.db.models.functions import Round
 
 from metrics.models import MetricRollup
 from portfolio.dashboard.aggregates import REALIZED_METRICS, realized_since
+from portfolio.dashboard.compiled import CompiledQuery
 from portfolio.dashboard.models import PortfolioRealized
 from portfolio.dashboard.selectors.facts import (
     CASE_INPUTS,
@@ -26,7 +27,8 @@ from portfolio.dashboard.selectors.facts import (
     pilot_url,
     roi,
 )
-from portfolio.dashboard.selectors.scope import Scope
+from portfolio.dashboard.selectors.pilots import InView, pilots_in
+from portfolio.dashboard.selectors.scope import Scope, groups, pilots_outside_groups
 from portfolio.models import Stage, Status
 
 ECONOMICS_LIMIT = 20
@@ -61,21 +63,28 @@ def _realized_from_rollups(pilots: QuerySet, *, since: datetime) -> dict[str, li
     }
 
 
-def _realized_totals(scope: Scope, with_case: QuerySet, *, now: datetime) -> dict:
+def _realized_groups_query(group_shape: tuple, values) -> QuerySet:
+    return (
+        groups(PortfolioRealized, group_shape, values)
+        .filter(has_case=True)
+        .values("metric_key")
+        .annotate(n=Sum("pilots"), total=Sum("mean_sum"))
+        .values_list("metric_key", "n", "total")
+    )
+
+
+_REALIZED_GROUPS = CompiledQuery(_realized_groups_query)
+
+
+def _realized_totals(scope: Scope, *, now: datetime) -> dict:
     """Sum over pilots with an economic case of each one's mean realized cost and ROI."""
+    view = scope.view
     if scope.served:
         sums = {key: [0, None] for key in REALIZED_METRICS}
-        rows = (
-            scope.groups(PortfolioRealized)
-            .filter(has_case=True)
-            .values("metric_key")
-            .annotate(n=Sum("pilots"), total=Sum("mean_sum"))
-            .values_list("metric_key", "n", "total")
-        )
-        for key, n, total in rows:
+        for key, n, total in _REALIZED_GROUPS.rows(scope.group_shape, view.values):
             sums[key] = [n or 0, total]
-        outside = scope.pilots_outside_groups()
-        if outside is not None:
+        if scope.outside_groups:
+            outside = pilots_outside_groups(view.shape, view.values)
             extra = _realized_from_rollups(
                 outside.filter(has_case_q()), since=realized_since(scope.state.built_at)
             )
@@ -83,6 +92,7 @@ def _realized_totals(scope: Scope, with_case: QuerySet, *, now: datetime) -> dic
                 if n:
                     sums[key] = [sums[key][0] + n, (sums[key][1] or 0) + total]
     else:
+        with_case = pilots_in(view.shape, view.values).filter(has_case_q())
         sums = _realized_from_rollups(with_case, since=now - timedelta(days=REALIZED_DAYS))
     return {
         "realized_monthly": sums["monthly_run_cost"][1],
@@ -92,23 +102,29 @@ def _realized_totals(scope: Scope, with_case: QuerySet, *, now: datetime) -> dic
     }
 
 
-def _realized_by_pilot(pilot_ids: list[int], *, now: datetime) -> dict[int, tuple]:
-    """(mean realized ROI, mean monthly run cost) of each pilot over REALIZED_DAYS days."""
-    if not pilot_ids:
-        return {}
-    rows = (
+def _realized_by_pilot_query(count: int, values) -> QuerySet:
+    return (
         MetricRollup.objects.filter(
-            pilot_id__in=pilot_ids,
+            pilot_id__in=values["ids"],
             metric__key__in=REALIZED_METRICS,
             period="day",
-            bucket_start__gte=now - timedelta(days=REALIZED_DAYS),
+            bucket_start__gte=values["now"] - timedelta(days=REALIZED_DAYS),
         )
         .values("pilot_id", "metric__key")
         .annotate(mean=Sum("total") / Sum("count"))
         .order_by()
     )
+
+
+_REALIZED_BY_PILOT = CompiledQuery(_realized_by_pilot_query)  # shape: how many ids
+
+
+def _realized_by_pilot(pilot_ids: list[int], *, now: datetime) -> dict[int, tuple]:
+    """(mean realized ROI, mean monthly run cost) of each pilot over REALIZED_DAYS days."""
+    if not pilot_ids:
+        return {}
     out: dict[int, list] = {}
-    for row in rows:
+    for row in _REALIZED_BY_PILOT.dicts(len(pilot_ids), {"ids": pilot_ids, "now": now}):
         slot = 0 if row["metric__key"] == "roi_pct" else 1
         out.setdefault(row["pilot_id"], [None, None])[slot] = row["mean"]
     return {pid: tuple(v) for pid, v in out.items()}
@@ -122,26 +138,35 @@ def _economics_row(raw: dict) -> dict:
     return row
 
 
-def economics(scope: Scope, counted: list[dict], *, now: datetime) -> dict:
-    """Planned (strategy workbook) versus realized (metrics) ROI and run cost."""
-    queryset = scope.pilots
+_INPUTS = {f"strategyworkbook__{name}": name for name in CASE_INPUTS}
+
+
+def _top_cost_query(shape: tuple, values) -> QuerySet:
     # Only the economics columns: the other per-pilot facts would add joins and subqueries
     # evaluated for every pilot before the LIMIT.
     # Ranked by the annual cost in SQL; the rest of each case is worked out in Python from
-    # the workbook inputs (cheaper than compiling every formula for 20 rows).
-    inputs = {f"strategyworkbook__{name}": name for name in CASE_INPUTS}
-    top = (
-        queryset.filter(has_case_q())
+    # the workbook inputs.
+    return (
+        pilots_in(shape, values)
+        .filter(has_case_q())
         .annotate(annual_cost=economics_annotations()["annual_cost"])
         .order_by("-annual_cost", "name", "id")
-        .values("id", "name", *inputs)
+        .values("id", "name", *_INPUTS)
     )[:ECONOMICS_LIMIT]
+
+
+_TOP_COST = CompiledQuery(_top_cost_query)
+
+
+def economics(scope: Scope, counted: list[dict], *, now: datetime) -> dict:
+    """Planned (strategy workbook) versus realized (metrics) ROI and run cost."""
+    view = scope.view
     pilots = [
         _economics_row(
             {"id": r["id"], "name": r["name"]}
-            | case_amounts({name: r[column] for column, name in inputs.items()})
+            | case_amounts({name: r[column] for column, name in _INPUTS.items()})
         )
-        for r in top
+        for r in _TOP_COST.dicts(view.shape, view.values)
     ]
     realized = _realized_by_pilot([p["id"] for p in pilots], now=now)
     for p in pilots:
@@ -150,7 +175,6 @@ def economics(scope: Scope, counted: list[dict], *, now: datetime) -> dict:
             None if p["realized_monthly_cost"] is None else cents(p["realized_monthly_cost"] * 12)
         )
         p["realized_roi"] = None if p["realized_roi"] is None else round(p["realized_roi"], 1)
-    with_case = queryset.filter(has_case_q())
     sums = {
         key: sum((Decimal(row[f"case_{key}"] or 0) for row in counted), Decimal(0))
         for key in ("benefit", "build", "run", "review", "failure")
@@ -158,7 +182,7 @@ def economics(scope: Scope, counted: list[dict], *, now: datetime) -> dict:
     sums["annual"] = annual_cost(sums)
     sums["net"] = sums["benefit"] - sums["annual"]
     sums["pilots"] = sum(row["case_pilots"] for row in counted)
-    sums.update(_realized_totals(scope, with_case, now=now))
+    sums.update(_realized_totals(scope, now=now))
     net, build, annual = (cents(sums[k] or 0) for k in ("net", "build", "annual"))
     totals = {
         "pilots": sums["pilots"],
@@ -282,10 +306,15 @@ ORDER BY r.rank
 _UNFIT = "NOT (net > 0 AND ROUND(cum_cost * 100) <= ROUND(%s * 100))"
 
 
-def planner(queryset: QuerySet, *, budget: Decimal | None) -> dict:
+_CANDIDATES = CompiledQuery(lambda shape, values: planner_candidates(pilots_in(shape, values)))
+
+
+def planner(view: InView, *, budget: Decimal | None) -> dict:
     """plan_portfolio over the planner's candidates, computed in the database: at 10,000
     pilots there are thousands of candidates and the page shows PLANNER_LIMIT of them."""
-    candidates_sql, params = planner_candidates(queryset).query.sql_with_params()
+    candidates_sql, params = _CANDIDATES.sql(view.shape, view.values)
+    if candidates_sql is None:  # no reader: nothing to plan
+        candidates_sql, params = "SELECT 0, '', '', 0, 0 WHERE 1 = 0", ()
     sql = _PLAN_SQL.format(
         candidates=candidates_sql, unfit=_UNFIT if budget is not None else "1 = 0"
     )

@@ -31,6 +31,7 @@ from django.urls import reverse
 from accounts.models import PilotRoleKind
 from metrics.models import MetricRollup
 from metrics.signal import SIGNAL_LABELS
+from portfolio.dashboard.compiled import CompiledQuery
 from portfolio.dashboard.selectors.pilots import signal_expr, stale_q, stop_q
 from portfolio.models import Pilot
 
@@ -260,6 +261,22 @@ def case_amounts(inputs: dict) -> dict:
     }
 
 
+_INPUTS = {f"strategyworkbook__{name}": name for name in CASE_INPUTS}
+
+
+def _facts_query(count: int, values) -> QuerySet:
+    fields = [f for f in FACT_FIELDS if f not in _CASE_FIELDS]
+    return with_facts(
+        Pilot.objects.filter(pk__in=values["ids"]),
+        now=values["now"],
+        realized=False,
+        economics=False,
+    ).values(*fields, *_INPUTS)
+
+
+_FACTS = CompiledQuery(_facts_query)  # shape: how many ids
+
+
 def facts_by_id(ids: Sequence[int], *, now: datetime) -> dict[int, dict]:
     """Every fact of these pilots, by id (one query, for short lists of ids).
 
@@ -267,14 +284,10 @@ def facts_by_id(ids: Sequence[int], *, now: datetime) -> dict[int, dict]:
     that is cheaper than compiling its SQL expressions."""
     if not ids:
         return {}
-    inputs = {f"strategyworkbook__{name}": name for name in CASE_INPUTS}
-    fields = [f for f in FACT_FIELDS if f not in _CASE_FIELDS]
-    rows = with_facts(
-        Pilot.objects.filter(pk__in=set(ids)), now=now, realized=False, economics=False
-    ).values(*fields, *inputs)
+    ids = list(dict.fromkeys(ids))
     facts = {}
-    for raw in rows:
-        case = {name: raw.pop(column) for column, name in inputs.items()}
+    for raw in _FACTS.dicts(len(ids), {"ids": ids, "now": now}):
+        case = {name: raw.pop(column) for column, name in _INPUTS.items()}
         raw.update(case_amounts(case))
         facts[raw["id"]] = fact_row(raw, now)
     return facts

@@ -12,6 +12,7 @@ whether a review is pending.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
@@ -75,14 +76,65 @@ def at_risk_q(now: datetime) -> Q:
 
 def dashboard_pilots(*, user, filters: DashboardFilters, now: datetime | None = None) -> QuerySet:
     """The visible pilots matching every filter. The base of every dashboard number."""
-    now = now or timezone.now()
-    queryset = apply_pilot_filters(
-        rules.visible_pilots(user, Pilot.objects.all()), filters, now=now
+    view = in_view(user=user, filters=filters, now=now or timezone.now())
+    return pilots_in(view.shape, view.values)
+
+
+# The filters whose value only flows into the query; the others (signal, days in stage,
+# risk flag) choose its structure, so their value is part of the shape.
+VALUE_FILTERS = ("business_unit", "stage", "status", "risk_tier", "owner")
+
+
+@dataclass(frozen=True)
+class InView:
+    """The pilots in view as a query shape and its values (portfolio.dashboard.compiled):
+    who reads (their id, whether they see every pilot and read whole aggregates) and the
+    filters. Selectors build their queries from `pilots_in(shape, values)`."""
+
+    shape: tuple
+    values: dict
+    filters: DashboardFilters
+    whole: bool  # accounts.rules.sees_whole_aggregates
+
+    @property
+    def now(self) -> datetime:
+        return self.values["now"]
+
+
+def in_view(*, user, filters: DashboardFilters, now: datetime) -> InView:
+    reader = "nobody"
+    if user is not None and user.is_authenticated and user.is_active:
+        reader = "all" if rules.sees_all_pilots(user) else "roles"
+    used = tuple(name for name in VALUE_FILTERS if getattr(filters, name) not in ("", None))
+    values = {"now": now, **{name: getattr(filters, name) for name in used}}
+    if reader == "roles":
+        values["reader"] = user.pk
+    return InView(
+        shape=(reader, used, filters.signal, filters.age, filters.flag),
+        values=values,
+        filters=filters,
+        whole=rules.sees_whole_aggregates(user),
     )
-    if filters.signal == INSUFFICIENT_DATA:
+
+
+def pilots_in(shape: tuple, values) -> QuerySet:
+    """The visible pilots matching every filter, for an InView's shape and values (real or
+    the sentinels portfolio.dashboard.compiled compiles with)."""
+    reader, used, signal, age, flag = shape
+    if reader == "nobody":
+        return Pilot.objects.none()
+    queryset = rules.visible_pilots_of(
+        values.get("reader"), sees_all=reader == "all", queryset=Pilot.objects.all()
+    )
+    filters = DashboardFilters(
+        **{name: values[name] for name in used}, signal=signal, age=age, flag=flag
+    )
+    now = values["now"]
+    queryset = apply_pilot_filters(queryset, filters, now=now)
+    if signal == INSUFFICIENT_DATA:
         queryset = queryset.filter(Q(signal__isnull=True) | Q(signal__code=INSUFFICIENT_DATA))
-    elif filters.signal:
-        queryset = queryset.filter(signal__code=filters.signal)
-    if filters.flag:
-        queryset = queryset.filter(flag_q(filters.flag, now))
+    elif signal:
+        queryset = queryset.filter(signal__code=signal)
+    if flag:
+        queryset = queryset.filter(flag_q(flag, now))
     return queryset.order_by()

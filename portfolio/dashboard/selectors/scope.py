@@ -17,10 +17,10 @@ from datetime import datetime
 
 from django.db.models import Model, QuerySet
 
-from accounts import rules
 from portfolio.dashboard.aggregates import aggregates_state
 from portfolio.dashboard.filters import DashboardFilters
 from portfolio.dashboard.models import PortfolioAggregateState
+from portfolio.dashboard.selectors.pilots import InView, pilots_in
 
 GROUP_FILTERS = ("business_unit", "stage", "status", "risk_tier")
 PILOT_LEVEL_FILTERS = ("owner", "signal", "age", "flag")
@@ -30,10 +30,17 @@ PILOT_LEVEL_FILTERS = ("owner", "signal", "age", "flag")
 class Scope:
     """The pilots in view and how their aggregates are read."""
 
-    pilots: QuerySet
-    filters: DashboardFilters
-    whole: bool  # may read groups holding confidential pilots
+    view: InView
     state: PortfolioAggregateState | None  # None: aggregates never built
+
+    @property
+    def filters(self) -> DashboardFilters:
+        return self.view.filters
+
+    @property
+    def whole(self) -> bool:
+        """May read groups holding confidential pilots."""
+        return self.view.whole
 
     @property
     def served(self) -> bool:
@@ -48,27 +55,32 @@ class Scope:
     def as_of(self) -> datetime | None:
         return self.state.built_at if self.served else None
 
-    def groups(self, model: type[Model]) -> QuerySet:
-        """Aggregate rows of `model` for the groups in view."""
-        rows = model.objects.all()
-        for name in GROUP_FILTERS:
-            value = getattr(self.filters, name)
-            if value:
-                rows = rows.filter(**{name: value})
-        if not self.whole:
-            rows = rows.filter(confidential=False)
-        return rows.order_by()
+    @property
+    def group_shape(self) -> tuple:
+        """The shape of `groups()`: the group filters in use, and whether read whole."""
+        used = tuple(name for name in GROUP_FILTERS if getattr(self.filters, name))
+        return used, self.whole
 
-    def pilots_outside_groups(self) -> QuerySet | None:
-        """Pilots in view whose numbers the groups read by `groups()` leave out (the
-        confidential pilots a restricted reader may see); None when there are none."""
-        return None if self.whole else self.pilots.filter(confidential=True)
+    @property
+    def outside_groups(self) -> bool:
+        """Pilots in view are left out by the groups `groups()` reads (the confidential
+        pilots a restricted reader may see), and are read from their own rows."""
+        return not self.whole
 
 
-def scope_for(*, user, pilots: QuerySet, filters: DashboardFilters) -> Scope:
-    return Scope(
-        pilots=pilots,
-        filters=filters,
-        whole=rules.sees_whole_aggregates(user),
-        state=aggregates_state(),
-    )
+def groups(model: type[Model], group_shape: tuple, values) -> QuerySet:
+    """Aggregate rows of `model` for the groups in view (Scope.group_shape, InView.values)."""
+    used, whole = group_shape
+    rows = model.objects.filter(**{name: values[name] for name in used})
+    if not whole:
+        rows = rows.filter(confidential=False)
+    return rows.order_by()
+
+
+def pilots_outside_groups(shape: tuple, values) -> QuerySet:
+    """Pilots in view whose numbers a restricted reader's groups leave out."""
+    return pilots_in(shape, values).filter(confidential=True)
+
+
+def scope_for(*, view: InView) -> Scope:
+    return Scope(view=view, state=aggregates_state())

@@ -27,6 +27,7 @@ from django.db.models.functions import Coalesce, RowNumber
 
 from gates.models import Review
 from metrics.signal import EXPECTED_STAGE_DAYS, SIGNAL_CODES, SIGNAL_LABELS
+from portfolio.dashboard.compiled import CompiledQuery
 from portfolio.dashboard.filters import AGE_BUCKETS, RISK_FLAGS
 from portfolio.dashboard.selectors.facts import (
     case_terms,
@@ -35,11 +36,13 @@ from portfolio.dashboard.selectors.facts import (
     pilot_url,
 )
 from portfolio.dashboard.selectors.pilots import (
+    InView,
     at_risk_q,
     degraded_q,
     flag_q,
     open_alerts_q,
     over_expected_q,
+    pilots_in,
     signal_expr,
     stale_q,
     stop_q,
@@ -53,7 +56,7 @@ CYCLE_DAYS = 365
 SIGNAL_RISK_FLAGS = ("alerts", "stop", "degraded")
 
 
-def pilot_counts(queryset: QuerySet, *, now: datetime) -> list[dict]:
+def pilot_counts(view: InView) -> list[dict]:
     """Every count and sum the sections need, in one GROUP BY over the pilots in view.
 
     Grouped by stage, status, signal, whether the pilot is stale and whether its stored
@@ -62,6 +65,11 @@ def pilot_counts(queryset: QuerySet, *, now: datetime) -> list[dict]:
     the economic case come from one-to-one joins (the stored signal, the strategy
     workbook), so no group counts a pilot twice.
     """
+    return _COUNTS.dicts(view.shape, view.values)
+
+
+def _counts_query(shape: tuple, values) -> QuerySet:
+    now = values["now"]
     ages = {}
     for key, _label, low, high in AGE_BUCKETS:
         cond = Q(stage_entered_at__lte=now - timedelta(days=low))
@@ -69,8 +77,9 @@ def pilot_counts(queryset: QuerySet, *, now: datetime) -> list[dict]:
             cond &= Q(stage_entered_at__gt=now - timedelta(days=high + 1))
         ages[f"age_{key}"] = Count("id", filter=cond)
     flags = {f"flag_{flag}": Count("id", filter=flag_q(flag, now)) for flag in SIGNAL_RISK_FLAGS}
-    return list(
-        queryset.annotate(
+    return (
+        pilots_in(shape, values)
+        .annotate(
             sig=signal_expr(),
             stale=_boolean(stale_q(now)),
             risky=_boolean(open_alerts_q() | stop_q() | degraded_q()),
@@ -87,6 +96,9 @@ def pilot_counts(queryset: QuerySet, *, now: datetime) -> list[dict]:
         )
         .order_by()
     )
+
+
+_COUNTS = CompiledQuery(_counts_query)
 
 
 def _boolean(condition: Q) -> Case:
@@ -147,20 +159,27 @@ def funnel_and_age(counted: list[dict], *, now: datetime) -> dict:
     }
 
 
-def signal_matrix(queryset: QuerySet, counted: list[dict]) -> dict:
-    """Pilots per signal and stage, and the first few pilots of each signal by name."""
-    counts = {(c, s): 0 for c in SIGNAL_CODES for s in STAGE_ORDER}
-    for row in counted:
-        counts[(row["sig"], row["stage"])] += row["n"]
-    members: dict[str, list[dict]] = {c: [] for c in SIGNAL_CODES}
-    ranked = (
-        queryset.annotate(sig=signal_expr())
+def _members_query(shape: tuple, values) -> QuerySet:
+    return (
+        pilots_in(shape, values)
+        .annotate(sig=signal_expr())
         .annotate(rank=Window(RowNumber(), partition_by=[F("sig")], order_by=[F("name"), F("id")]))
         .filter(rank__lte=MEMBERS_PER_SIGNAL)
         .values("id", "name", "sig", "stage")
         .order_by("sig", "name", "id")
     )
-    for row in ranked:
+
+
+_MEMBERS = CompiledQuery(_members_query)
+
+
+def signal_matrix(view: InView, counted: list[dict]) -> dict:
+    """Pilots per signal and stage, and the first few pilots of each signal by name."""
+    counts = {(c, s): 0 for c in SIGNAL_CODES for s in STAGE_ORDER}
+    for row in counted:
+        counts[(row["sig"], row["stage"])] += row["n"]
+    members: dict[str, list[dict]] = {c: [] for c in SIGNAL_CODES}
+    for row in _MEMBERS.dicts(view.shape, view.values):
         members.setdefault(row["sig"], []).append(
             {
                 "id": row["id"],
@@ -184,8 +203,26 @@ def signal_matrix(queryset: QuerySet, counted: list[dict]) -> dict:
     return {"available": True, "rows": rows}
 
 
+def _at_risk_query(shape: tuple, values) -> QuerySet:
+    return (
+        pilots_in(shape, values)
+        .filter(at_risk_q(values["now"]))
+        .order_by(
+            F("signal__stop_recommended").desc(nulls_last=True),
+            Coalesce("signal__open_alerts", 0).desc(),
+            Coalesce("signal__degraded_sources", 0).desc(),
+            "stage_entered_at",
+            "id",
+        )
+        .values_list("pk", flat=True)[:AT_RISK_LIMIT]
+    )
+
+
+_AT_RISK = CompiledQuery(_at_risk_query)
+
+
 def pilots_at_risk(
-    queryset: QuerySet, counted: list[dict], *, now: datetime, also: Sequence[int] = ()
+    view: InView, counted: list[dict], *, also: Sequence[int] = ()
 ) -> tuple[dict, list[dict]]:
     """Risk counts and the first AT_RISK_LIMIT pilots at risk, most urgent first.
 
@@ -197,18 +234,8 @@ def pilots_at_risk(
     counts = {flag: sum(row[f"flag_{flag}"] for row in counted) for flag in SIGNAL_RISK_FLAGS}
     counts["stale"] = sum(row["n"] for row in counted if row["stale"])
     counts = {flag: counts[flag] for flag in RISK_FLAGS}
-    first = list(
-        queryset.filter(at_risk_q(now))
-        .order_by(
-            F("signal__stop_recommended").desc(nulls_last=True),
-            Coalesce("signal__open_alerts", 0).desc(),
-            Coalesce("signal__degraded_sources", 0).desc(),
-            "stage_entered_at",
-            "id",
-        )
-        .values_list("pk", flat=True)[:AT_RISK_LIMIT]
-    )
-    facts = facts_by_id([*first, *also], now=now)
+    first = [row[0] for row in _AT_RISK.rows(view.shape, view.values)]
+    facts = facts_by_id([*first, *also], now=view.now)
     section = {
         "available": dict.fromkeys(RISK_FLAGS, True),
         "counts": counts,
@@ -219,15 +246,13 @@ def pilots_at_risk(
     return section, [facts[pk] for pk in also if pk in facts]
 
 
-def review_cycle_times(queryset: QuerySet, *, now: datetime) -> dict:
-    """Request-to-decision time of reviews closed in the last year, per gate; pending ages.
-    One query: closed and pending reviews grouped by gate, each counted under its filter."""
-    since = now - timedelta(days=CYCLE_DAYS)
+def _cycle_query(shape: tuple, values) -> QuerySet:
+    since = values["now"] - timedelta(days=CYCLE_DAYS)
     closed = Q(closed_at__isnull=False, closed_at__gte=since) & ~Q(status="withdrawn")
     pending = Q(status="pending")
     duration = ExpressionWrapper(F("closed_at") - F("requested_at"), output_field=DurationField())
-    rows = (
-        Review.objects.filter(closed | pending, pilot_id__in=queryset.values("pk"))
+    return (
+        Review.objects.filter(closed | pending, pilot_id__in=pilots_in(shape, values).values("pk"))
         .values("to_stage")
         .annotate(
             n=Count("id", filter=closed),
@@ -238,6 +263,16 @@ def review_cycle_times(queryset: QuerySet, *, now: datetime) -> dict:
         )
         .order_by()
     )
+
+
+_CYCLE = CompiledQuery(_cycle_query)
+
+
+def review_cycle_times(view: InView) -> dict:
+    """Request-to-decision time of reviews closed in the last year, per gate; pending ages.
+    One query: closed and pending reviews grouped by gate, each counted under its filter."""
+    now = view.now
+    rows = _CYCLE.dicts(view.shape, view.values)
     by_stage = {row["to_stage"]: row for row in rows if row["n"]}
     waiting = [row for row in rows if row["pending"]]
     oldest_pending = min((row["oldest"] for row in waiting), default=None)

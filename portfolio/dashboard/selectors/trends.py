@@ -14,8 +14,10 @@ from django.db.models import Count, QuerySet, Sum
 
 from metrics.models import MetricRollup
 from portfolio.dashboard.aggregates import RELIABILITY_METRICS, TREND_DAYS, trend_since
+from portfolio.dashboard.compiled import CompiledQuery
 from portfolio.dashboard.models import PortfolioTrendDay
-from portfolio.dashboard.selectors.scope import Scope
+from portfolio.dashboard.selectors.pilots import pilots_in
+from portfolio.dashboard.selectors.scope import Scope, groups, pilots_outside_groups
 
 # metric key -> day -> [pilots, observations, total, p95_sum]
 Sums = dict[str, dict[datetime, list[float]]]
@@ -30,7 +32,7 @@ def _add(sums: Sums, rows) -> None:
         cell[3] += p95_sum or 0.0
 
 
-def _from_rollups(pilots: QuerySet, since: datetime):
+def _rollup_sums(pilots: QuerySet, since: datetime) -> QuerySet:
     return (
         MetricRollup.objects.filter(
             period="day",
@@ -51,10 +53,21 @@ def _from_rollups(pilots: QuerySet, since: datetime):
     )
 
 
-def _from_groups(scope: Scope, since: datetime):
+# Shapes: the InView's shape (all pilots in view), or ("outside", InView's shape).
+_FROM_ROLLUPS = CompiledQuery(
+    lambda shape, values: _rollup_sums(
+        pilots_outside_groups(shape[1], values)
+        if shape[0] == "outside"
+        else pilots_in(shape, values),
+        values["since"],
+    )
+)
+
+
+def _groups_query(group_shape: tuple, values) -> QuerySet:
     return (
-        scope.groups(PortfolioTrendDay)
-        .filter(day__gte=since, metric_key__in=RELIABILITY_METRICS)
+        groups(PortfolioTrendDay, group_shape, values)
+        .filter(day__gte=values["since"], metric_key__in=RELIABILITY_METRICS)
         .values("metric_key", "day")
         .annotate(
             n=Sum("pilots"),
@@ -66,16 +79,19 @@ def _from_groups(scope: Scope, since: datetime):
     )
 
 
+_FROM_GROUPS = CompiledQuery(_groups_query)
+
+
 def reliability_trends(scope: Scope, *, now: datetime) -> dict:
-    since = trend_since(now)
+    view = scope.view
+    values = {**view.values, "since": trend_since(now)}
     sums: Sums = defaultdict(dict)
     if scope.served:
-        _add(sums, _from_groups(scope, since))
-        outside = scope.pilots_outside_groups()
-        if outside is not None:
-            _add(sums, _from_rollups(outside, since))
+        _add(sums, _FROM_GROUPS.rows(scope.group_shape, values))
+        if scope.outside_groups:
+            _add(sums, _FROM_ROLLUPS.rows(("outside", view.shape), values))
     else:
-        _add(sums, _from_rollups(scope.pilots, since))
+        _add(sums, _FROM_ROLLUPS.rows(view.shape, values))
     series: dict[str, list[dict]] = {key: [] for key in RELIABILITY_METRICS}
     for key in RELIABILITY_METRICS:
         for day in sorted(sums.get(key, {})):
