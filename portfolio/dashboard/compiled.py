@@ -108,7 +108,7 @@ def _sentinel(name: str, value: Any, index: int, registry: _Registry) -> Any:
     if isinstance(value, bool):
         raise TypeError(f"{name}: a boolean decides a query's shape; put it in the shape")
     if isinstance(value, int):
-        return -7_300_000_000_000 - index
+        return -1_900_000_000 - index  # within a 32-bit column, so no lookup drops it
     if isinstance(value, str):
         return f"\ue000{name}\ue000"
     if isinstance(value, list | tuple):
