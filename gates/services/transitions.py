@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts import rules
 from accounts.audit import audit_record
 from config.errors import Conflict
+from portfolio.dashboard.aggregates import aggregates_request_rebuild
 from portfolio.models import STAGE_ORDER, Pilot, Status
 
 
@@ -65,4 +66,9 @@ def pilot_transition(
         before=before,
         after={"stage": pilot.stage, "status": pilot.status, "reason": reason},
     )
+    if {"stage", "status"} & updates.keys():
+        # The dashboard's portfolio aggregates are grouped by stage and status. Ask after
+        # commit, as ingest does, so a rebuild that started before this move was visible
+        # cannot clear the request; a burst of moves queues one task.
+        transaction.on_commit(aggregates_request_rebuild)
     return pilot
