@@ -69,6 +69,8 @@ def pilot_transition(
     if {"stage", "status"} & updates.keys():
         # The dashboard's portfolio aggregates are grouped by stage and status. Ask after
         # commit, as ingest does, so a rebuild that started before this move was visible
-        # cannot clear the request; a burst of moves queues one task.
-        transaction.on_commit(aggregates_request_rebuild)
+        # cannot clear the request; a burst of moves queues one task. Robust: the move is
+        # committed, so a broker that is down must not turn it into an error page (the
+        # beat task rebuilds within minutes anyway).
+        transaction.on_commit(aggregates_request_rebuild, robust=True)
     return pilot

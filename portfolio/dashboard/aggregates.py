@@ -179,8 +179,11 @@ def aggregates_request_rebuild(*, now: datetime | None = None) -> bool:
         key="portfolio", rebuild_requested_at__isnull=True
     ).update(rebuild_requested_at=now)
     if claimed:
+        # Robust: if the broker is down the request stays pending and the beat task's
+        # rebuild (which clears it) runs instead; the caller's work is committed already.
         transaction.on_commit(
-            lambda: rebuild_aggregates.apply_async(countdown=REQUEST_DELAY_SECONDS)
+            lambda: rebuild_aggregates.apply_async(countdown=REQUEST_DELAY_SECONDS),
+            robust=True,
         )
     return bool(claimed)
 

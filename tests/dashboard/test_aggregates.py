@@ -417,6 +417,26 @@ def test_a_burst_of_moves_queues_one_rebuild(
     assert len(queued_rebuilds) == 1
 
 
+def test_a_move_still_succeeds_when_the_broker_is_down(
+    admin_user, portfolio_facts, monkeypatch, django_capture_on_commit_callbacks
+):
+    from gates.services import pilot_transition
+    from portfolio import tasks
+
+    def unreachable(**kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.rebuild_aggregates, "apply_async", unreachable)
+    aggregates_rebuild()
+    bravo = portfolio_facts["bravo"]
+    with django_capture_on_commit_callbacks(execute=True):
+        moved = pilot_transition(pilot=bravo, by=admin_user, to_status="on_hold")
+
+    assert moved.status == "on_hold" and len(transitions_of(bravo)) == 1
+    # The request stays pending: the beat task's rebuild clears it.
+    assert aggregates_state().rebuild_requested_at is not None
+
+
 def test_a_rejected_gate_moves_nothing_and_asks_for_nothing(
     owner,
     governance_lead,
