@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts import rules
 from accounts.audit import audit_record
 from config.errors import Conflict
+from portfolio.dashboard.aggregates import aggregates_request_rebuild
 from portfolio.models import STAGE_ORDER, Pilot, Status
 
 
@@ -65,4 +66,11 @@ def pilot_transition(
         before=before,
         after={"stage": pilot.stage, "status": pilot.status, "reason": reason},
     )
+    if {"stage", "status"} & updates.keys():
+        # The dashboard's portfolio aggregates are grouped by stage and status. Ask after
+        # commit, as ingest does, so a rebuild that started before this move was visible
+        # cannot clear the request; a burst of moves queues one task. Robust: the move is
+        # committed, so a broker that is down must not turn it into an error page (the
+        # beat task rebuilds within minutes anyway).
+        transaction.on_commit(aggregates_request_rebuild, robust=True)
     return pilot

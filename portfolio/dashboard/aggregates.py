@@ -2,11 +2,12 @@
 
 `aggregates_rebuild()` replaces every aggregate row in one transaction, so a reader sees
 the old set or the new one, never a mix. It runs from Celery beat every few minutes
-(portfolio.tasks) and soon after ingest has refreshed rollups: ingest calls
-`aggregates_request_rebuild()`, whose conditional update queues one task for a burst of
-batches. Two rebuilds never interleave: a transaction-scoped advisory lock on PostgreSQL
-(SQLite serialises writers anyway); the state row is written last, so ingest asking for a
-rebuild never waits for one to finish.
+(portfolio.tasks) and soon after ingest has refreshed rollups or a pilot has changed stage
+or status: ingest and gates.services.pilot_transition call `aggregates_request_rebuild()`,
+whose conditional update queues one task for a burst of batches or moves. Two rebuilds
+never interleave: a transaction-scoped advisory lock on PostgreSQL (SQLite serialises
+writers anyway); the state row is written last, so asking for a rebuild never waits for
+one to finish.
 
 The two INSERT ... SELECT statements are plain SQL that PostgreSQL and SQLite both run;
 they read at most TREND_DAYS / REALIZED_DAYS of daily rollups (the index
@@ -169,8 +170,8 @@ def aggregates_pilot_changed(*, confidentiality: bool) -> None:
 
 
 def aggregates_request_rebuild(*, now: datetime | None = None) -> bool:
-    """Ask for a rebuild soon (after ingest changed rollups). Only the first request since
-    the last rebuild started queues a task; returns whether this one did."""
+    """Ask for a rebuild soon (ingest changed rollups, or a pilot moved). Only the first
+    request since the last rebuild started queues a task; returns whether this one did."""
     from portfolio.tasks import rebuild_aggregates
 
     now = now or timezone.now()
@@ -178,8 +179,11 @@ def aggregates_request_rebuild(*, now: datetime | None = None) -> bool:
         key="portfolio", rebuild_requested_at__isnull=True
     ).update(rebuild_requested_at=now)
     if claimed:
+        # Robust: if the broker is down the request stays pending and the beat task's
+        # rebuild (which clears it) runs instead; the caller's work is committed already.
         transaction.on_commit(
-            lambda: rebuild_aggregates.apply_async(countdown=REQUEST_DELAY_SECONDS)
+            lambda: rebuild_aggregates.apply_async(countdown=REQUEST_DELAY_SECONDS),
+            robust=True,
         )
     return bool(claimed)
 

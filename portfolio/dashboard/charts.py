@@ -92,6 +92,10 @@ def signal_figure(signals: dict, stages: list[tuple[str, str]], link: Link) -> d
         texttemplate="%{text}",
         colorscale=[[0, "#f6f8fa"], [1, "#0b5cad"]],
         showscale=False,
+        # Gapless bricks are drawn as a scaled image made crisp by an inline style
+        # attribute, which our CSP blocks (blurring it); with gaps they are drawn as cells.
+        xgap=1,
+        ygap=1,
         customdata=[[link(signal=row["signal"], stage=s) for s, _ in stages] for row in rows],
         hovertemplate="%{y} in %{x}: %{z}<extra></extra>",
     )

@@ -23,8 +23,9 @@ class PortfolioAggregateState(models.Model):
     trend_since = models.DateTimeField()
     realized_since = models.DateTimeField()
     duration_ms = models.PositiveIntegerField(default=0)
-    # Set by ingest (aggregates_request_rebuild) when rollups changed; a rebuild task
-    # clears it before it starts, so changes committed during a rebuild ask for another.
+    # Set (aggregates_request_rebuild) when ingest changed rollups or a pilot changed stage
+    # or status; a rebuild task clears it before it starts, so changes committed during a
+    # rebuild ask for another.
     rebuild_requested_at = models.DateTimeField(null=True, blank=True)
     # A pilot's confidential flag changed here: until a rebuild that started later, the
     # groups may still count it on the wrong side, so readers who may not see every pilot

@@ -267,6 +267,233 @@ def test_ingest_asks_for_a_rebuild_once_built(
     assert len(queued) == 1
 
 
+# --- stage and status changes ask for a rebuild --------------------------------------------
+
+
+@pytest.fixture
+def queued_rebuilds(monkeypatch):
+    """The rebuild tasks queued (their apply_async keyword arguments), none of them run."""
+    from portfolio import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.rebuild_aggregates, "apply_async", lambda **kw: queued.append(kw))
+    return queued
+
+
+@pytest.fixture
+def open_gates(db):
+    """An empty criteria version on every gate, so any review may be requested."""
+    from gates.models import CriteriaVersion, Gate
+
+    for gate in Gate.objects.all():
+        CriteriaVersion.objects.create(
+            gate=gate, number=gate.versions.count() + 1, criteria=[], note="test"
+        )
+
+
+def trend_groups():
+    """(stage, status, risk tier) of each hallucination-rate group in the aggregates."""
+    rows = PortfolioTrendDay.objects.filter(metric_key="hallucination_rate")
+    return sorted((r.stage, r.status, r.risk_tier) for r in rows)
+
+
+def transitions_of(pilot):
+    from accounts.models import AuditEvent
+
+    return list(
+        AuditEvent.objects.filter(action="pilot.transition", pilot_id=pilot.pk).values_list(
+            "before", "after"
+        )
+    )
+
+
+def test_an_approved_gate_asks_for_a_rebuild_that_regroups_the_pilot(
+    owner,
+    governance_lead,
+    portfolio_facts,
+    open_gates,
+    queued_rebuilds,
+    django_capture_on_commit_callbacks,
+):
+    from gates import services
+    from portfolio.tasks import rebuild_aggregates
+
+    alpha = portfolio_facts["alpha"]
+    aggregates_rebuild()
+    review = services.review_request(pilot=alpha, to_stage="pilot", by=owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.review_decide(review=review, decision="approve", by=governance_lead)
+
+    assert aggregates_state().rebuild_requested_at is not None
+    assert len(queued_rebuilds) == 1
+    [(before, after)] = transitions_of(alpha)
+    assert (before["stage"], after["stage"]) == ("discovery", "pilot")
+    # Until the queued rebuild runs, Alpha's numbers sit in its old group...
+    assert ("discovery", "active", "low") in trend_groups()
+    rebuild_aggregates.apply().get()
+    # ...and after it, in its new one.
+    assert trend_groups() == [
+        ("discovery", "active", "high"),
+        ("pilot", "active", "low"),
+        ("readiness", "stopped", "high"),
+    ]
+    assert aggregates_state().rebuild_requested_at is None
+
+
+def _decide(decision, **extra):
+    def move(pilots, actors):
+        from gates import services
+
+        review = services.review_request(
+            pilot=pilots["delta"], to_stage="readiness", by=actors["technical_owner"]
+        )
+        services.review_decide(
+            review=review, decision=decision, by=actors["governance_lead"], rationale="Why", **extra
+        )
+        return pilots["delta"]
+
+    return move
+
+
+def _resume(pilots, actors):
+    from gates import services
+
+    return services.pilot_resume(
+        pilot=pilots["charlie"], by=actors["governance_lead"], reason="Hardened"
+    )
+
+
+def _admin_moves(pilots, actors):
+    from gates.services import pilot_transition
+
+    return pilot_transition(pilot=pilots["bravo"], by=actors["admin_user"], to_stage="pilot")
+
+
+@pytest.mark.parametrize(
+    ("move", "stage", "status"),
+    [
+        (_decide("hold"), "pilot", "on_hold"),
+        (_decide("stop"), "pilot", "stopped"),
+        (_decide("redesign", scope_note="Smaller"), "discovery", "active"),
+        (_resume, "pilot", "active"),
+        (_admin_moves, "pilot", "active"),
+    ],
+    ids=["hold", "stop", "redesign", "resume", "admin-transition"],
+)
+def test_every_stage_or_status_change_asks_for_one_rebuild(
+    move,
+    stage,
+    status,
+    request,
+    portfolio_facts,
+    open_gates,
+    queued_rebuilds,
+    django_capture_on_commit_callbacks,
+):
+    actors = {
+        name: request.getfixturevalue(name)
+        for name in ("technical_owner", "governance_lead", "admin_user")
+    }
+    aggregates_rebuild()
+    with django_capture_on_commit_callbacks(execute=True):
+        moved = move(portfolio_facts, actors)
+
+    moved.refresh_from_db()
+    assert (moved.stage, moved.status) == (stage, status)
+    assert len(transitions_of(moved)) == 1
+    assert aggregates_state().rebuild_requested_at is not None
+    assert len(queued_rebuilds) == 1
+
+
+def test_a_burst_of_moves_queues_one_rebuild(
+    admin_user, portfolio_facts, queued_rebuilds, django_capture_on_commit_callbacks
+):
+    from gates.services import pilot_transition
+
+    aggregates_rebuild()
+    for name in ("alpha", "bravo", "delta"):
+        with django_capture_on_commit_callbacks(execute=True):
+            pilot_transition(pilot=portfolio_facts[name], by=admin_user, to_status="on_hold")
+    assert len(queued_rebuilds) == 1
+
+
+def test_a_move_still_succeeds_when_the_broker_is_down(
+    admin_user, portfolio_facts, monkeypatch, django_capture_on_commit_callbacks
+):
+    from gates.services import pilot_transition
+    from portfolio import tasks
+
+    def unreachable(**kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.rebuild_aggregates, "apply_async", unreachable)
+    aggregates_rebuild()
+    bravo = portfolio_facts["bravo"]
+    with django_capture_on_commit_callbacks(execute=True):
+        moved = pilot_transition(pilot=bravo, by=admin_user, to_status="on_hold")
+
+    assert moved.status == "on_hold" and len(transitions_of(bravo)) == 1
+    # The request stays pending: the beat task's rebuild clears it.
+    assert aggregates_state().rebuild_requested_at is not None
+
+
+def test_a_rejected_gate_moves_nothing_and_asks_for_nothing(
+    owner,
+    governance_lead,
+    portfolio_facts,
+    open_gates,
+    queued_rebuilds,
+    django_capture_on_commit_callbacks,
+):
+    from gates import services
+
+    alpha = portfolio_facts["alpha"]
+    aggregates_rebuild()
+    review = services.review_request(pilot=alpha, to_stage="pilot", by=owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.review_decide(review=review, decision="reject", by=governance_lead, rationale="No")
+    assert transitions_of(alpha) == []
+    assert aggregates_state().rebuild_requested_at is None
+    assert queued_rebuilds == []
+
+
+def test_refused_or_stale_moves_ask_for_no_rebuild(
+    owner,
+    outsider,
+    technical_owner,
+    admin_user,
+    portfolio_facts,
+    queued_rebuilds,
+    django_capture_on_commit_callbacks,
+):
+    from django.core.exceptions import PermissionDenied
+
+    from config.errors import Conflict
+    from gates import services
+    from portfolio.models import Pilot
+
+    bravo, charlie = portfolio_facts["bravo"], portfolio_facts["charlie"]
+    aggregates_rebuild()
+    stale = Pilot.objects.get(pk=bravo.pk)
+    services.pilot_transition(pilot=bravo, by=admin_user, to_status="on_hold")
+    queued_rebuilds.clear()
+    PortfolioAggregateState.objects.update(rebuild_requested_at=None)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(PermissionDenied):  # only admins move a pilot outside a gate
+            services.pilot_transition(pilot=bravo, by=owner, to_status="active")
+        with pytest.raises(PermissionDenied):  # a role holder on the pilot may not resume it
+            services.pilot_resume(pilot=charlie, by=technical_owner, reason="Please")
+        with pytest.raises(PermissionDenied):
+            services.pilot_resume(pilot=charlie, by=outsider, reason="Please")
+        with pytest.raises(Conflict):  # from a copy read before the hold
+            services.pilot_transition(pilot=stale, by=admin_user, to_stage="pilot")
+
+    assert len(transitions_of(bravo)) == 1 and transitions_of(charlie) == []
+    assert aggregates_state().rebuild_requested_at is None
+    assert queued_rebuilds == []
+
+
 # --- risk flags on the stored signal ------------------------------------------------------
 
 

@@ -1,0 +1,80 @@
+"""Plotly.js's stylesheet is served as a static file (bin/plotly_css.py), so the CSP can
+forbid inline styles without the charts losing plotly's rules."""
+
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+spec = importlib.util.spec_from_file_location("plotly_css", ROOT / "bin" / "plotly_css.py")
+plotly_css = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(plotly_css)
+
+
+def test_the_stylesheet_and_its_include_match_the_vendored_bundle(capsys):
+    assert plotly_css.main(["--check"]) == 0, capsys.readouterr().err
+
+
+MAPLIBRE = (
+    'if(!document.getElementById("abc123")){var e=document.createElement("style");'
+    "e.id=\"abc123\",e.textContent='.maplibregl-map{font:12px}',document.head.appendChild(e)}"
+)
+GLOBAL = 'n||(n=document.createElement("style"),n.setAttribute("id",i))'
+
+
+def test_maplibres_stylesheet_gets_a_placeholder_with_its_id():
+    ids = plotly_css.injected_ids(GLOBAL + MAPLIBRE)
+    assert ids == ["abc123"]
+    html = plotly_css.include("9.9.9", ids)
+    assert "vendor/plotly-9.9.9/plotly.css" in html
+    assert '<template id="abc123"></template>' in html
+
+
+@pytest.mark.parametrize(
+    "bundle",
+    [
+        GLOBAL + MAPLIBRE.replace(".maplibregl-map", ".some-widget"),  # not MapLibre's
+        GLOBAL + MAPLIBRE + 'var s=document.createElement("style");',  # without an id
+    ],
+)
+def test_a_stylesheet_the_script_does_not_know_fails_loudly(bundle):
+    with pytest.raises(SystemExit, match="does not know|unknown stylesheet"):
+        plotly_css.injected_ids(bundle)
+
+
+def test_the_stylesheet_keeps_plotlys_rules_in_its_sheet_order():
+    bundle = (
+        'var a=1,T={"X,X div":"margin:0;","X .modebar":"position:absolute;",'
+        "Y:'top:50px;',\"Y p\":'margin:0;'};"
+        'for(k in T)s=k.replace(/^,/," ,").replace(/X/g,".js-plotly-plot .plotly")'
+        '.replace(/Y/g,".plotly-notifier"),l.addStyleRule(s,T[k]);'
+    )
+    css = plotly_css.stylesheet(bundle, "9.9.9")
+    assert css.splitlines()[2:] == [
+        ".plotly-notifier p {margin:0;}",
+        ".plotly-notifier {top:50px;}",
+        ".js-plotly-plot .plotly .modebar {position:absolute;}",
+        ".js-plotly-plot .plotly,.js-plotly-plot .plotly div {margin:0;}",
+    ]
+
+
+def test_a_bundle_without_the_rules_fails_loudly():
+    with pytest.raises(SystemExit, match="not found"):
+        plotly_css.stylesheet("var nothing=1;", "9.9.9")
+
+
+@pytest.mark.django_db
+def test_chart_pages_link_the_stylesheet_of_the_plotly_they_load(client_for, executive):
+    html = client_for(executive).get("/portfolio/").content.decode()
+    scripts = set(re.findall(r"vendor/(plotly-[\d.]+)/plotly\.min\.js", html))
+    link = re.search(
+        r'<link rel="stylesheet" href="[^"]*vendor/(plotly-[\d.]+)/plotly\.css"\s+'
+        r'id="plotly\.js-style-global" class="no-inline-styles">',
+        html,
+    )
+    assert link is not None and scripts == {link.group(1)}
+    assert (ROOT / "static" / "vendor" / link.group(1) / "plotly.css").is_file()
+    # ...and it comes before plotly.js, which looks for it as it loads.
+    assert html.index("plotly.css") < html.index("plotly.min.js")
