@@ -21,6 +21,7 @@ from django.forms import BaseForm
 
 from accounts import rules
 from accounts.audit import audit_record, changes
+from portfolio.dashboard.aggregates import aggregates_request_rebuild
 from portfolio.models import Pilot
 from portfolio.workbooks import evidence
 from portfolio.workbooks.forms import row_form_class, unique_fields, workbook_form_class
@@ -124,6 +125,11 @@ def _errors(form: BaseForm) -> dict[str, list[str]]:
     return {name: [str(e) for e in errs] for name, errs in form.errors.items()}
 
 
+# The strategy workbook's fields that decide whether a pilot has an economic case
+# (portfolio.dashboard.aggregates groups realized economics by it).
+CASE_FIELDS = frozenset({"expected_annual_benefit", "annual_volume", "one_time_build_cost"})
+
+
 @transaction.atomic
 def workbook_save(
     *,
@@ -180,6 +186,10 @@ def workbook_save(
             before={"phase": phase, **old},
             after={"phase": phase, **new},
         )
+        if phase == "strategy" and CASE_FIELDS & new.keys():
+            # The realized-economics aggregates count pilots with and without an economic
+            # case apart; ask for a rebuild once this save is committed (see pilot_transition).
+            transaction.on_commit(aggregates_request_rebuild, robust=True)
     return SaveResult(workbook=workbook, form=form, before=old, after=new, errors=errors)
 
 
@@ -373,6 +383,10 @@ def workbook_replace(
             before={"phase": phase, **old},
             after={"phase": phase, **new},
         )
+        if phase == "strategy" and CASE_FIELDS & new.keys():
+            # The realized-economics aggregates count pilots with and without an economic
+            # case apart; ask for a rebuild once this save is committed (see pilot_transition).
+            transaction.on_commit(aggregates_request_rebuild, robust=True)
     return SaveResult(workbook=workbook, form=form, before=old, after=new, errors=errors)
 
 

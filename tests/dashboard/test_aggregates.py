@@ -540,3 +540,36 @@ def test_at_risk_flags_follow_the_stored_signal(executive, portfolio_facts, froz
     assert at_risk["counts"]["degraded"] == 1
     alpha = next(p for p in at_risk["pilots"] if p["name"] == "Alpha")
     assert alpha["degraded_sources"] == 2
+
+
+# --- a strategy workbook that gains or loses an economic case asks for a rebuild -----------
+
+
+@pytest.mark.parametrize(
+    ("phase", "data", "asks"),
+    [
+        ("strategy", {"one_time_build_cost": "2500"}, True),
+        ("strategy", {"annual_volume": ""}, True),
+        ("strategy", {"business_problem": "A sharper problem."}, False),
+        ("strategy", {"one_time_build_cost": "not a number"}, False),
+    ],
+    ids=["case field set", "case field cleared", "other field", "invalid value"],
+)
+def test_a_strategy_save_that_touches_the_case_asks_for_a_rebuild(
+    phase, data, asks, portfolio_facts, queued_rebuilds, django_capture_on_commit_callbacks
+):
+    from accounts.models import AuditEvent
+    from portfolio.workbooks.services import workbook_save
+
+    delta = portfolio_facts["delta"]  # its case: benefit, volume and cost per transaction
+    owner = delta.roles.get(role="business_owner").user
+    aggregates_rebuild()
+    with django_capture_on_commit_callbacks(execute=True):
+        result = workbook_save(pilot=delta, phase=phase, by=owner, data=data)
+
+    assert bool(result.after) is not bool(result.errors)
+    assert AuditEvent.objects.filter(action="workbook.update", pilot_id=delta.pk).exists() is bool(
+        result.after
+    )
+    assert (aggregates_state().rebuild_requested_at is not None) is asks
+    assert len(queued_rebuilds) == (1 if asks else 0)
