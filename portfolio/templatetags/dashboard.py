@@ -6,21 +6,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 
-from portfolio.dashboard.filters import AGE_BUCKETS
+from portfolio.dashboard.filters import AGE_BUCKETS, RISK_FLAGS
 from portfolio.models import Stage
 
 register = template.Library()
-
-
-@register.filter
-def lookup(mapping, key):
-    """`{{ mapping|lookup:key }}`: a dict item by a variable key ('' when absent)."""
-    if mapping is None:
-        return ""
-    try:
-        return mapping.get(key, "")
-    except AttributeError:
-        return ""
 
 
 @register.filter
@@ -59,23 +48,24 @@ def pilot_metric_charts(pilot):
 
 # The dashboard's table rows, written here rather than cell by cell in its template: the
 # page has about 1,500 cells, and each {{ }} or {% %} node costs the template engine a few
-# microseconds, most of the page's render time. Every value goes through format_html, so it
-# is escaped as {{ value }} would escape it, after _shown has written it as the page does.
+# microseconds, most of the page's render time. Each value is written by _shown and escaped by
+# format_html, as {{ value }} would write and escape it in the page's {% localize off %}.
 
-_AS_IS = frozenset({str, int})  # written by str() alike by the template and by format_html
+_AS_IS = frozenset({str, int})
 _CUTOFF = mark_safe(' class="cutoff"')  # noqa: S308 (a constant)
 
 
 def _shown(value):
-    """`value` as `{{ value }}` writes it inside the page's {% localize off %}."""
+    """`value` as `{{ value }}` writes it in the page's {% localize off %}, before escaping
+    (text and ints are written by str() alike, so only other values need the lookup)."""
     if value.__class__ in _AS_IS:
         return value
     return localize(template_localtime(value), use_l10n=False)
 
 
-def _rows(row_html: str, rows) -> SafeString:
-    """One `row_html` per row (a tuple of cell values), each value shown and escaped."""
-    return format_html_join("\n", row_html, (map(_shown, row) for row in rows))
+def _rows(html: str, rows, sep: str = "\n") -> SafeString:
+    """`html` once per row (an iterable of cell values), each value shown and escaped."""
+    return format_html_join(sep, html, (map(_shown, row) for row in rows))
 
 
 def _yes_no(value) -> str:
@@ -85,31 +75,31 @@ def _yes_no(value) -> str:
 @register.filter
 def options(choices, selected):
     """`<option>`s for (value, label) pairs (or plain values, each its own label), the one
-    equal to `selected` selected. Values are ids or text, written with str() as {{ value }}
-    writes them outside {% localize off %} too (USE_THOUSAND_SEPARATOR is off)."""
+    equal to `selected` selected. Values are ids or text: {{ value }} outside the
+    {% localize off %} writes ids as str() does too (USE_THOUSAND_SEPARATOR is off)."""
     pairs = (c if isinstance(c, tuple) else (c, c) for c in choices)
-    return format_html_join(
-        "\n",
+    return _rows(
         '<option value="{}"{}>{}</option>',
         ((value, " selected" if value == selected else "", label) for value, label in pairs),
     )
 
 
+def _linked_counts(links: dict, counts: dict, keys) -> SafeString:
+    """`<td>`s of counts, each a link to the pilots counted."""
+    return _rows('<td><a href="{}">{}</a></td>', ((links[k], counts.get(k, "")) for k in keys), "")
+
+
 @register.filter
 def funnel_rows(funnel, links):
     """Rows of the stage x status table; `links` maps stage -> status (or "all") -> URL."""
-    return format_html_join(
-        "\n",
+    return _rows(
         '<tr><th scope="row">{}</th>{}<td><a href="{}">{}</a></td></tr>',
         (
             (
                 row["label"],
-                _rows(
-                    '<td><a href="{}">{}</a></td>',
-                    ((links[row["stage"]][status], n) for status, n in row["by_status"].items()),
-                ),
+                _linked_counts(links[row["stage"]], row["by_status"], row["by_status"]),
                 links[row["stage"]]["all"],
-                _shown(row["total"]),
+                row["total"],
             )
             for row in funnel
         ),
@@ -118,29 +108,88 @@ def funnel_rows(funnel, links):
 
 @register.filter
 def signal_rows(rows, links):
-    """Rows of the signal x stage table with each signal's first pilots; `links` maps
+    """Rows of the signal x stage table, with each signal's first pilots; `links` maps
     signal -> stage (or "all") -> URL."""
-    stages = Stage.values
-    return format_html_join(
-        "\n",
+
+    def cells(row) -> tuple:
+        row_links = links[row["signal"]]
+        named = ((p["url"], p["name"]) for p in row["pilots"])
+        more = ""
+        if row["total"] > len(row["pilots"]):
+            more = format_html(
+                ' and <a href="{}">{} in all</a>', row_links["all"], _shown(row["total"])
+            )
+        return (
+            row["label"],
+            _linked_counts(row_links, row["by_stage"], Stage.values),
+            row_links["all"],
+            row["total"],
+            _rows('<a href="{}">{}</a>', named, ", "),
+            more,
+        )
+
+    return _rows(
         '<tr><th scope="row">{}</th>{}<td><a href="{}">{}</a></td><td>{}{}</td></tr>',
+        map(cells, rows),
+    )
+
+
+@register.filter
+def age_rows(rows, links):
+    """Rows of the time-in-stage table; `links` maps stage -> age bucket -> URL."""
+    keys = [key for key, *_ in AGE_BUCKETS]
+
+    def cells(row) -> tuple:
+        over = "—"
+        if row["expected_days"]:
+            over = format_html(
+                '{} <span class="help">(over {} days)</span>',
+                _shown(row["over_expected"]),
+                _shown(row["expected_days"]),
+            )
+        return (
+            row["label"],
+            _linked_counts(links[row["stage"]], row["buckets"], keys),
+            over,
+            "—" if row["longest_days"] is None else row["longest_days"],
+        )
+
+    return _rows('<tr><th scope="row">{}</th>{}<td>{}</td><td>{}</td></tr>', map(cells, rows))
+
+
+@register.filter
+def risk_rows(at_risk, links):
+    """Rows of the risk-flag counts; `links` maps flag -> URL."""
+    return _rows(
+        '<tr><th scope="row">{}</th><td>{}</td></tr>',
         (
             (
-                row["label"],
-                _rows(
-                    '<td><a href="{}">{}</a></td>',
-                    ((links[row["signal"]][s], row["by_stage"].get(s, "")) for s in stages),
-                ),
-                links[row["signal"]]["all"],
-                _shown(row["total"]),
-                format_html_join(
-                    ", ", '<a href="{}">{}</a>', ((p["url"], p["name"]) for p in row["pilots"])
-                ),
-                format_html(' and <a href="{}">{} in all</a>', links[row["signal"]]["all"], row["total"])
-                if row["total"] > len(row["pilots"])
-                else "",
+                label,
+                format_html(
+                    '<a href="{}">{}</a>', links[flag], _shown(at_risk["counts"].get(flag, ""))
+                )
+                if at_risk["available"].get(flag)
+                else "No data yet",
             )
-            for row in rows
+            for flag, label in RISK_FLAGS.items()
+        ),
+    )
+
+
+@register.filter
+def gate_rows(gates, links):
+    """Rows of the review cycle table; `links` maps a gate's first stage -> URL."""
+    return _rows(
+        '<tr><th scope="row"><a href="{}">{}</a></th><td>{}</td><td>{}</td><td>{}</td></tr>',
+        (
+            (
+                links[g["from_stage"]],
+                g["label"],
+                g["reviews"],
+                "—" if g["mean_days"] is None else g["mean_days"],
+                "—" if g["longest_days"] is None else g["longest_days"],
+            )
+            for g in gates
         ),
     )
 
@@ -171,59 +220,27 @@ def reliability_rows(rows):
     """Rows of the reliability table (the view's _reliability_table): a day, then its cells."""
     if not rows:
         return ""
-    row_html = '<tr><th scope="row">{}</th>' + "<td>{}</td>" * len(rows[0]["cells"]) + "</tr>"
-    return _rows(row_html, ((row["day"], *row["cells"]) for row in rows))
-
-
-@register.filter
-def age_rows(rows, links):
-    """Rows of the time-in-stage table; `links` maps stage -> age bucket -> URL."""
-    keys = [key for key, *_ in AGE_BUCKETS]
-    return format_html_join(
-        "\n",
-        '<tr><th scope="row">{}</th>{}<td>{}</td><td>{}</td></tr>',
-        (
-            (
-                row["label"],
-                _rows(
-                    '<td><a href="{}">{}</a></td>',
-                    ((links[row["stage"]][key], row["buckets"].get(key, "")) for key in keys),
-                ),
-                format_html(
-                    '{} <span class="help">(over {} days)</span>',
-                    _shown(row["over_expected"]),
-                    _shown(row["expected_days"]),
-                )
-                if row["expected_days"]
-                else "—",
-                "—" if row["longest_days"] is None else _shown(row["longest_days"]),
-            )
-            for row in rows
-        ),
-    )
+    html = '<tr><th scope="row">{}</th>' + "<td>{}</td>" * len(rows[0]["cells"]) + "</tr>"
+    return _rows(html, ((row["day"], *row["cells"]) for row in rows))
 
 
 @register.filter
 def planner_rows(rows):
     """Rows of the planner table (the view's _planner_table), the budget cut-off marked."""
-    return format_html_join(
-        "\n",
+    return _rows(
         '<tr{}><td>{}</td><th scope="row"><a href="{}">{}</a></th><td>{}</td>'
         "<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
         (
-            map(
-                _shown,
-                (
-                    _CUTOFF if r["cutoff"] else "",
-                    r["rank"],
-                    r["url"],
-                    r["name"],
-                    r["stage"],
-                    r["net_value"],
-                    r["first_year_cost"],
-                    r["cumulative_cost"],
-                    r["funded"],
-                ),
+            (
+                _CUTOFF if r["cutoff"] else "",
+                r["rank"],
+                r["url"],
+                r["name"],
+                r["stage"],
+                r["net_value"],
+                r["first_year_cost"],
+                r["cumulative_cost"],
+                r["funded"],
             )
             for r in rows
         ),
