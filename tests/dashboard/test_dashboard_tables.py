@@ -7,8 +7,10 @@ from decimal import Decimal
 
 import pytest
 from django.template import engines
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
-from portfolio.models import Pilot
+from portfolio.models import Pilot, Stage
 from portfolio.templatetags.dashboard import options, reliability_rows
 
 URL = "/portfolio/"
@@ -60,7 +62,9 @@ def test_the_chosen_owner_is_selected_and_an_empty_page_says_so(
 
 def test_cells_are_written_as_the_template_writes_them():
     cells = [0, 7, -3, 2.5, 0.1 + 0.2, 1e-05, Decimal("12.50"), Decimal("1E+2"), None, True]
-    cells += ["a<b & 'c'", "—", date(2026, 1, 2)]
+    cells += ["a<b & 'c'", "—", date(2026, 1, 2), Stage.PILOT, gettext_lazy("a<b")]
+    kept = mark_safe(gettext_lazy("<i>kept</i>"))  # noqa: S308 (safe text is kept as it is)
+    cells += [mark_safe("<b>kept</b>"), kept]
     rows = [{"day": "2026-01-02", "cells": cells}]
     by_template = engines["django"].from_string(
         "{% load l10n %}{% localize off %}"
