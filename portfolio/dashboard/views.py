@@ -111,7 +111,6 @@ def dashboard(request):
         "query": urlencode(query),
         "stages": stages,
         "age_buckets": AGE_BUCKETS,
-        "risk_flags": RISK_FLAGS,
         "signal_choices": [(c, SIGNAL_LABELS[c]) for c in SIGNAL_CODES],
         "reliability_labels": RELIABILITY_LABELS,
         "reliability_rows": _reliability_table(summary["reliability"]),
