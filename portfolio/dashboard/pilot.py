@@ -59,9 +59,11 @@ def pilot_metric_series(pilot, *, now: datetime | None = None, days: int = HISTO
     """Per metric: daily points, lines (targets and thresholds), alerts, monthly table."""
     now = now or timezone.now()
     since = (now - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
+    # A year of days for every metric (thousands of rows): fetched as tuples of the columns
+    # used, and each metric's name, unit and direction kept once.
     rows = (
         MetricRollup.objects.filter(pilot_id=pilot.pk, period="day", bucket_start__gte=since)
-        .values(
+        .values_list(
             "metric__key",
             "metric__name",
             "metric__unit",
@@ -70,31 +72,30 @@ def pilot_metric_series(pilot, *, now: datetime | None = None, days: int = HISTO
             "total",
             "count",
             "p95",
-            "minimum",
-            "maximum",
         )
         .order_by("metric__key", "bucket_start")
     )
     series: dict[str, dict] = {}
-    for row in rows:
-        key = row["metric__key"]
-        entry = series.setdefault(
-            key,
-            {
+    points: list[dict] = []
+    current = None
+    for key, name, unit, direction, bucket_start, total, count, p95 in rows:
+        if key != current:
+            current = key
+            points = []
+            series[key] = {
                 "key": key,
-                "label": row["metric__name"] or key,
-                "unit": row["metric__unit"],
-                "direction": row["metric__direction"],
-                "points": [],
+                "label": name or key,
+                "unit": unit,
+                "direction": direction,
+                "points": points,
                 "lines": [],
                 "alerts": [],
-            },
-        )
-        entry["points"].append(
+            }
+        points.append(
             {
-                "day": row["bucket_start"].date().isoformat(),
-                "mean": round(row["total"] / row["count"], 4) if row["count"] else None,
-                "p95": row["p95"],
+                "day": bucket_start.date().isoformat(),
+                "mean": round(total / count, 4) if count else None,
+                "p95": p95,
             }
         )
 

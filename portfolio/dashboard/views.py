@@ -100,10 +100,14 @@ def dashboard(request):
     page, page_rows = pagination["page"], summary.pop("page_rows")
 
     query = filters.with_()
+    template = "portfolio/dashboard/dashboard.html"
+    fragment = request.htmx and not request.htmx.boosted
+    if fragment:  # htmx swaps the results in; the filter form stays as it is
+        template += "#results"
     context = {
         "form": form,
         "filters": filters,
-        "choices": selectors.filter_choices(user=request.user),
+        "choices": None if fragment else selectors.filter_choices(user=request.user),
         "summary": summary,
         "figures": figures,
         "page": page,
@@ -118,9 +122,6 @@ def dashboard(request):
         "planner_rows": _planner_table(summary["planner"]),
         "links": _section_links(summary, link, stages),
     }
-    template = "portfolio/dashboard/dashboard.html"
-    if request.htmx and not request.htmx.boosted:
-        template += "#results"
     return render(request, template, context)
 
 

@@ -5,6 +5,8 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from portfolio.dashboard import selectors
@@ -126,11 +128,17 @@ def test_filters_apply_on_the_page_without_javascript(executive, small_portfolio
 
 
 def test_htmx_request_gets_only_the_results_fragment(executive, small_portfolio, client_for):
-    response = client_for(executive).get(URL, {"stage": "scale"}, HTTP_HX_REQUEST="true")
+    client = client_for(executive)
+    with CaptureQueriesContext(connection) as full:
+        client.get(URL, {"stage": "scale"})
+    with CaptureQueriesContext(connection) as partial:
+        response = client.get(URL, {"stage": "scale"}, HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert response.status_code == 200
     assert html.lstrip().startswith('<div id="results"')
     assert "<html" not in html and "Echo" in html and "Alpha" not in html
+    # The filter form is not swapped, so its choices (units, owners) are not read.
+    assert len(partial.captured_queries) == len(full.captured_queries) - 2
 
 
 def test_bad_filter_is_reported_and_ignored(executive, small_portfolio, client_for):
