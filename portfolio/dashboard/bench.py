@@ -418,16 +418,15 @@ def measure(client, name: str, url: str, *, repeat: int, warmup: int = 2) -> Mea
     # The statements the page really ran (session and user loading included: they are
     # part of both sides), replayed below on the driver's cursor.
     statements = [q["sql"] for q in ctx.captured_queries]
-    times = []
+    # Page and raw SQL take turns, so a change in the machine's load moves both alike.
+    times, raw_times = [], []
     for _ in range(repeat):
         started = time.perf_counter()
         response = client.get(url)
         times.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200
-    raw_times = []
-    with connection.cursor() as wrapper:
-        cursor = wrapper.cursor  # the driver's own cursor: no Django in between
-        for _ in range(repeat):
+        with connection.cursor() as wrapper:
+            cursor = wrapper.cursor  # the driver's own cursor: no Django in between
             started = time.perf_counter()
             for sql in statements:
                 cursor.execute(sql)
