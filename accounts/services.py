@@ -40,8 +40,11 @@ def token_revoke(*, token: ApiToken, by) -> ApiToken:
     rules.ensure(
         token.user_id == by.pk or rules.is_admin(by), by, "revoke_token", f"token:{token.pk}"
     )
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
+    # A conditional update, not the copy in hand: of two revocations at once (or one from a
+    # stale copy), exactly one finds the token unrevoked and writes the audit event.
+    now = timezone.now()
+    claimed = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
+    if claimed:
         audit_record(actor=by, action="token.revoke", obj=token, after={"prefix": token.prefix})
+    token.refresh_from_db(fields=["revoked_at"])
     return token

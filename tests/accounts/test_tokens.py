@@ -64,6 +64,15 @@ def test_revoked_token_is_refused(owner):
     assert AuditEvent.objects.filter(action="token.revoke").count() == 1
 
 
+def test_revoking_from_a_stale_copy_writes_no_second_event(owner):
+    token, _ = token_create(by=owner, name="ci")
+    stale = ApiToken.objects.get(pk=token.pk)
+    first = token_revoke(token=token, by=owner)
+    again = token_revoke(token=stale, by=owner)
+    assert again.revoked_at == first.revoked_at is not None
+    assert AuditEvent.objects.filter(action="token.revoke").count() == 1
+
+
 def test_token_of_inactive_user_is_refused(owner):
     _, secret = token_create(by=owner, name="ci")
     owner.is_active = False
