@@ -200,6 +200,9 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
     """Users and their global roles (groups). The password is audited by state only."""
 
     fieldsets = (*BaseUserAdmin.fieldsets, ("Pilotgate", {"fields": ("display_name",)}))
+    # Bookkeeping, not for hand edits; and the form would drop their microseconds on every
+    # save, which the audit would then report as a change.
+    readonly_fields = ("last_login", "date_joined")
     audit_secret_fields = ("password",)
 
     def audit_secret_state(self, name: str, value: Any) -> str:
