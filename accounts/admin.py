@@ -210,6 +210,13 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
             return "unusable"
         return super().audit_secret_state(name, value)
 
+    def has_delete_permission(self, request, obj=None):
+        # The event recording a deletion names its actor, and an actor's row is protected:
+        # deleting oneself could only fail, so refuse it up front (also in bulk).
+        if obj is not None and obj.pk == request.user.pk:
+            return False
+        return super().has_delete_permission(request, obj)
+
     @method_decorator(sensitive_post_parameters())
     def user_change_password(self, request, id, form_url=""):
         # Django saves this form outside a transaction and outside save_model.

@@ -279,6 +279,15 @@ def test_a_user_who_has_acted_cannot_be_deleted_and_nothing_is_written(admin, al
     assert events() == []
 
 
+def test_an_admin_cannot_delete_themselves_alone_or_in_bulk(admin, admin_user, alice):
+    response = admin.post(f"{ADMIN}/accounts/user/{admin_user.pk}/delete/", {"post": "yes"})
+    bulk = bulk_delete(admin, f"{ADMIN}/accounts/user/", [alice.pk, admin_user.pk])
+
+    assert response.status_code == 403 and bulk.status_code == 403
+    assert User.objects.filter(pk__in=[admin_user.pk, alice.pk]).count() == 2
+    assert events() == []
+
+
 # --- groups (the global roles) -----------------------------------------------------------
 
 
