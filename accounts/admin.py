@@ -20,6 +20,7 @@ from accounts import rules
 from accounts.audit import audit_record, changes
 from accounts.models import ApiToken, AuditEvent, PilotRole, User
 from accounts.services import token_revoke
+from config.encryption import EncryptedTextField
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -50,8 +51,9 @@ class AuditedAdmin(admin.ModelAdmin):
 
     Actions are "admin.<model>.create|update|delete" (model in snake_case, or `audit_name`).
     An update records only the fields that changed; create and delete record them all, and a
-    delete also lists the rows it cascaded to. Fields in `audit_secret_fields` are recorded
-    by state only ("set", "changed"), never by value; `audit_exclude` leaves fields out.
+    delete also lists the rows it cascaded to. Secrets (fields in `audit_secret_fields`, and
+    every encrypted field) are recorded by state only ("set", "changed"), never by value;
+    `audit_exclude` leaves fields out.
 
     The event is written in save_related, after many-to-many fields are saved, so a change
     of groups is seen; the admin always calls save_model then save_related. Add, change and
@@ -95,11 +97,15 @@ class AuditedAdmin(admin.ModelAdmin):
         stored = self.model._default_manager.select_for_update().get(pk=pk)
         return self.audit_snapshot(stored)
 
-    def _scrub(self, data: dict[str, Any]) -> dict[str, Any]:
-        return {
-            k: self.audit_secret_state(k, v) if k in self.audit_secret_fields else v
-            for k, v in data.items()
+    def _secret_names(self) -> set[str]:
+        encrypted = {
+            f.name for f in self.model._meta.concrete_fields if isinstance(f, EncryptedTextField)
         }
+        return {*self.audit_secret_fields, *encrypted}
+
+    def _scrub(self, data: dict[str, Any]) -> dict[str, Any]:
+        secrets = self._secret_names()
+        return {k: self.audit_secret_state(k, v) if k in secrets else v for k, v in data.items()}
 
     def _cascade(self, obj) -> dict[str, Any]:
         """The rows deleting `obj` takes with it, by model (many-to-many links left out:
@@ -129,7 +135,7 @@ class AuditedAdmin(admin.ModelAdmin):
         old, new = changes(before, after)
         if not new:
             return
-        for name in self.audit_secret_fields:
+        for name in self._secret_names():
             if name in new:
                 old_state = self.audit_secret_state(name, old[name])
                 new_state = self.audit_secret_state(name, new[name])

@@ -6,7 +6,7 @@ from metrics.models import MetricDefinition, MetricSource, PullRun
 
 @admin.register(MetricDefinition)
 class MetricDefinitionAdmin(AuditedAdmin):
-    """The catalog is edited here only; every add, change and delete is audited."""
+    """Every add, change and delete of the catalog here is audited."""
 
     list_display = ("key", "name", "unit", "direction", "dimension", "min_value", "max_value")
     list_filter = ("dimension", "direction")

@@ -429,6 +429,38 @@ def test_a_metric_with_snapshots_cannot_be_deleted_and_nothing_is_written(admin,
     assert events() == []
 
 
+def test_an_audited_admin_records_an_encrypted_field_by_state_only(rf, admin_user, pilot, owner):
+    """Fail closed: a model with an encrypted secret, put under AuditedAdmin, still never
+    has the secret in an event (metric sources themselves are read-only in the admin)."""
+    from django.contrib import admin as django_admin
+
+    from accounts.admin import AuditedAdmin
+    from metrics.pulls import source_create
+
+    source = source_create(
+        pilot=pilot,
+        by=owner,
+        name="Status page",
+        kind="http_json",
+        config={
+            "url": "https://metrics.example.com/x",
+            "metrics": [{"metric": "uptime_pct", "path": "$.up"}],
+        },
+        secret_header_name="X-Api-Key",
+        secret_header_value="tok-rather-secret",
+    )
+    request = rf.post("/")
+    request.user = admin_user
+
+    AuditedAdmin(type(source), django_admin.site).delete_model(request, source)
+
+    [event] = events()
+    assert event.action == "admin.metric_source.delete" and event.pilot_id == pilot.pk
+    assert event.before["secret_header_value"] == "set"
+    assert event.before["secret_header_name"] == "X-Api-Key"
+    assert_nothing_secret(event, "tok-rather-secret")
+
+
 # --- the wrong actor ---------------------------------------------------------------------
 
 
