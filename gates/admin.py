@@ -1,4 +1,4 @@
-"""Admin: gates' quorum is editable; everything else is read-only here.
+"""Admin: gates' quorum is editable (audited); everything else is read-only here.
 
 Reviews, decisions and waivers change only through the services (permission checks,
 separation of duties, audit), so the admin cannot be a side door to self-approval.
@@ -8,7 +8,7 @@ Criteria are edited by governance leads on the criteria page, which writes new v
 from django import forms
 from django.contrib import admin
 
-from accounts.admin import ReadOnlyAdmin
+from accounts.admin import AuditedAdmin, ReadOnlyAdmin
 from gates.models import Comment, Condition, CriteriaVersion, Decision, Gate, Review, Waiver
 
 
@@ -27,7 +27,7 @@ class GateForm(forms.ModelForm):
 
 
 @admin.register(Gate)
-class GateAdmin(admin.ModelAdmin):
+class GateAdmin(AuditedAdmin):
     form = GateForm
     list_display = ["__str__", "quorum"]
     readonly_fields = ["from_stage", "to_stage"]

@@ -1,11 +1,13 @@
 from django.contrib import admin
 
-from accounts.admin import ReadOnlyAdmin
+from accounts.admin import AuditedAdmin, ReadOnlyAdmin
 from metrics.models import MetricDefinition, MetricSource, PullRun
 
 
 @admin.register(MetricDefinition)
-class MetricDefinitionAdmin(admin.ModelAdmin):
+class MetricDefinitionAdmin(AuditedAdmin):
+    """Every add, change and delete of the catalog here is audited."""
+
     list_display = ("key", "name", "unit", "direction", "dimension", "min_value", "max_value")
     list_filter = ("dimension", "direction")
     search_fields = ("key", "name")
