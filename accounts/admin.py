@@ -210,6 +210,15 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
     # save, which the audit would then report as a change.
     readonly_fields = ("last_login", "date_joined")
     audit_secret_fields = ("password",)
+    # What grants privileges: only a superuser changes them, so staff allowed to edit users
+    # cannot make themselves (or anyone) an admin.
+    privilege_fields = ("is_staff", "is_superuser", "groups", "user_permissions")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if request.user.is_superuser:
+            return fields
+        return (*fields, *self.privilege_fields)
 
     def audit_secret_state(self, name: str, value: Any) -> str:
         if name == "password" and value and value.startswith(UNUSABLE_PASSWORD_PREFIX):

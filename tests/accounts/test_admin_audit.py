@@ -578,3 +578,33 @@ def test_the_audit_chain_verifies_after_admin_writes(admin, alice, metric):
     assert len(events()) == 4
 
     call_command("audit_verify")  # raises CommandError on a broken chain
+
+
+@pytest.fixture
+def user_editor(db):
+    """Staff allowed to change users, who is no superuser."""
+    user = UserFactory(username="editor", roles=["contributor"], is_staff=True)
+    codenames = ["view_user", "change_user"]
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    return user
+
+
+def test_staff_who_may_edit_users_cannot_grant_privileges(client_for, user_editor, alice):
+    client = client_for(user_editor)
+    for target in (alice, user_editor):
+        url = f"{ADMIN}/accounts/user/{target.pk}/change/"
+        data = {
+            **form_data(client.get(url)),
+            "email": f"new-{target.username}@example.com",
+            "is_superuser": "on",
+            "is_staff": "on",
+            "groups": group_ids("admin"),
+        }
+        assert client.post(url, data).status_code == 302
+        target.refresh_from_db()
+        assert target.email == f"new-{target.username}@example.com"  # the edit itself is kept
+        assert not target.is_superuser
+        assert not target.groups.filter(name="admin").exists()
+    assert not User.objects.get(username="alice").is_staff
+    # Each edit is audited, and only the e-mail changed.
+    assert [set(e.after) for e in events()] == [{"email"}, {"email"}]
