@@ -17,7 +17,7 @@ from datetime import datetime
 
 from django.db.models import Model, QuerySet
 
-from portfolio.dashboard.aggregates import aggregates_state
+from portfolio.dashboard.compiled import CompiledQuery
 from portfolio.dashboard.filters import DashboardFilters
 from portfolio.dashboard.models import PortfolioAggregateState
 from portfolio.dashboard.selectors.pilots import InView, pilots_in
@@ -82,5 +82,14 @@ def pilots_outside_groups(shape: tuple, values) -> QuerySet:
     return pilots_in(shape, values).filter(confidential=True)
 
 
+# aggregates_state() for every dashboard request, compiled once (portfolio.dashboard.compiled).
+_STATE = CompiledQuery(
+    lambda shape, values: PortfolioAggregateState.objects.filter(key="portfolio").values(
+        "built_at", "confidentiality_changed_at"
+    )[:1]
+)
+
+
 def scope_for(*, view: InView) -> Scope:
-    return Scope(view=view, state=aggregates_state())
+    rows = _STATE.dicts("state", {})
+    return Scope(view=view, state=PortfolioAggregateState(**rows[0]) if rows else None)
