@@ -10,6 +10,7 @@ from accounts.models import PilotRoleKind
 from portfolio import selectors, services
 from portfolio.filters import PilotFilter
 from portfolio.forms import PilotForm, RoleAssignForm
+from portfolio.workbooks.facts import prefetch_workbook_facts
 
 PAGE_SIZE = 25
 
@@ -54,7 +55,8 @@ def pilot_create(request):
 
 @login_required
 def pilot_detail(request, pk):
-    pilot = selectors.pilot_get(user=request.user, pk=pk)
+    # Workbook progress and the gate panel both read the workbooks' facts: once is enough.
+    pilot = prefetch_workbook_facts(selectors.pilot_get(user=request.user, pk=pk))
     events = Paginator(selectors.pilot_audit_events(pilot=pilot), 20).get_page(
         request.GET.get("audit_page")
     )

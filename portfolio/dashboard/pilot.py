@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
+from django.db.models import CharField
+from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
 from metrics.models import Alert, MetricRollup, PilotSignal
@@ -61,14 +63,16 @@ def pilot_metric_series(pilot, *, now: datetime | None = None, days: int = HISTO
     since = (now - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
     # A year of days for every metric (thousands of rows): fetched as tuples of the columns
     # used, and each metric's name, unit and direction kept once.
+    # The day comes back as ISO text ("2026-03-01"): no timestamp to parse per row.
     rows = (
         MetricRollup.objects.filter(pilot_id=pilot.pk, period="day", bucket_start__gte=since)
+        .annotate(day=Cast(TruncDate("bucket_start"), CharField()))
         .values_list(
             "metric__key",
             "metric__name",
             "metric__unit",
             "metric__direction",
-            "bucket_start",
+            "day",
             "total",
             "count",
             "p95",
@@ -78,7 +82,7 @@ def pilot_metric_series(pilot, *, now: datetime | None = None, days: int = HISTO
     series: dict[str, dict] = {}
     points: list[dict] = []
     current = None
-    for key, name, unit, direction, bucket_start, total, count, p95 in rows:
+    for key, name, unit, direction, day, total, count, p95 in rows:
         if key != current:
             current = key
             points = []
@@ -93,7 +97,7 @@ def pilot_metric_series(pilot, *, now: datetime | None = None, days: int = HISTO
             }
         points.append(
             {
-                "day": bucket_start.date().isoformat(),
+                "day": day,
                 "mean": round(total / count, 4) if count else None,
                 "p95": p95,
             }

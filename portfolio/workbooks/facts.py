@@ -117,8 +117,23 @@ def workbook_facts_many(pilot_ids: Iterable[int]) -> dict[int, dict[str, Workboo
 
 
 def workbook_facts(pilot: Pilot) -> dict[str, WorkbookFacts]:
-    """Facts of the five workbooks of one pilot: phase -> WorkbookFacts (one query)."""
+    """Facts of the five workbooks of one pilot: phase -> WorkbookFacts (one query), or
+    the facts prefetch_workbook_facts put on this pilot object."""
+    prefetched = pilot.__dict__.get(_PREFETCHED)
+    if prefetched is not None:
+        return prefetched
     return workbook_facts_many([pilot.pk]).get(pilot.pk) or facts_from_pilot(pilot)
+
+
+_PREFETCHED = "_prefetched_workbook_facts"
+
+
+def prefetch_workbook_facts(pilot: Pilot) -> Pilot:
+    """Read the workbook facts once for a page that shows them in several places (the pilot
+    page: workbook progress and the gate panel). Only for read-only views: the facts are
+    not refreshed if a workbook changes afterwards, as with Django's prefetch_related."""
+    pilot.__dict__[_PREFETCHED] = workbook_facts(pilot)
+    return pilot
 
 
 def progress(facts: WorkbookFacts, phase: str) -> int:

@@ -10,6 +10,7 @@ from portfolio.workbooks import models as m
 from portfolio.workbooks.facts import (
     MetricExpectation,
     metric_expectations,
+    prefetch_workbook_facts,
     progress,
     test_results,
     workbook_facts,
@@ -160,3 +161,18 @@ def test_gate_limits_take_the_strictest_number_and_fall_back_to_rollback(pilot):
     targets, thresholds = gate_limits(pilot)
     assert targets == {"error_rate": 1.0, "uptime_pct": 99.0}
     assert thresholds == {"error_rate": 3.0, "p95_latency_ms": 1500.0}
+
+
+def test_prefetched_facts_are_read_once_and_fresh_copies_still_read_the_database(pilot):
+    from portfolio.models import Pilot
+
+    page_copy = prefetch_workbook_facts(Pilot.objects.get(pk=pilot.pk))
+    with CaptureQueriesContext(connection) as ctx:
+        facts = workbook_facts(page_copy)
+    assert len(ctx.captured_queries) == 0
+    assert facts == workbook_facts(pilot)
+    m.StrategyWorkbook.objects.update_or_create(pilot=pilot, defaults={"kpi": "Handle time"})
+    # Another copy of the pilot (a service after a save) reads what is stored now.
+    fresh = Pilot.objects.get(pk=pilot.pk)
+    assert workbook_facts(fresh)["strategy"].fields["kpi"] == "Handle time"
+    assert workbook_facts(page_copy)["strategy"].fields["kpi"] in (None, "")
