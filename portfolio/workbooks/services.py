@@ -130,6 +130,24 @@ def _errors(form: BaseForm) -> dict[str, list[str]]:
 CASE_FIELDS = frozenset({"expected_annual_benefit", "annual_volume", "one_time_build_cost"})
 
 
+def _record_update(workbook, *, pilot: Pilot, phase: str, by, old: dict, new: dict) -> None:
+    """Save a changed workbook with its audit event; a strategy change to a field that
+    decides the economic case asks for an aggregates rebuild once committed (the
+    realized-economics aggregates count pilots with and without a case apart)."""
+    workbook.updated_by = by
+    workbook.save()
+    audit_record(
+        actor=by,
+        action="workbook.update",
+        obj=workbook,
+        pilot_id=pilot.pk,
+        before={"phase": phase, **old},
+        after={"phase": phase, **new},
+    )
+    if phase == "strategy" and CASE_FIELDS & new.keys():
+        transaction.on_commit(aggregates_request_rebuild, robust=True)
+
+
 @transaction.atomic
 def workbook_save(
     *,
@@ -176,20 +194,7 @@ def workbook_save(
     old.update(extra_before)
     new.update(extra_after)
     if new:
-        workbook.updated_by = by
-        workbook.save()
-        audit_record(
-            actor=by,
-            action="workbook.update",
-            obj=workbook,
-            pilot_id=pilot.pk,
-            before={"phase": phase, **old},
-            after={"phase": phase, **new},
-        )
-        if phase == "strategy" and CASE_FIELDS & new.keys():
-            # The realized-economics aggregates count pilots with and without an economic
-            # case apart; ask for a rebuild once this save is committed (see pilot_transition).
-            transaction.on_commit(aggregates_request_rebuild, robust=True)
+        _record_update(workbook, pilot=pilot, phase=phase, by=by, old=old, new=new)
     return SaveResult(workbook=workbook, form=form, before=old, after=new, errors=errors)
 
 
@@ -373,20 +378,7 @@ def workbook_replace(
         new[list_spec.name] = [row_values(f.instance, list_spec) for f in forms]
 
     if new:
-        workbook.updated_by = by
-        workbook.save()
-        audit_record(
-            actor=by,
-            action="workbook.update",
-            obj=workbook,
-            pilot_id=pilot.pk,
-            before={"phase": phase, **old},
-            after={"phase": phase, **new},
-        )
-        if phase == "strategy" and CASE_FIELDS & new.keys():
-            # The realized-economics aggregates count pilots with and without an economic
-            # case apart; ask for a rebuild once this save is committed (see pilot_transition).
-            transaction.on_commit(aggregates_request_rebuild, robust=True)
+        _record_update(workbook, pilot=pilot, phase=phase, by=by, old=old, new=new)
     return SaveResult(workbook=workbook, form=form, before=old, after=new, errors=errors)
 
 

@@ -573,3 +573,25 @@ def test_a_strategy_save_that_touches_the_case_asks_for_a_rebuild(
     )
     assert (aggregates_state().rebuild_requested_at is not None) is asks
     assert len(queued_rebuilds) == (1 if asks else 0)
+
+
+def test_an_api_replace_of_the_strategy_case_asks_for_a_rebuild(
+    portfolio_facts, queued_rebuilds, django_capture_on_commit_callbacks
+):
+    from portfolio.workbooks.services import workbook_replace
+
+    delta = portfolio_facts["delta"]
+    owner = delta.roles.get(role="business_owner").user
+    aggregates_rebuild()
+    with django_capture_on_commit_callbacks(execute=True):
+        result = workbook_replace(
+            pilot=delta, phase="strategy", by=owner, data={"kpi": "Handle time"}, partial=True
+        )
+    assert result.after and aggregates_state().rebuild_requested_at is None
+    with django_capture_on_commit_callbacks(execute=True):
+        result = workbook_replace(
+            pilot=delta, phase="strategy", by=owner, data={"annual_volume": None}, partial=True
+        )
+    assert "annual_volume" in result.after
+    assert aggregates_state().rebuild_requested_at is not None
+    assert len(queued_rebuilds) == 1
