@@ -141,26 +141,22 @@ class AuditedAdmin(admin.ModelAdmin):
                 new_state = self.audit_secret_state(name, new[name])
                 old[name] = old_state
                 new[name] = "changed" if new_state == old_state else new_state
-        audit_record(
-            actor=request.user,
-            action=self.audit_action("update"),
-            obj=obj,
-            pilot_id=self.audit_pilot_id(obj),
-            before=old,
-            after=new,
-        )
+        self._event(request, obj, "update", before=old, after=new)
 
     def _audit_delete(self, request, obj) -> None:
         before = self._scrub(self.audit_snapshot(obj))
         cascade = self._cascade(obj)
         if cascade:
             before["cascade"] = cascade
+        self._event(request, obj, "delete", before=before)
+
+    def _event(self, request, obj, verb: str, **change) -> None:
         audit_record(
             actor=request.user,
-            action=self.audit_action("delete"),
+            action=self.audit_action(verb),
             obj=obj,
             pilot_id=self.audit_pilot_id(obj),
-            before=before,
+            **change,
         )
 
     # --- the admin's write hooks --------------------------------------------------------
@@ -176,13 +172,7 @@ class AuditedAdmin(admin.ModelAdmin):
         if change:
             self.audit_update(request, obj, obj.__dict__.pop("_audit_before"))
             return
-        audit_record(
-            actor=request.user,
-            action=self.audit_action("create"),
-            obj=obj,
-            pilot_id=self.audit_pilot_id(obj),
-            after=self._scrub(self._stored_snapshot(obj.pk)),
-        )
+        self._event(request, obj, "create", after=self._scrub(self._stored_snapshot(obj.pk)))
 
     def delete_model(self, request, obj):
         self._audit_delete(request, obj)
