@@ -26,7 +26,7 @@ from portfolio.models import Pilot
 from portfolio.workbooks import evidence
 from portfolio.workbooks.forms import row_form_class, unique_fields, workbook_form_class
 from portfolio.workbooks.models import EvidenceFile, TestResult
-from portfolio.workbooks.spec import SPECS, ListSpec, PhaseSpec
+from portfolio.workbooks.spec import CASE_FIELDS, SPECS, ListSpec, PhaseSpec
 
 
 @dataclass
@@ -125,11 +125,6 @@ def _errors(form: BaseForm) -> dict[str, list[str]]:
     return {name: [str(e) for e in errs] for name, errs in form.errors.items()}
 
 
-# The strategy workbook's fields that decide whether a pilot has an economic case
-# (portfolio.dashboard.aggregates groups realized economics by it).
-CASE_FIELDS = frozenset({"expected_annual_benefit", "annual_volume", "one_time_build_cost"})
-
-
 def _record_update(workbook, *, pilot: Pilot, phase: str, by, old: dict, new: dict) -> None:
     """Save a changed workbook with its audit event; a strategy change to a field that
     decides the economic case asks for an aggregates rebuild once committed (the
@@ -144,7 +139,7 @@ def _record_update(workbook, *, pilot: Pilot, phase: str, by, old: dict, new: di
         before={"phase": phase, **old},
         after={"phase": phase, **new},
     )
-    if phase == "strategy" and CASE_FIELDS & new.keys():
+    if phase == "strategy" and new.keys() & set(CASE_FIELDS):
         transaction.on_commit(aggregates_request_rebuild, robust=True)
 
 

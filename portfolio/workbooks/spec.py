@@ -20,6 +20,8 @@ ECONOMIC_FIELDS: tuple[str, ...] = (
     "failure_handling_cost",
     "one_time_build_cost",
 )
+# The inputs whose presence means the pilot states an economic case at all.
+CASE_FIELDS: tuple[str, ...] = ("expected_annual_benefit", "annual_volume", "one_time_build_cost")
 
 
 @dataclass(frozen=True)

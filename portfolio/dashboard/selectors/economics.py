@@ -138,9 +138,6 @@ def _economics_row(raw: dict) -> dict:
     return row
 
 
-_INPUTS = {f"strategyworkbook__{name}": name for name in CASE_INPUTS}
-
-
 def _top_cost_query(shape: tuple, values) -> QuerySet:
     # Only the economics columns: the other per-pilot facts would add joins and subqueries
     # evaluated for every pilot before the LIMIT.
@@ -151,7 +148,7 @@ def _top_cost_query(shape: tuple, values) -> QuerySet:
         .filter(has_case_q())
         .annotate(annual_cost=economics_annotations()["annual_cost"])
         .order_by("-annual_cost", "name", "id")
-        .values("id", "name", *_INPUTS)
+        .values("id", "name", *CASE_INPUTS)
     )[:ECONOMICS_LIMIT]
 
 
@@ -164,7 +161,7 @@ def economics(scope: Scope, counted: list[dict], *, now: datetime) -> dict:
     pilots = [
         _economics_row(
             {"id": r["id"], "name": r["name"]}
-            | case_amounts({name: r[column] for column, name in _INPUTS.items()})
+            | case_amounts({name: r[column] for column, name in CASE_INPUTS.items()})
         )
         for r in _TOP_COST.dicts(view.shape, view.values)
     ]

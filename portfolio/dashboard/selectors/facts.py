@@ -4,6 +4,7 @@ as joins and correlated subqueries so a list of any length is one query."""
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -34,6 +35,7 @@ from metrics.signal import SIGNAL_LABELS
 from portfolio.dashboard.compiled import CompiledQuery
 from portfolio.dashboard.selectors.pilots import signal_expr, stale_q, stop_q
 from portfolio.models import Pilot
+from portfolio.workbooks.spec import CASE_FIELDS, ECONOMIC_FIELDS
 
 REALIZED_DAYS = 30
 CENT = Decimal("0.01")
@@ -42,10 +44,8 @@ MONEY = DecimalField(max_digits=30, decimal_places=6)
 
 def has_case_q() -> Q:
     """The strategy workbook states at least a benefit, a volume or a build cost."""
-    return (
-        Q(strategyworkbook__expected_annual_benefit__isnull=False)
-        | Q(strategyworkbook__annual_volume__isnull=False)
-        | Q(strategyworkbook__one_time_build_cost__isnull=False)
+    return functools.reduce(
+        operator.or_, (Q(**{f"strategyworkbook__{f}__isnull": False}) for f in CASE_FIELDS)
     )
 
 
@@ -226,16 +226,6 @@ def roi(net, build, annual) -> Decimal | None:
     return ((net - build) / spent * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) + 0
 
 
-CASE_INPUTS = (
-    "expected_annual_benefit",
-    "annual_volume",
-    "cost_per_transaction",
-    "human_review_rate_pct",
-    "minutes_per_review",
-    "loaded_hourly_cost",
-    "failure_handling_cost",
-    "one_time_build_cost",
-)
 _CASE_FIELDS = ("has_case", "benefit", "build_cost", "annual_cost", "net_value")
 
 
@@ -250,10 +240,7 @@ def case_amounts(inputs: dict) -> dict:
     terms = case_terms(z)
     total = annual_cost(terms)
     return {
-        "has_case": any(
-            inputs.get(f) is not None
-            for f in ("expected_annual_benefit", "annual_volume", "one_time_build_cost")
-        ),
+        "has_case": any(inputs.get(f) is not None for f in CASE_FIELDS),
         "benefit": terms["benefit"],
         "build_cost": terms["build"],
         "annual_cost": total,
@@ -261,7 +248,8 @@ def case_amounts(inputs: dict) -> dict:
     }
 
 
-_INPUTS = {f"strategyworkbook__{name}": name for name in CASE_INPUTS}
+# The workbook's economic inputs as columns of a pilot query -> their names.
+CASE_INPUTS = {f"strategyworkbook__{name}": name for name in ECONOMIC_FIELDS}
 
 
 def _facts_query(count: int, values) -> QuerySet:
@@ -271,7 +259,7 @@ def _facts_query(count: int, values) -> QuerySet:
         now=values["now"],
         realized=False,
         economics=False,
-    ).values(*fields, *_INPUTS)
+    ).values(*fields, *CASE_INPUTS)
 
 
 _FACTS = CompiledQuery(_facts_query)  # shape: how many ids
@@ -287,7 +275,7 @@ def facts_by_id(ids: Sequence[int], *, now: datetime) -> dict[int, dict]:
     ids = list(dict.fromkeys(ids))
     facts = {}
     for raw in _FACTS.dicts(len(ids), {"ids": ids, "now": now}):
-        case = {name: raw.pop(column) for column, name in _INPUTS.items()}
+        case = {name: raw.pop(column) for column, name in CASE_INPUTS.items()}
         raw.update(case_amounts(case))
         facts[raw["id"]] = fact_row(raw, now)
     return facts
