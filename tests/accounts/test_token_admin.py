@@ -131,3 +131,28 @@ def test_staff_who_may_view_tokens_but_is_no_admin_cannot_revoke(client_for, tok
     viewer.post(CHANGELIST, {"action": "revoke_selected", "_selected_action": [tokens[0].pk]})
     assert ApiToken.objects.filter(revoked_at__isnull=True).count() == len(tokens)
     assert revocations() == []
+
+
+def test_token_admin_pages_run_as_many_queries_for_two_tokens_as_for_twenty(
+    client_for, admin_user, owner
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = client_for(admin_user)
+
+    def counts():
+        token = ApiToken.objects.order_by("pk").first()
+        out = []
+        for url in (CHANGELIST, revoke_url(token)):
+            with CaptureQueriesContext(connection) as ctx:
+                assert admin.get(url).status_code == 200
+            out.append(len(ctx.captured_queries))
+        return out
+
+    for i in range(2):
+        token_create(by=owner, name=f"few-{i}")
+    few = counts()
+    for i in range(18):
+        token_create(by=owner, name=f"many-{i}")
+    assert counts() == few
