@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import rules
 from accounts.models import PilotRoleKind
 from portfolio import selectors, services
+from portfolio.audit_trail import describe_events
 from portfolio.filters import PilotFilter
 from portfolio.forms import PilotForm, RoleAssignForm
 from portfolio.workbooks.facts import prefetch_workbook_facts
@@ -65,6 +66,7 @@ def pilot_detail(request, pk):
         "pilot": pilot,
         "roles": [(kind.label, holders.get(kind.value)) for kind in PilotRoleKind],
         "events": events,
+        "trail": describe_events(events.object_list),
         "can_edit": rules.can_edit_pilot(request.user, pilot),
         "can_assign": rules.can_assign_roles(request.user, pilot),
     }

@@ -47,7 +47,7 @@ def test_contributor_registers_a_pilot_through_the_page(owner, client_for):
     assert PilotRole.objects.get(pilot=pilot, role="business_owner").user == owner
     detail = client.get(pilot.get_absolute_url())
     assert "Refund bot" in detail.content.decode()
-    assert "pilot.create" in detail.content.decode()
+    assert "Pilot registered" in detail.content.decode()
 
 
 def test_create_form_shows_field_errors(owner, client_for):
