@@ -73,6 +73,7 @@ def test_memo_page_markdown_and_pdf(strategy, pilot, executive, client_for):
     client = client_for(executive)
     page = client.get(reverse("portfolio:memo", args=[pilot.pk])).content.decode()
     assert "Claims intake &lt;to&gt; routing" in page and "5.7 months" in page
+    assert "€190,000.00" in page and "€60,000.00" in page
     assert "hallucination_rate: from 6 % to 2 %" in page
     md = client.get(reverse("portfolio:memo_markdown", args=[pilot.pk]))
     assert md["Content-Type"].startswith("text/markdown")
@@ -80,7 +81,7 @@ def test_memo_page_markdown_and_pdf(strategy, pilot, executive, client_for):
     text = md.content.decode()
     assert "# Decision memo: Claims triage" in text
     assert "Claims intake \\<to\\> routing" in text and "Wrong \\*queue\\*" in text
-    assert "**Net annual value:** 190,000" in text and "**Payback:** 5.7 months" in text
+    assert "**Net annual value:** €190,000.00" in text and "**Payback:** 5.7 months" in text
     pdf = client.get(reverse("portfolio:memo_pdf", args=[pilot.pk]))
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
 

@@ -1,0 +1,40 @@
+"""Money in templates, a builtin library (settings.TEMPLATES): every amount on every page
+goes through config.money.format_money.
+
+    {{ amount|money }}         €180,000 (whole units), — when missing
+    {{ amount|money_exact }}   €180,000.50 (the currency's minor digits)
+    {{ amount|money:"No data yet" }}   the text to show when missing
+    {{ value|metric_value:is_money }}  a metric's value, an exact amount when it is money
+    {% currency_code %}        EUR
+"""
+
+from django import template
+
+from config.money import MISSING, format_money
+from config.money import currency_code as _currency_code
+
+register = template.Library()
+
+
+@register.filter
+def money(value, missing=MISSING):
+    return format_money(value, missing=missing)
+
+
+@register.filter
+def money_exact(value, missing=MISSING):
+    return format_money(value, exact=True, missing=missing)
+
+
+@register.filter
+def metric_value(value, is_money=False):
+    """A metric's value: an exact amount for money metrics, the number as it is otherwise
+    ("—" when missing)."""
+    if is_money:
+        return format_money(value, exact=True)
+    return MISSING if value is None else value
+
+
+@register.simple_tag
+def currency_code() -> str:
+    return _currency_code()
