@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from portfolio.dashboard.views import CSV_COLUMNS, CSV_MONEY
+from tests.dashboard.conftest import add_alert
 from tests.money_scan import bare_amounts, money_cells, section
 
 URL = "/portfolio/"
@@ -147,8 +148,10 @@ def test_money_metrics_on_the_pilot_page_carry_the_currency(owner, portfolio_fac
     snapshots_ingest(rows=[row], source="test", process=False)
     metric = MetricDefinition.objects.get(key="cost_per_transaction")
     rollups.refresh([(alpha.pk, metric.pk, at - timedelta(days=1), timezone.now())])
+    add_alert(alpha, "cost_per_transaction", "monitor", value=0.62)
     html = client_for(owner).get(alpha.get_absolute_url()).content.decode()
     assert "USD" not in html
+    assert "<td>€0.62</td><td>&gt; €0.50</td>" in html  # the alert, observed and threshold
     metrics = section(html, 'id="metrics"')
     label = "Cost per transaction <code>cost_per_transaction</code></th>"
     row = re.search(re.escape(label) + r"\s*<td>([^<]+)", metrics)
