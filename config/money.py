@@ -65,6 +65,10 @@ class Currency:
     prefix: str  # what goes before the amount: "€" or "CHF\u00a0"
 
 
+# 1, 0.1, 0.01, ...: what an amount is rounded to for each number of minor digits.
+_QUANTA = {digits: Decimal(1).scaleb(-digits) for digits in range(5)}
+
+
 @functools.cache
 def _currency(code: str) -> Currency:
     from babel.numbers import get_currency_precision, get_currency_symbol
@@ -76,7 +80,7 @@ def _currency(code: str) -> Currency:
 
 def currency() -> Currency:
     """The installation's currency (settings.PILOTGATE_CURRENCY)."""
-    return _currency(getattr(settings, "PILOTGATE_CURRENCY", DEFAULT_CURRENCY))
+    return _currency(settings.PILOTGATE_CURRENCY)
 
 
 def currency_code() -> str:
@@ -115,12 +119,12 @@ def format_money(value, *, exact: bool = False, missing: str = MISSING) -> str:
     returned as it is (never an exception on a page)."""
     if value is None or value == "":
         return missing
-    amount = _decimal(value)
+    amount = value if value.__class__ is Decimal else _decimal(value)
     if amount is None or not amount.is_finite():
         return str(value)
     cur = currency()
     places = cur.digits if exact else 0
-    rounded = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    rounded = amount.quantize(_QUANTA[places], rounding=ROUND_HALF_UP)
     sign = "-" if rounded < 0 else ""
     return f"{sign}{cur.prefix}{abs(rounded):,.{places}f}"
 
