@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 
 MONEY_WORDS = re.compile(r"\b(cost|benefit|value|budget)\b", re.I)
 NOT_MONEY = re.compile(r"\b(ROI|hours?|minutes?|%|rate|score|payback)\b", re.I)
-MISSING = ("—", "No data yet", "Not set yet", "No economic case yet", "n/a", "")
+MISSING = ("—", "No data yet", "Not set yet", "Not measured yet", "No economic case yet", "n/a", "")
 
 
 def money_pattern(symbol: str = "€") -> re.Pattern:

@@ -193,7 +193,7 @@ def pilot_economics(pilot, *, now: datetime | None = None) -> dict:
             "kind": "money",
             "planned": case.net_annual_value if case else None,
             "realized": realized.get("net_value"),
-            "metric": "realized_benefit",
+            "metric": None,  # worked out from several metrics, not reported as one
         },
     ]
     return {
