@@ -33,6 +33,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api_schema import METRIC_KEY_SCHEMA
+from config.money import metric_unit
 from metrics import selectors
 from metrics.ingest import CODE_FORBIDDEN, CODE_INVALID, CODE_NOT_FOUND, SOURCE_MAX_LENGTH
 from metrics.models import MetricDefinition
@@ -270,7 +271,7 @@ class MetricSeriesView(APIView):
             {
                 "pilot": pilot.pk,
                 "metric": series.metric.key,
-                "unit": series.metric.unit,
+                "unit": metric_unit(series.metric.unit),
                 "resolution": series.resolution,
                 "since": since,
                 "until": until,

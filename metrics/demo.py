@@ -54,6 +54,19 @@ DEMO_COST_LIMIT = 0.5
 
 PROFILES = ("healthy", "hold", "drifting", "stop", "healthy", "redesign", "stop_recommended")
 
+# Realized economics per profile, against the pilot's own economic case: (run cost, benefit)
+# as a share of the plan. A redesign pilot costs far more than planned; a stopping one
+# earns little of what it promised.
+ECONOMICS_SOURCE = "demo:economics"
+ECONOMICS: dict[str, tuple[float, float]] = {
+    "healthy": (0.92, 1.06),
+    "hold": (1.12, 0.82),
+    "drifting": (1.02, 0.97),
+    "stop": (1.35, 0.28),
+    "redesign": (1.9, 0.74),
+    "stop_recommended": (1.15, 0.42),
+}
+
 
 def _bad_metrics(profile: str) -> set[str]:
     return {
@@ -114,16 +127,22 @@ def _series(
     return at
 
 
-@transaction.atomic
-def seed(context: dict) -> None:
-    _seed_sources(context)
-    if Snapshot.objects.filter(source=DEMO_SOURCE).exists():
-        return
-    pilots = [
+def _live(context: dict) -> list:
+    """The demo pilots that run: past discovery and not stopped."""
+    return [
         p
         for p in context["pilots"]
         if p.stage in ("pilot", "readiness", "scale") and p.status != "stopped"
     ]
+
+
+@transaction.atomic
+def seed(context: dict) -> None:
+    _seed_sources(context)
+    _seed_economics(context)
+    if Snapshot.objects.filter(source=DEMO_SOURCE).exists():
+        return
+    pilots = _live(context)
     if not pilots:
         return
     rng = random.Random(90210)  # fixed: the same demo every time
@@ -242,3 +261,60 @@ def _seed_sources(context: dict) -> None:
     except ImportError:
         return
     pulls_demo.seed(context)
+
+
+def _seed_economics(context: dict) -> None:
+    """Daily realized economics for 90 days for every live pilot with an economic case:
+    `monthly_run_cost` and `realized_benefit` (per month, in the installation's currency)
+    and the first-year `roi_pct` they give, computed as the economic case computes the
+    planned one, so the dashboard's planned-versus-realized figures and charts have data.
+    Idempotent on its own (its own source), so an older demo database gains it too."""
+    if Snapshot.objects.filter(source=ECONOMICS_SOURCE).exists():
+        return
+    from portfolio.workbooks.selectors import economic_case_for
+
+    pilots = _live(context)
+    if not pilots:
+        return
+    rng = random.Random(4217)  # fixed: the same demo every time
+    now = timezone.now()
+    end = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    days = [end - timedelta(days=d) for d in range(DAYS, -1, -1)]
+    rows: list[dict] = []
+    for index, pilot in enumerate(pilots):
+        case = economic_case_for(pilot)
+        monthly_cost, monthly_benefit = (
+            float(case.total_annual_cost) / 12,
+            float(case.expected_annual_benefit) / 12,
+        )
+        if monthly_cost <= 0 and monthly_benefit <= 0:
+            continue
+        build = float(case.one_time_build_cost)
+        cost_share, benefit_share = ECONOMICS[PROFILES[index % len(PROFILES)]]
+        for i, day in enumerate(days):
+            # Early weeks ramp up towards the profile's level; a little noise every day.
+            ramp = min(1.0, 0.6 + i / 60)
+            cost = monthly_cost * cost_share * (1 + rng.gauss(0, 0.03))
+            benefit = monthly_benefit * benefit_share * ramp * (1 + rng.gauss(0, 0.05))
+            spent = build + 12 * cost
+            roi = (12 * benefit - 12 * cost - build) / spent * 100 if spent else 0.0
+            for key, value in (
+                ("monthly_run_cost", cost),
+                ("realized_benefit", benefit),
+                ("roi_pct", roi),
+            ):
+                rows.append(
+                    {"pilot": pilot.pk, "metric": key, "observed_at": day, "value": round(value, 2)}
+                )
+    if not rows:
+        return
+    snapshots_ingest(rows=rows, source=ECONOMICS_SOURCE, process=False)
+    metrics = MetricDefinition.objects.filter(
+        key__in=["monthly_run_cost", "realized_benefit", "roi_pct"]
+    )
+    ids = sorted({row["pilot"] for row in rows})
+    rollups.refresh([(pid, m.pk, days[0], now) for pid in ids for m in metrics])
+    from portfolio.dashboard.aggregates import aggregates_rebuild, aggregates_state
+
+    if aggregates_state() is not None:  # else the dashboard reads the rollups themselves
+        aggregates_rebuild()

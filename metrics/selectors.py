@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import Count, Max, QuerySet, Sum
 from django.utils import timezone
 
+from config.money import format_money, is_money_unit, metric_unit
 from gates.engine import MetricDaily
 from metrics.models import (
     Alert,
@@ -223,6 +224,7 @@ class MetricRow:
     target: str
     limit: str
     breached: bool
+    money: bool = False  # an amount in the installation's currency (config.money)
 
 
 def pilot_metrics_section(pilot, *, user) -> dict:
@@ -249,8 +251,10 @@ def pilot_metrics_section(pilot, *, user) -> dict:
     expectations = thresholds.expectations_for([pilot.pk])
     targets: dict[str, list[str]] = defaultdict(list)
     limits: dict[str, list[str]] = defaultdict(list)
+    money_keys = {m.key for m in catalog.values() if is_money_unit(m.unit)}
     for e in expectations:
-        text = f"{e.op} {e.value:g}"
+        value = format_money(e.value, exact=True) if e.metric_key in money_keys else f"{e.value:g}"
+        text = f"{e.op} {value}"
         (targets if e.kind == "target" else limits)[e.metric_key].append(text)
     unresolved = {(a.metric_id, a.kind) for a in alerts if not a.is_resolved}
     metric_ids = {m for (_, m) in latest} | set(means)
@@ -264,7 +268,7 @@ def pilot_metrics_section(pilot, *, user) -> dict:
             MetricRow(
                 key=metric.key,
                 name=metric.name,
-                unit=metric.unit,
+                unit=metric_unit(metric.unit),
                 dimension=metric.get_dimension_display(),
                 latest=value,
                 latest_at=at,
@@ -272,6 +276,7 @@ def pilot_metrics_section(pilot, *, user) -> dict:
                 target=", ".join(targets.get(metric.key, [])),
                 limit=", ".join(limits.get(metric.key, [])),
                 breached=any(mid == metric_id for mid, _ in unresolved),
+                money=metric.key in money_keys,
             )
         )
     resolved = [a for a in alerts if a.is_resolved]

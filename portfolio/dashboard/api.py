@@ -6,12 +6,14 @@ import re
 from decimal import Decimal
 
 from django import forms
+from django.utils.functional import lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.money import currency_code, with_currency_lazy
 from portfolio.dashboard import selectors
 from portfolio.dashboard.filters import DashboardFilterForm, parse_filters
 
@@ -25,12 +27,15 @@ def _param(name: str, field) -> OpenApiParameter:
     if isinstance(field, forms.ChoiceField):
         values = [str(value) for value, _ in field.choices if value != ""]
         return OpenApiParameter(name, OpenApiTypes.STR, enum=values, description=label)
+    # DecimalField before IntegerField: Django's DecimalField is an IntegerField subclass.
+    if isinstance(field, forms.DecimalField):
+        schema = {"type": "string", "pattern": _BUDGET}
+        help_text = field.help_text
+        description = lazy(lambda: f"{label}, in {currency_code()}: {help_text}", str)()
+        return OpenApiParameter(name, schema, description=description)
     if isinstance(field, forms.IntegerField):
         schema = {"type": "integer", "minimum": 1, "maximum": _INT_MAX}
         return OpenApiParameter(name, schema, description=label)
-    if isinstance(field, forms.DecimalField):
-        schema = {"type": "string", "pattern": _BUDGET}
-        return OpenApiParameter(name, schema, description=f"{label}: {field.help_text}")
     schema = {"type": "string", "maxLength": field.max_length}
     return OpenApiParameter(name, schema, description=label)
 
@@ -47,12 +52,13 @@ def _strict_errors(query) -> dict[str, list[str]]:
         raw = query.get(name)
         if raw is None or isinstance(field, forms.CharField):
             continue
-        if isinstance(field, forms.IntegerField) and not (
+        if isinstance(field, forms.DecimalField):
+            if not re.fullmatch(_BUDGET, raw):
+                errors[name] = ["Give an amount like 250000 or 250000.50."]
+        elif isinstance(field, forms.IntegerField) and not (
             re.fullmatch(r"[0-9]{1,10}", raw) and 1 <= int(raw) <= _INT_MAX
         ):
             errors[name] = ["Give a whole number of at least 1."]
-        elif isinstance(field, forms.DecimalField) and not re.fullmatch(_BUDGET, raw):
-            errors[name] = ["Give an amount like 250000 or 250000.50."]
         elif raw == "":
             errors[name] = ["Give a value or leave the parameter out."]
     return errors
@@ -71,11 +77,27 @@ def _jsonable(value):
     return value
 
 
+def _summary_description() -> str:
+    code = currency_code()
+    return (
+        "What the dashboard shows, with the same filters. Amounts of money (costs, benefits, "
+        f"net values, the planner's budget and cumulative costs) are decimal strings in {code}, "
+        "the installation's currency (PILOTGATE_CURRENCY), also given as `currency`; ROI "
+        "figures are percentages."
+    )
+
+
 class PortfolioSummaryView(APIView):
     @extend_schema(
         summary="Portfolio summary (the dashboard's numbers)",
+        description=lazy(_summary_description, str)(),
         parameters=_PARAMS,
-        responses={200: OpenApiTypes.OBJECT},
+        responses={
+            200: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description=with_currency_lazy("The summary; amounts are decimal strings"),
+            )
+        },
     )
     def get(self, request):
         strict = _strict_errors(request.query_params)
@@ -87,4 +109,4 @@ class PortfolioSummaryView(APIView):
             # asking for a filter it spelled wrong must not get unfiltered numbers.
             raise ValidationError({k: [str(e) for e in v] for k, v in form.errors.items()})
         summary = selectors.portfolio_summary(user=request.user, filters=filters)
-        return Response(_jsonable(summary))
+        return Response(_jsonable({**summary, "currency": currency_code()}))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
+from config.money import currency, with_currency
 from portfolio.dashboard.filters import AGE_BUCKETS, RISK_FLAGS
 from portfolio.models import Status
 
@@ -102,12 +103,26 @@ def signal_figure(signals: dict, stages: list[tuple[str, str]], link: Link) -> d
     return _figure([fig], "Signal by stage", yaxis={"autorange": "reversed"})
 
 
+def money_axis(label: str) -> dict:
+    """A y axis of amounts: titled with the currency, ticks like "€180k"."""
+    return {
+        "title": {"text": with_currency(label)},
+        "tickprefix": currency().prefix,
+        "tickformat": "~s",
+    }
+
+
+def money_hover(name: str) -> str:
+    """Hover text of an amount: "Claims triage, Planned annual cost: €180,000"."""
+    return "%{x}, " + name + ": " + currency().prefix + "%{y:,.0f}<extra></extra>"
+
+
 def economics_figures(econ: dict, pilot_link: Link) -> dict[str, dict]:
     pilots = econ["pilots"]
     names = [p["name"] for p in pilots]
     links = [pilot_link(p["id"]) for p in pilots]
 
-    def bars(name: str, key: str, color: str) -> dict:
+    def bars(name: str, key: str, color: str, hover: str | None = None) -> dict:
         return _trace(
             "bar",
             name=name,
@@ -115,6 +130,7 @@ def economics_figures(econ: dict, pilot_link: Link) -> dict[str, dict]:
             y=[_num(p[key]) for p in pilots],
             marker={"color": color},
             customdata=links,
+            **({"hovertemplate": hover} if hover else {}),
         )
 
     roi = _figure(
@@ -128,11 +144,22 @@ def economics_figures(econ: dict, pilot_link: Link) -> dict[str, dict]:
     )
     cost = _figure(
         [
-            bars("Planned annual cost", "annual_cost", PALETTE[0]),
-            bars("Realized annual run cost", "realized_annual_cost", PALETTE[3]),
+            bars(
+                "Planned annual cost",
+                "annual_cost",
+                PALETTE[0],
+                money_hover("Planned annual cost"),
+            ),
+            bars(
+                "Realized annual run cost",
+                "realized_annual_cost",
+                PALETTE[3],
+                money_hover("Realized annual run cost"),
+            ),
         ],
         "Annual run cost, planned versus realized",
         barmode="group",
+        yaxis=money_axis("Per year"),
     )
     return {"roi": roi, "cost": cost}
 
@@ -226,6 +253,7 @@ def planner_figure(plan: dict, pilot_link: Link) -> dict:
             y=[_num(r["net_value"]) for r in rows],
             marker={"color": [PALETTE[2] if r["funded"] else "#8c959f" for r in rows]},
             customdata=[pilot_link(r["id"]) for r in rows],
+            hovertemplate=money_hover("Expected net annual value"),
         ),
         _trace(
             "scatter",
@@ -235,6 +263,7 @@ def planner_figure(plan: dict, pilot_link: Link) -> dict:
             mode="lines+markers",
             line={"color": PALETTE[0]},
             customdata=[pilot_link(r["id"]) for r in rows],
+            hovertemplate=money_hover("Cumulative first-year cost"),
         ),
     ]
     shapes = []
@@ -263,7 +292,12 @@ def planner_figure(plan: dict, pilot_link: Link) -> dict:
                     "line": {"color": PALETTE[3], "width": 3},
                 }
             )
-    return _figure(traces, "Candidates ranked by expected net value", shapes=shapes)
+    return _figure(
+        traces,
+        "Candidates ranked by expected net value",
+        shapes=shapes,
+        yaxis=money_axis("Amount"),
+    )
 
 
 def metric_figure(series: dict, pilot_url: str) -> dict:
@@ -306,5 +340,7 @@ def metric_figure(series: dict, pilot_url: str) -> dict:
         traces,
         series["label"],
         height=260,
-        yaxis={"title": {"text": series.get("unit") or ""}},
+        yaxis=money_axis("Amount")
+        if series.get("money")
+        else {"title": {"text": series.get("unit") or ""}},
     )

@@ -14,11 +14,13 @@ from django.db.models import CharField
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
+from config.money import is_money_unit, metric_unit
 from metrics.models import Alert, MetricRollup, PilotSignal
 from metrics.signal import INSUFFICIENT_DATA, SIGNAL_LABELS
 from metrics.thresholds import expectations_for
 
 HISTORY_DAYS = 365
+REALIZED_DAYS = 30  # as the dashboard (portfolio.dashboard.aggregates)
 
 # What each workbook expectation (metrics.thresholds) is called on a chart.
 LINE_LABELS = {
@@ -89,7 +91,8 @@ def pilot_metric_series(pilot, *, now: datetime | None = None, days: int = HISTO
             series[key] = {
                 "key": key,
                 "label": name or key,
-                "unit": unit,
+                "unit": metric_unit(unit),
+                "money": is_money_unit(unit),
                 "direction": direction,
                 "points": points,
                 "lines": [],
@@ -148,3 +151,54 @@ def _monthly(points: list[dict]) -> list[dict]:
         {"month": month, "mean": round(sum(v) / len(v), 4), "days": len(v)}
         for month, v in sorted(buckets.items())
     ]
+
+
+def pilot_economics(pilot, *, now: datetime | None = None) -> dict:
+    """Planned (the strategy workbook's economic case) beside realized (metrics, the mean
+    of the last REALIZED_DAYS days, as the dashboard reads them) for the pilot page.
+
+    Queries: the strategy workbook (1), the realized means (1). Each row's `realized` is
+    None until measured; a realized net annual value appears once the realized economics
+    (portfolio.dashboard.selectors.economics) measure one per pilot.
+    """
+    from portfolio.dashboard.selectors.economics import realized_for_pilots
+    from portfolio.workbooks.models import StrategyWorkbook
+    from portfolio.workbooks.selectors import economic_case_of
+    from portfolio.workbooks.spec import CASE_FIELDS
+
+    now = now or timezone.now()
+    workbook = StrategyWorkbook.objects.filter(pilot_id=pilot.pk).first()
+    has_case = workbook is not None and any(
+        getattr(workbook, name) is not None for name in CASE_FIELDS
+    )
+    case = economic_case_of(workbook) if has_case else None
+    realized = realized_for_pilots([pilot.pk], now=now).get(pilot.pk, {})
+    rows = [
+        {
+            "label": "First-year ROI",
+            "kind": "percent",
+            "planned": case.roi_pct if case else None,
+            "realized": realized.get("roi_pct"),
+            "metric": "roi_pct",
+        },
+        {
+            "label": "Annual run cost",
+            "kind": "money",
+            "planned": case.total_annual_cost if case else None,
+            "realized": realized.get("annual_cost"),
+            "metric": "monthly_run_cost",
+        },
+        {
+            "label": "Net annual value",
+            "kind": "money",
+            "planned": case.net_annual_value if case else None,
+            "realized": realized.get("net_value"),
+            "metric": None,  # worked out from several metrics, not reported as one
+        },
+    ]
+    return {
+        "has_case": has_case,
+        "rows": rows,
+        "measured": any(r["realized"] is not None for r in rows),
+        "days": REALIZED_DAYS,
+    }

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from config.money import with_currency
 from metrics.signal import SIGNAL_CODES, SIGNAL_LABELS
 from portfolio.dashboard import charts, selectors
 from portfolio.dashboard.filters import AGE_BUCKETS, RISK_FLAGS, parse_filters
@@ -119,6 +120,7 @@ def dashboard(request):
         "reliability_labels": RELIABILITY_LABELS,
         "reliability_rows": _reliability_table(summary["reliability"]),
         "economics_rows": _economics_table(summary["economics"]),
+        "realized_net": has_realized_net(summary["economics"]),
         "planner_rows": _planner_table(summary["planner"]),
         "links": _section_links(summary, link, stages),
     }
@@ -149,7 +151,9 @@ def _or_dash(value):
 
 
 def _economics_table(economics: dict) -> list[dict]:
-    """The economics table's cells, formatted once here rather than by filters per cell."""
+    """The economics table's cells, formatted once here rather than by filters per cell:
+    each planned figure beside its realized one. `realized_net_value` is shown when the
+    selector measures it (see has_realized_net)."""
     return [
         {
             "url": p["url"],
@@ -159,9 +163,18 @@ def _economics_table(economics: dict) -> list[dict]:
             "annual_cost": money(p["annual_cost"]),
             "realized_annual_cost": money(p["realized_annual_cost"]),
             "net_value": money(p["net_value"]),
+            "realized_net_value": money(p.get("realized_net_value")),
         }
         for p in economics.get("pilots", ())
     ]
+
+
+def has_realized_net(economics: dict) -> bool:
+    """Whether any pilot in the table (or the total) has a measured net annual value."""
+    totals = economics.get("totals") or {}
+    return totals.get("realized_net_value") is not None or any(
+        p.get("realized_net_value") is not None for p in economics.get("pilots", ())
+    )
 
 
 def _planner_table(plan: dict) -> list[dict]:
@@ -205,28 +218,38 @@ def _section_links(summary: dict, link, stages) -> dict:
     }
 
 
+# (row key, header). Headers are for the people who open the file; amounts stay bare
+# numbers so a spreadsheet can sum them, and their headers name the currency (csv_headers).
 CSV_COLUMNS = [
-    ("id", "id"),
-    ("name", "name"),
-    ("business_unit", "business_unit"),
-    ("stage", "stage"),
-    ("status", "status"),
-    ("risk_tier", "risk_tier"),
-    ("owner", "business_owner"),
-    ("signal_code", "signal"),
-    ("days_in_stage", "days_in_stage"),
-    ("open_alerts", "open_alerts"),
-    ("degraded_sources", "degraded_sources"),
-    ("stop_recommended", "stop_recommended"),
-    ("stale", "stale"),
-    ("benefit", "expected_annual_benefit"),
-    ("build_cost", "one_time_build_cost"),
-    ("annual_cost", "planned_annual_cost"),
-    ("net_value", "planned_net_annual_value"),
-    ("planned_roi", "planned_roi_pct"),
-    ("realized_roi", "realized_roi_pct"),
-    ("realized_monthly_cost", "realized_monthly_run_cost"),
+    ("id", "ID"),
+    ("name", "Name"),
+    ("business_unit", "Business unit"),
+    ("stage", "Stage"),
+    ("status", "Status"),
+    ("risk_tier", "Risk tier"),
+    ("owner", "Business owner"),
+    ("signal_code", "Signal"),
+    ("days_in_stage", "Days in stage"),
+    ("open_alerts", "Open alerts"),
+    ("degraded_sources", "Degraded sources"),
+    ("stop_recommended", "Stop recommended"),
+    ("stale", "Stale"),
+    ("benefit", "Expected annual benefit"),
+    ("build_cost", "One-time build cost"),
+    ("annual_cost", "Planned annual cost"),
+    ("net_value", "Planned net annual value"),
+    ("planned_roi", "Planned first-year ROI (%)"),
+    ("realized_roi", "Realized ROI (%)"),
+    ("realized_monthly_cost", "Realized monthly run cost"),
 ]
+CSV_MONEY = {"benefit", "build_cost", "annual_cost", "net_value", "realized_monthly_cost"}
+
+
+def csv_headers() -> list[str]:
+    """The export's header row: 'Planned net annual value (EUR)' for every amount."""
+    return [with_currency(h) if key in CSV_MONEY else h for key, h in CSV_COLUMNS]
+
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -258,7 +281,7 @@ def export_csv(request):
     writer = csv.writer(_Echo())
 
     def rows():
-        yield writer.writerow([header for _, header in CSV_COLUMNS])
+        yield writer.writerow(csv_headers())
         for row in selectors.pilot_rows(pilots, now=now):
             yield writer.writerow([_cell(row.get(key)) for key, _ in CSV_COLUMNS])
 

@@ -9,20 +9,14 @@ from django.utils.timezone import template_localtime
 
 from portfolio.dashboard.filters import AGE_BUCKETS, RISK_FLAGS
 from portfolio.models import Stage
+from portfolio.templatetags.money import money
 
 register = template.Library()
 
 
-@register.filter
-def money(value):
-    """1234567.5 -> '1,234,567.50' ('—' for None). Cheaper than floatformat:"2g" in long
-    tables; amounts are shown without a currency, as the workbooks enter them."""
-    if value is None or value == "":
-        return "—"
-    try:
-        return f"{value:,.2f}"
-    except (TypeError, ValueError):
-        return str(value)
+# The same filter as the builtin library's (portfolio/templatetags/money.py): one format
+# for every amount. Re-registered here so pages that {% load dashboard %} keep it.
+register.filter("money", money)
 
 
 @register.inclusion_tag("portfolio/dashboard/_pilot_signal.html")
@@ -31,6 +25,14 @@ def pilot_signal_header(pilot):
     from portfolio.dashboard.pilot import pilot_signal
 
     return {"pilot": pilot, "signal": pilot_signal(pilot)}
+
+
+@register.inclusion_tag("portfolio/dashboard/_pilot_economics.html")
+def pilot_economics(pilot):
+    """Planned versus realized ROI, run cost and net value, side by side."""
+    from portfolio.dashboard.pilot import pilot_economics as economics
+
+    return {"pilot": pilot, "econ": economics(pilot)}
 
 
 @register.inclusion_tag("portfolio/dashboard/_pilot_metrics.html")
@@ -205,23 +207,15 @@ def gate_rows(gates, links):
 
 
 @register.filter
-def economics_rows(rows):
-    """Rows of the economics table (the view's _economics_table)."""
+def economics_rows(rows, realized_net=False):
+    """Rows of the economics table (the view's _economics_table); the realized net value
+    column only when something measures it."""
+    keys = ["planned_roi", "realized_roi", "annual_cost", "realized_annual_cost", "net_value"]
+    if realized_net:
+        keys.append("realized_net_value")
     return _rows(
-        '<tr><th scope="row"><a href="{}">{}</a></th><td>{}</td><td>{}</td>'
-        "<td>{}</td><td>{}</td><td>{}</td></tr>",
-        (
-            (
-                p["url"],
-                p["name"],
-                p["planned_roi"],
-                p["realized_roi"],
-                p["annual_cost"],
-                p["realized_annual_cost"],
-                p["net_value"],
-            )
-            for p in rows
-        ),
+        '<tr><th scope="row"><a href="{}">{}</a></th>' + "<td>{}</td>" * len(keys) + "</tr>",
+        ((p["url"], p["name"], *(p[k] for k in keys)) for p in rows),
     )
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import Http404
 from django.urls import reverse
+from django.utils.functional import lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -13,11 +14,12 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.money import currency_code
 from portfolio import selectors as pilot_selectors
 from portfolio.workbooks import services
 from portfolio.workbooks.facts import progress, workbook_facts
 from portfolio.workbooks.selectors import economic_case_of, list_rows, workbook_get
-from portfolio.workbooks.spec import SPECS, PhaseSpec
+from portfolio.workbooks.spec import MONEY_FIELDS, SPECS, PhaseSpec
 
 READ_ONLY_KEYS = frozenset(
     {
@@ -86,7 +88,9 @@ def _body_doc() -> str:
     lines = [
         "A JSON object of the phase's fields and lists. People are usernames of active "
         "users, metrics are catalog keys, dates are YYYY-MM-DD, amounts are numbers or "
-        "decimal strings. Unknown names are refused. By phase:",
+        f"decimal strings. Amounts of money ({', '.join(MONEY_FIELDS)}, and the economic "
+        f"case in the response) are in {currency_code()}, the installation's currency "
+        "(PILOTGATE_CURRENCY). Unknown names are refused. By phase:",
         "",
     ]
     for spec in SPECS.values():
@@ -95,7 +99,7 @@ def _body_doc() -> str:
     return "\n".join(lines)
 
 
-BODY_DOC = _body_doc()
+BODY_DOC = lazy(_body_doc, str)()
 
 
 class LenientJSONParser(JSONParser):

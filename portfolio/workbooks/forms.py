@@ -12,8 +12,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.text import capfirst
 
+from config.money import with_currency_lazy
 from metrics.models import MetricDefinition
-from portfolio.workbooks.spec import ListSpec, PhaseSpec
+from portfolio.workbooks.models import StrategyWorkbook
+from portfolio.workbooks.spec import MONEY_FIELDS, ListSpec, PhaseSpec
 
 HTTP_LINK = "Enter an http:// or https:// link."
 UNKNOWN_METRIC = "Unknown metric key “%(value)s”; choose one from the metric catalog."
@@ -70,6 +72,8 @@ def _formfield(model_field, **kwargs):
     if field is None:
         return None
     field.label = capfirst(str(model_field.verbose_name))
+    if model_field.model is StrategyWorkbook and model_field.name in MONEY_FIELDS:
+        field.label = with_currency_lazy(field.label)
     if isinstance(field.widget, forms.Textarea):
         field.widget.attrs["rows"] = 3
     if isinstance(field, forms.DateField):

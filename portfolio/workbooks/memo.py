@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from fpdf import FPDF
 
+from config.money import format_money, metric_unit
 from gates.engine import format_number
 from portfolio.economics import EconomicCase
 from portfolio.models import Pilot
@@ -38,7 +39,10 @@ class Memo:
 
 
 def _money(value) -> str:
-    return f"{format_number(float(value), 2)}" if value is not None else NOT_SET
+    """The amount with the currency, to the cent ("€180,000.00"): the memo's figures are
+    the economic case's, whose parts add up to its totals. Formatted here, so the HTML,
+    Markdown and PDF memos all show the same text."""
+    return format_money(value, exact=True, missing=NOT_SET)
 
 
 def _person(user) -> str:
@@ -69,7 +73,7 @@ def memo_data(pilot: Pilot) -> Memo:
     case = economic_case_of(workbook)
     if metrics:
         first = metrics[0]
-        unit = f" {first.unit or first.metric.unit}".rstrip()
+        unit = f" {first.unit or metric_unit(first.metric.unit)}".rstrip()
         success = (
             f"{first.metric_id}: from {format_number(first.baseline)}{unit} "
             f"to {format_number(first.target)}{unit}"

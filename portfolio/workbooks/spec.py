@@ -20,6 +20,14 @@ ECONOMIC_FIELDS: tuple[str, ...] = (
     "failure_handling_cost",
     "one_time_build_cost",
 )
+# The inputs that are amounts of money (in settings.PILOTGATE_CURRENCY; labels say which).
+MONEY_FIELDS: tuple[str, ...] = (
+    "expected_annual_benefit",
+    "cost_per_transaction",
+    "loaded_hourly_cost",
+    "failure_handling_cost",
+    "one_time_build_cost",
+)
 # The inputs whose presence means the pilot states an economic case at all.
 CASE_FIELDS: tuple[str, ...] = ("expected_annual_benefit", "annual_volume", "one_time_build_cost")
 

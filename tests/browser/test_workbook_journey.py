@@ -47,7 +47,7 @@ def test_owner_fills_strategy_sees_progress_and_case_and_downloads_memo(page, li
         "one_time_build_cost": "90000",
     }.items():
         page.locator(f"#id_{name}").fill(value)
-    expect(page.locator("#case-net")).to_have_text("190,000.00")
+    expect(page.locator("#case-net")).to_have_text("€190,000.00")
     expect(page.locator("#case-payback")).to_have_text("5.7 months")
     expect(page.locator("#err-annual_volume")).to_be_empty()
 
@@ -98,7 +98,7 @@ def test_owner_fills_strategy_sees_progress_and_case_and_downloads_memo(page, li
     text = open(download.path(), encoding="utf-8").read()
     assert "# Decision memo: Refund triage" in text
     assert "error\\_rate: from 4 % to 1.5 %" in text
-    assert "**Net annual value:** 190,000" in text
+    assert "**Net annual value:** €190,000.00" in text
 
     page.get_by_role("link", name="Decision memo", exact=True).click()
     expect(page).to_have_url(re.compile(r"/memo/$"))

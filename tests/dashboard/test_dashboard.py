@@ -212,19 +212,19 @@ def test_csv_export_has_the_filtered_portfolio(executive, small_portfolio, clien
     rows = read_csv(
         client_for(executive).get(reverse("dashboard:export_csv"), {"business_unit": "Claims"})
     )
-    assert [r["name"] for r in rows] == ["Alpha", "Bravo", "Secret"]
+    assert [r["Name"] for r in rows] == ["Alpha", "Bravo", "Secret"]
     bravo = rows[1]
-    assert bravo["stage"] == "discovery" and bravo["status"] == "active"
-    assert bravo["days_in_stage"] == "50" and bravo["stale"] == "yes"
-    assert bravo["business_owner"] == str(small_portfolio["bravo"].roles.get().user)
-    assert bravo["signal"] == "insufficient_data"
+    assert bravo["Stage"] == "discovery" and bravo["Status"] == "active"
+    assert bravo["Days in stage"] == "50" and bravo["Stale"] == "yes"
+    assert bravo["Business owner"] == str(small_portfolio["bravo"].roles.get().user)
+    assert bravo["Signal"] == "insufficient_data"
 
 
 def test_csv_export_neutralises_spreadsheet_formulas(executive, client_for):
     PilotFactory(name='=HYPERLINK("http://evil")', business_unit="@Ops")
     rows = read_csv(client_for(executive).get(reverse("dashboard:export_csv")))
-    assert rows[0]["name"] == '\'=HYPERLINK("http://evil")'
-    assert rows[0]["business_unit"] == "'@Ops"
+    assert rows[0]["Name"] == '\'=HYPERLINK("http://evil")'
+    assert rows[0]["Business unit"] == "'@Ops"
 
 
 def test_html_in_pilot_names_is_escaped(executive, client_for):

@@ -185,7 +185,7 @@ def test_planner_ranks_the_candidates_and_cuts_at_the_budget(
 def test_page_shows_signal_economics_and_planner(executive, portfolio_facts, client_for):
     html = client_for(executive).get("/portfolio/", {"budget": "40000"}).content.decode()
     assert 'id="fig-planner"' in html and 'id="fig-roi"' in html and 'id="fig-reliability"' in html
-    assert "83,000.00" in html and "funds the top <strong>1</strong>" in html
+    assert "€83,000" in html and "funds the top <strong>1</strong>" in html
 
 
 def test_review_cycle_time_per_gate(executive, reviews_and_sources, frozen_now):

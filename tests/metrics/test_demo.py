@@ -30,3 +30,47 @@ def test_demo_history_shows_every_signal_and_is_idempotent():
 
     demo.seed(context)
     assert (Snapshot.objects.count(), MetricRollup.objects.count(), Alert.objects.count()) == counts
+
+
+def test_demo_live_pilots_have_realized_economics_on_the_dashboard_and_pilot_page():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portfolio.dashboard.filters import DashboardFilters
+    from portfolio.dashboard.pilot import pilot_economics
+    from portfolio.dashboard.selectors import portfolio_summary
+
+    context = portfolio_demo.seed()
+    demo.seed(context)
+    live = [
+        p
+        for p in context["pilots"]
+        if p.stage in ("pilot", "readiness", "scale") and p.status != "stopped"
+    ]
+    assert live
+    since = timezone.now() - timedelta(days=30)
+    for key in ("monthly_run_cost", "realized_benefit", "roi_pct"):
+        reporting = set(
+            MetricRollup.objects.filter(
+                metric__key=key, period="day", bucket_start__gte=since
+            ).values_list("pilot_id", flat=True)
+        )
+        assert reporting == {p.pk for p in live}, key
+
+    erin = context["users"]["erin"]
+    econ = portfolio_summary(user=erin, filters=DashboardFilters())["economics"]
+    totals = econ["totals"]
+    assert totals["realized_annual_cost"] > 0 and totals["realized_reporting"] == len(live)
+    assert totals["realized_roi_mean"] is not None and totals["roi_reporting"] == len(live)
+    live_ids = {p.pk for p in live}
+    shown = [p for p in econ["pilots"] if p["id"] in live_ids]
+    assert shown and all(p["realized_roi"] is not None for p in shown)
+    assert all(p["realized_annual_cost"] > 0 for p in shown)
+    # Profiles differ: some pilots earn back their cost, some do not.
+    rois = [p["realized_roi"] for p in shown]
+    assert min(rois) < 0 < max(rois)
+
+    page = pilot_economics(live[0])
+    realized = {row["label"]: row["realized"] for row in page["rows"]}
+    assert realized["First-year ROI"] is not None and realized["Annual run cost"] > 0

@@ -130,6 +130,20 @@ def _realized_by_pilot(pilot_ids: list[int], *, now: datetime) -> dict[int, tupl
     return {pid: tuple(v) for pid, v in out.items()}
 
 
+def realized_for_pilots(pilot_ids: list[int], *, now: datetime) -> dict[int, dict]:
+    """Each pilot's realized economics as the dashboard shows them, by name: `roi_pct`,
+    `annual_cost` (12 x the mean monthly run cost, in cents) and `net_value` (None: not
+    measured per pilot yet). The pilot page reads this; measure more here and it shows."""
+    out = {}
+    for pk, (roi_mean, monthly) in _realized_by_pilot(pilot_ids, now=now).items():
+        out[pk] = {
+            "roi_pct": None if roi_mean is None else round(roi_mean, 1),
+            "annual_cost": None if monthly is None else cents(monthly * 12),
+            "net_value": None,
+        }
+    return out
+
+
 def _economics_row(raw: dict) -> dict:
     row = dict(raw, url=pilot_url(raw["id"]))
     for key in ("benefit", "build_cost", "annual_cost", "net_value"):

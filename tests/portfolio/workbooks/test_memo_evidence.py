@@ -73,6 +73,7 @@ def test_memo_page_markdown_and_pdf(strategy, pilot, executive, client_for):
     client = client_for(executive)
     page = client.get(reverse("portfolio:memo", args=[pilot.pk])).content.decode()
     assert "Claims intake &lt;to&gt; routing" in page and "5.7 months" in page
+    assert "€190,000.00" in page and "€60,000.00" in page
     assert "hallucination_rate: from 6 % to 2 %" in page
     md = client.get(reverse("portfolio:memo_markdown", args=[pilot.pk]))
     assert md["Content-Type"].startswith("text/markdown")
@@ -80,7 +81,7 @@ def test_memo_page_markdown_and_pdf(strategy, pilot, executive, client_for):
     text = md.content.decode()
     assert "# Decision memo: Claims triage" in text
     assert "Claims intake \\<to\\> routing" in text and "Wrong \\*queue\\*" in text
-    assert "**Net annual value:** 190,000" in text and "**Payback:** 5.7 months" in text
+    assert "**Net annual value:** €190,000.00" in text and "**Payback:** 5.7 months" in text
     pdf = client.get(reverse("portfolio:memo_pdf", args=[pilot.pk]))
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
 
@@ -217,3 +218,38 @@ def test_memo_names_the_operations_lead_as_operational_owner(strategy, pilot, ow
     ops = UserFactory(username="olly", first_name="Olly", last_name="Ops", roles=["contributor"])
     PilotRole.objects.create(pilot=pilot, role="operations_lead", user=ops)
     assert "Olly Ops (olly), operations lead" in client_for(owner).get(md_url).content.decode()
+
+
+def test_memo_and_economic_case_show_every_amount_with_the_currency(
+    strategy, pilot, owner, client_for
+):
+    from tests.money_scan import bare_amounts, money_cells, section
+
+    client = client_for(owner)
+    memo = client.get(reverse("portfolio:memo", args=[pilot.pk])).content.decode()
+    assert bare_amounts(memo) == [] and money_cells(memo) == 3
+    assert "-€" not in memo and "€250,000.00" in memo
+    text = client.get(reverse("portfolio:memo_markdown", args=[pilot.pk])).content.decode()
+    assert "- **Expected annual benefit:** €250,000.00" in text
+    assert "- **Total annual cost:** €60,000.00" in text
+    page = client.get(reverse("portfolio:workbook", args=[pilot.pk, "strategy"])).content.decode()
+    case = section(page, 'id="economic-case"')
+    assert bare_amounts(case) == [] and money_cells(case) == 6
+    # The inputs say which currency to type amounts in; volumes and rates do not.
+    for label in (
+        "Expected annual benefit (EUR)",
+        "Cost per transaction (EUR)",
+        "Loaded hourly cost of a reviewer (EUR)",
+        "Failure-handling cost per year (EUR)",
+        "One-time build cost (EUR)",
+    ):
+        assert label in page, label
+    assert "Annual volume at production (EUR)" not in page
+
+
+def test_memo_without_a_case_says_not_set_rather_than_a_bare_zero(pilot, owner, client_for):
+    from tests.money_scan import bare_amounts
+
+    memo = client_for(owner).get(reverse("portfolio:memo", args=[pilot.pk])).content.decode()
+    assert bare_amounts(memo) == []
+    assert "Not set yet" in memo

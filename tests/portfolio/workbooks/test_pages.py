@@ -254,7 +254,7 @@ def test_zero_volume_and_zero_benefit_show_never_not_an_error(pilot, owner, clie
     assert response.status_code == 302
     page = client_for(owner).get(url(pilot)).content.decode()
     # Only the failure-handling cost remains: net -5,000, never paid back, ROI -100%.
-    assert 'id="case-net">-5,000.00' in page
+    assert 'id="case-net">-€5,000.00' in page
     assert 'id="case-payback">never' in page and 'id="case-roi">-100.0%' in page
 
 
