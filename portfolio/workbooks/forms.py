@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.text import capfirst
 
+from config.forms import StrictBooleanField, StrictNullBooleanField
 from metrics.models import MetricDefinition
 from portfolio.workbooks.spec import ListSpec, PhaseSpec
 
@@ -63,6 +64,10 @@ def _formfield(model_field, **kwargs):
         )
     if model_field.is_relation and model_field.related_model is MetricDefinition:
         return MetricChoiceField(label="Metric")
+    if isinstance(model_field, models.BooleanField):
+        kwargs.setdefault(
+            "form_class", StrictNullBooleanField if model_field.null else StrictBooleanField
+        )
     if isinstance(model_field, models.URLField):
         kwargs.setdefault("assume_scheme", "https")
         kwargs.setdefault("error_messages", {"invalid": HTTP_LINK})
