@@ -25,12 +25,12 @@ def _param(name: str, field) -> OpenApiParameter:
     if isinstance(field, forms.ChoiceField):
         values = [str(value) for value, _ in field.choices if value != ""]
         return OpenApiParameter(name, OpenApiTypes.STR, enum=values, description=label)
+    if isinstance(field, forms.DecimalField):  # before IntegerField, its base class
+        schema = {"type": "string", "pattern": _BUDGET}
+        return OpenApiParameter(name, schema, description=f"{label}: {field.help_text}")
     if isinstance(field, forms.IntegerField):
         schema = {"type": "integer", "minimum": 1, "maximum": _INT_MAX}
         return OpenApiParameter(name, schema, description=label)
-    if isinstance(field, forms.DecimalField):
-        schema = {"type": "string", "pattern": _BUDGET}
-        return OpenApiParameter(name, schema, description=f"{label}: {field.help_text}")
     schema = {"type": "string", "maxLength": field.max_length}
     return OpenApiParameter(name, schema, description=label)
 
@@ -47,12 +47,17 @@ def _strict_errors(query) -> dict[str, list[str]]:
         raw = query.get(name)
         if raw is None or isinstance(field, forms.CharField):
             continue
-        if isinstance(field, forms.IntegerField) and not (
+        # DecimalField is a subclass of IntegerField: ask for it first, or every budget
+        # with cents or above 2,147,483,647 was refused as "not a whole number".
+        if isinstance(field, forms.DecimalField):
+            if not re.fullmatch(_BUDGET, raw):
+                errors[name] = [
+                    "Give an amount from 0 to 99,999,999,999,999.99, like 250000 or 250000.50."
+                ]
+        elif isinstance(field, forms.IntegerField) and not (
             re.fullmatch(r"[0-9]{1,10}", raw) and 1 <= int(raw) <= _INT_MAX
         ):
             errors[name] = ["Give a whole number of at least 1."]
-        elif isinstance(field, forms.DecimalField) and not re.fullmatch(_BUDGET, raw):
-            errors[name] = ["Give an amount like 250000 or 250000.50."]
         elif raw == "":
             errors[name] = ["Give a value or leave the parameter out."]
     return errors
