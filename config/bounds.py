@@ -29,3 +29,16 @@ LOADED_HOURLY_COST_MAX = Decimal(10_000)
 MINUTES_PER_WEEK_MAX = Decimal(10_080)  # a manual step cannot take more than the week
 # The planner budget (first-year cost the portfolio can fund): the filter's 16 digits.
 BUDGET_MAX = Decimal("99999999999999.99")
+
+
+# Workbook inputs -> (min, max), enforced by the workbook forms (pages and API alike).
+WORKBOOK_FIELD_BOUNDS: dict[str, tuple[Decimal, Decimal]] = {
+    "expected_annual_benefit": (Decimal(0), MONEY_MAX),
+    "annual_volume": (Decimal(0), ANNUAL_VOLUME_MAX),
+    "cost_per_transaction": (Decimal(0), COST_PER_TRANSACTION_MAX),
+    "minutes_per_review": (Decimal(0), MINUTES_PER_REVIEW_MAX),
+    "loaded_hourly_cost": (Decimal(0), LOADED_HOURLY_COST_MAX),
+    "failure_handling_cost": (Decimal(0), MONEY_MAX),
+    "one_time_build_cost": (Decimal(0), MONEY_MAX),
+    "minutes_per_week": (Decimal(0), MINUTES_PER_WEEK_MAX),
+}
