@@ -2,6 +2,7 @@ import json
 
 from django import forms
 
+from config.forms import StrictBooleanField
 from gates import engine
 from gates.checklists import CHECKLISTS
 from gates.models import DecisionKind
@@ -94,7 +95,7 @@ class CriterionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "class": "code"}),
         help_text='JSON, e.g. {"phase": "data", "field": "quality_reviewer"}',
     )
-    mandatory = forms.BooleanField(required=False)
+    mandatory = StrictBooleanField(required=False)
     risk_tiers = forms.MultipleChoiceField(
         required=False,
         choices=[(t, t.capitalize()) for t in engine.RISK_TIERS],
@@ -122,4 +123,4 @@ class CriteriaNoteForm(forms.Form):
 
 class ChecklistAttachForm(forms.Form):
     checklist = forms.ChoiceField(choices=[(s, c.title) for s, c in CHECKLISTS.items()])
-    mandatory = forms.BooleanField(required=False, label="Make its items mandatory")
+    mandatory = StrictBooleanField(required=False, label="Make its items mandatory")

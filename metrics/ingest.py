@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 from django.db import connection
 from django.utils import timezone
 
+from config.bounds import METRIC_VALUE_LIMIT, OBSERVED_AT_MIN
 from metrics.models import MetricDefinition, Snapshot
 
 STORED = "stored"
@@ -108,32 +109,48 @@ class RowError(Exception):
         self.code = code
 
 
+# Ids are 64-bit; a larger number would fail the lookup of the whole batch's pilots.
+MAX_ID = 2**63 - 1
+
+
 def parse_pilot_id(raw: Any) -> int:
     if isinstance(raw, bool):
         raise ValueError("Give the pilot's id as a whole number.")
     if isinstance(raw, int):
-        return raw
-    if isinstance(raw, str) and raw.strip().isdigit():
-        return int(raw.strip())
-    raise ValueError("Give the pilot's id as a whole number.")
+        number = raw
+    elif isinstance(raw, str) and raw.strip().isdigit() and len(raw.strip()) <= 20:
+        number = int(raw.strip())
+    else:
+        raise ValueError("Give the pilot's id as a whole number.")
+    if not 1 <= number <= MAX_ID:
+        raise ValueError(f"No pilot with id {str(number)[:24]}.")
+    return number
 
 
 def parse_value(raw: Any) -> float:
+    """A finite float within ±METRIC_VALUE_LIMIT (a metric's catalog range is checked
+    apart). Past that limit sums of a day's values could overflow a rollup."""
     if isinstance(raw, bool) or raw is None:
         raise ValueError("Give the value as a number.")
-    if isinstance(raw, int | float):
-        number = float(raw)
-    elif isinstance(raw, Decimal):
-        number = float(raw)
-    elif isinstance(raw, str):
-        try:
-            number = float(Decimal(raw.strip()))
-        except (InvalidOperation, ValueError):
-            raise ValueError(f"{raw[:40]!r} is not a number.") from None
-    else:
-        raise ValueError("Give the value as a number.")
-    if not math.isfinite(number):
+    try:
+        if isinstance(raw, int | float | Decimal):
+            number = float(raw)  # an int of 400 digits overflows here
+        elif isinstance(raw, str):
+            try:
+                number = float(Decimal(raw.strip()[:100]))
+            except (InvalidOperation, ValueError):
+                raise ValueError(f"{raw[:40]!r} is not a number.") from None
+        else:
+            raise ValueError("Give the value as a number.")
+    except OverflowError:
+        number = math.inf
+    if math.isnan(number):
         raise ValueError("The value must be a finite number (not NaN or infinity).")
+    if not -METRIC_VALUE_LIMIT <= number <= METRIC_VALUE_LIMIT:
+        raise ValueError(
+            f"The value must be between {-METRIC_VALUE_LIMIT:,.0f} and "
+            f"{METRIC_VALUE_LIMIT:,.0f} (a finite number)."
+        )
     return number
 
 
@@ -153,7 +170,23 @@ def parse_observed_at(raw: Any) -> datetime:
         raise ValueError(
             "The time has no timezone; add one (e.g. a trailing Z for UTC) so it is unambiguous."
         )
+    try:
+        in_utc = moment.astimezone(UTC)  # 0001-01-01T00:30+01:00 is before year 1 in UTC
+    except OverflowError:
+        in_utc = None
+    if in_utc is None or in_utc < OBSERVED_AT_MIN:
+        raise ValueError(
+            f"The time must be on or after {OBSERVED_AT_MIN:%Y-%m-%d} (UTC); "
+            f"got {moment.isoformat()[:40]}."
+        )
     return moment
+
+
+def metric_bounds(metric: MetricDefinition) -> tuple[float, float]:
+    """The catalog range of `metric`, within ±METRIC_VALUE_LIMIT."""
+    low = -METRIC_VALUE_LIMIT if metric.min_value is None else metric.min_value
+    high = METRIC_VALUE_LIMIT if metric.max_value is None else metric.max_value
+    return max(low, -METRIC_VALUE_LIMIT), min(high, METRIC_VALUE_LIMIT)
 
 
 def _check_range(value: float, metric: MetricDefinition) -> str | None:
@@ -263,16 +296,9 @@ def validate_rows(
     errors: dict[int, dict[str, list[str]]] = {}
     codes: dict[int, str] = {}
     writable = {pk for pk, refusal in validator.pilot_verdicts.items() if refusal is None}
-    bounds = {
-        key: (
-            m.pk,
-            -math.inf if m.min_value is None else m.min_value,
-            math.inf if m.max_value is None else m.max_value,
-        )
-        for key, m in validator.metrics.items()
-    }
+    bounds = {key: (m.pk, *metric_bounds(m)) for key, m in validator.metrics.items()}
+    earliest = OBSERVED_AT_MIN
     latest = validator.latest_allowed
-    isfinite = math.isfinite
     fromiso = datetime.fromisoformat
     append = clean.append
     for index, row in enumerate(rows):
@@ -292,9 +318,10 @@ def validate_rows(
                 and metric is not None
                 and type(at) is datetime
                 and at.tzinfo is not None
+                and at.year > earliest.year  # no offset can take it before the minimum
                 and at <= latest
                 and (type(value) is float or type(value) is int)
-                and isfinite(value)
+                # Finite bounds: NaN and infinities fail it, a 400-digit int compares exactly.
                 and metric[1] <= value <= metric[2]
                 and at.utcoffset() is not None
             ):

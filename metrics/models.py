@@ -1,8 +1,9 @@
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from config.bounds import METRIC_VALUE_LIMIT
 from config.encryption import EncryptedTextField
 
 
@@ -17,6 +18,9 @@ class Dimension(models.TextChoices):
     COST = "cost", "Cost"
 
 
+_VALUE_BOUNDS = [MinValueValidator(-METRIC_VALUE_LIMIT), MaxValueValidator(METRIC_VALUE_LIMIT)]
+
+
 class MetricDefinition(models.Model):
     """The metric catalog: what can be measured, in which unit, and which way is good."""
 
@@ -29,8 +33,9 @@ class MetricDefinition(models.Model):
     unit = models.CharField(max_length=32, blank=True)
     direction = models.CharField(max_length=8, choices=Direction.choices)
     dimension = models.CharField(max_length=16, choices=Dimension.choices)
-    min_value = models.FloatField(null=True, blank=True)
-    max_value = models.FloatField(null=True, blank=True)
+    # A catalog range narrows config.bounds.METRIC_VALUE_LIMIT; it may not widen it.
+    min_value = models.FloatField(null=True, blank=True, validators=_VALUE_BOUNDS)
+    max_value = models.FloatField(null=True, blank=True, validators=_VALUE_BOUNDS)
     description = models.TextField(blank=True)
 
     class Meta:

@@ -15,6 +15,10 @@ Choice: recompute the touched buckets from raw snapshots, rather than merge a sk
   every raw row of each touched (pilot, metric) between the first and last *day* the batch
   touched. For a live push that is the rows of today; a backfill of N days re-reads N
   days once. SQLite fetches those rows and aggregates in Python (same definition).
+- Bounded: only values within ±METRIC_VALUE_LIMIT (config/bounds.py), which is all that
+  ingest accepts, are aggregated. A value stored before that bound existed (1.7e308)
+  would overflow the sum and fail every rollup of its hour and day for good; it is left
+  out instead, so one value can never stop the others from being rolled up.
 - Concurrency: on PostgreSQL each (pilot, metric) is locked with a transaction-level
   advisory lock before its raw rows are read, so a slower task cannot overwrite a bucket
   with an older view after a newer task has written it.
@@ -32,6 +36,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from config.bounds import METRIC_VALUE_LIMIT
 from metrics.models import MetricRollup, RollupPeriod, Snapshot
 
 HOUR = timedelta(hours=1)
@@ -120,6 +125,7 @@ JOIN unnest(%s::bigint[], %s::bigint[], %s::timestamptz[], %s::timestamptz[])
      AS k(pilot_id, metric_id, lo, hi)
   ON s.pilot_id = k.pilot_id AND s.metric_id = k.metric_id
  AND s.observed_at >= k.lo AND s.observed_at < k.hi
+WHERE s.value BETWEEN %s AND %s
 GROUP BY 1, 2, 3, 4
 ON CONFLICT (pilot_id, metric_id, period, bucket_start) DO UPDATE SET
   count = excluded.count, minimum = excluded.minimum, maximum = excluded.maximum,
@@ -138,6 +144,8 @@ def _refresh_postgres(ranges: dict, period: str) -> int:
         [k[1] for k in keys],
         [ranges[k][0] for k in keys],
         [ranges[k][1] for k in keys],
+        -METRIC_VALUE_LIMIT,
+        METRIC_VALUE_LIMIT,
     ]
     sql = _PG_SQL.format(rollup=MetricRollup._meta.db_table, snapshot=Snapshot._meta.db_table)
     with connection.cursor() as cursor:
@@ -159,6 +167,8 @@ def _compute_python(ranges: dict) -> list[Bucket]:
             "pilot_id", "metric_id", "observed_at", "id", "value"
         )
         for pilot_id, metric_id, observed_at, pk, value in rows.iterator(chunk_size=5000):
+            if not -METRIC_VALUE_LIMIT <= value <= METRIC_VALUE_LIMIT:
+                continue  # stored before the bound existed; see the module's notes
             groups[(pilot_id, metric_id, "hour", floor_hour(observed_at))].append(
                 (observed_at, pk, value)
             )

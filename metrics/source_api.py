@@ -11,6 +11,7 @@ see the pilot but not manage its sources get health fields only (no config, no e
 from __future__ import annotations
 
 import django_filters
+from django.db import models
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
@@ -20,6 +21,7 @@ from rest_framework.views import APIView
 
 from accounts import rules
 from config.errors import Conflict
+from config.fields import StrictBooleanField
 from metrics import pulls, source_selectors
 from metrics.models import MetricSource, SourceKind, SourceStatus
 from metrics.source_schema import body_problems, source_create_schema, source_update_schema
@@ -54,7 +56,11 @@ class MetricSourceSerializer(serializers.ModelSerializer):
         help_text="Write-only. Omit it on PATCH to keep the stored secret.",
         style={"input_type": "password"},
     )
-    clear_secret = serializers.BooleanField(
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.BooleanField: StrictBooleanField,
+    }
+    clear_secret = StrictBooleanField(
         write_only=True, required=False, help_text="PATCH only: remove the stored secret."
     )
     secret_set = serializers.SerializerMethodField()

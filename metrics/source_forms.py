@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from config.forms import StrictBooleanField
 from metrics.connectors.prometheus import DEFAULT_STEP_SECONDS
 from metrics.models import MetricSource, SourceKind
 
@@ -78,7 +79,7 @@ class SourceForm(forms.Form):
     interval_minutes = forms.IntegerField(
         label="Pull every (minutes)", min_value=1, max_value=1440, initial=15
     )
-    enabled = forms.BooleanField(label="Enabled", required=False, initial=True)
+    enabled = StrictBooleanField(label="Enabled", required=False, initial=True)
     secret_header_name = forms.CharField(
         label="Secret header name",
         required=False,
@@ -115,7 +116,7 @@ class SourceForm(forms.Form):
                 if source.has_secret
                 else "Write-only: it is never shown again."
             )
-            self.fields["clear_secret"] = forms.BooleanField(
+            self.fields["clear_secret"] = StrictBooleanField(
                 label="Remove the stored secret", required=False
             )
 

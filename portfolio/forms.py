@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from accounts.models import PilotRoleKind
+from config.forms import StrictBooleanField
 from portfolio.models import Pilot
 
 
@@ -15,6 +16,7 @@ class PilotForm(forms.ModelForm):
             "summary": "What the pilot does and for whom, in a few sentences.",
         }
         widgets = {"summary": forms.Textarea(attrs={"rows": 4})}
+        field_classes = {"confidential": StrictBooleanField}
 
 
 class RoleAssignForm(forms.Form):

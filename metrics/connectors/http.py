@@ -51,10 +51,25 @@ def _limits() -> tuple[float, int]:
     )
 
 
+def with_params(url: str, params: dict | None) -> httpx.URL:
+    """`url` with `params` appended to the query it already has, byte for byte.
+
+    httpx.URL(url, params=...) replaces the query (even with params=None), and merging
+    through QueryParams re-encodes it (`%20` becomes `+`, repeated keys may reorder), so
+    the URL's own query is kept as typed and the extra parameters are added after it.
+    """
+    original = httpx.URL(url)
+    if not params:
+        return original
+    extra = str(httpx.QueryParams(params)).encode("ascii")
+    query = original.query + b"&" + extra if original.query else extra
+    return original.copy_with(query=query)
+
+
 def _pinned_request(
     client: httpx.Client, url: str, headers: dict[str, str], params, target
 ) -> httpx.Request:
-    original = httpx.URL(url, params=params)
+    original = with_params(url, params)
     host_header = target.host if ":" not in target.host else f"[{target.host}]"
     if target.port != DEFAULT_PORTS[target.scheme]:
         host_header = f"{host_header}:{target.port}"

@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit, urlunsplit
 
 from metrics.connectors import ConnectorError, FetchResult, Point
 from metrics.connectors.http import fetch
@@ -63,7 +64,11 @@ def validate_config(config: dict) -> dict[str, list[str]]:
 
 
 def _api(base_url: str, endpoint: str) -> str:
-    return base_url.rstrip("/") + "/api/v1/" + endpoint
+    # The endpoint goes at the end of the base URL's path; its query (a tenant, a key for
+    # a proxy in front of Prometheus) is kept and sent with every call.
+    parts = urlsplit(base_url)
+    path = parts.path.rstrip("/") + "/api/v1/" + endpoint
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
 
 def _call(url: str, params: dict, metric: str, fetch_options: dict) -> dict:

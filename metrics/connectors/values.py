@@ -34,7 +34,10 @@ def parse_time(raw) -> datetime:
                 raise ValueProblem(
                     f"time {text[:40]!r} has no time zone; add Z or an offset like +01:00"
                 )
-            return parsed.astimezone(UTC)
+            try:
+                return parsed.astimezone(UTC)
+            except OverflowError as exc:  # e.g. 0001-01-01T00:30+01:00, before year 1 in UTC
+                raise ValueProblem(f"time {text[:40]!r} is out of range") from exc
         raw = number
     if isinstance(raw, int | float):
         seconds = float(raw)
@@ -59,7 +62,10 @@ def parse_value(raw) -> float:
         except ValueError as exc:
             raise ValueProblem(f"value {raw[:40]!r} is not a number") from exc
     elif isinstance(raw, int | float):
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:  # an integer of hundreds of digits
+            value = math.inf
     else:
         raise ValueProblem(f"value of type {type(raw).__name__} is not a number")
     if not math.isfinite(value):

@@ -52,9 +52,13 @@ def _strict_errors(query) -> dict[str, list[str]]:
         raw = query.get(name)
         if raw is None or isinstance(field, forms.CharField):
             continue
+        # DecimalField is a subclass of IntegerField: ask for it first, or every budget
+        # with cents or above 2,147,483,647 was refused as "not a whole number".
         if isinstance(field, forms.DecimalField):
             if not re.fullmatch(_BUDGET, raw):
-                errors[name] = ["Give an amount like 250000 or 250000.50."]
+                errors[name] = [
+                    "Give an amount from 0 to 99,999,999,999,999.99, like 250000 or 250000.50."
+                ]
         elif isinstance(field, forms.IntegerField) and not (
             re.fullmatch(r"[0-9]{1,10}", raw) and 1 <= int(raw) <= _INT_MAX
         ):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.urls import reverse
 from django.utils.functional import lazy
 from drf_spectacular.types import OpenApiTypes
@@ -157,7 +157,12 @@ class WorkbookView(APIView):
             )
         data = {k: v for k, v in request.data.items() if k not in READ_ONLY_KEYS}
         result = services.workbook_replace(
-            pilot=pilot, phase=phase, by=request.user, data=data, partial=partial
+            pilot=pilot,
+            phase=phase,
+            by=request.user,
+            data=data,
+            partial=partial,
+            json_body=not isinstance(request.data, QueryDict),
         )
         if result.errors:
             names = ", ".join(sorted(result.errors))

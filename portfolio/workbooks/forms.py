@@ -12,6 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.text import capfirst
 
+from config.bounds import METRIC_VALUE_LIMIT, WORKBOOK_FIELD_BOUNDS
+from config.forms import StrictBooleanField, StrictNullBooleanField
 from config.money import with_currency_lazy
 from metrics.models import MetricDefinition
 from portfolio.workbooks.models import StrategyWorkbook
@@ -65,15 +67,26 @@ def _formfield(model_field, **kwargs):
         )
     if model_field.is_relation and model_field.related_model is MetricDefinition:
         return MetricChoiceField(label="Metric")
+    if isinstance(model_field, models.BooleanField):
+        kwargs.setdefault(
+            "form_class", StrictNullBooleanField if model_field.null else StrictBooleanField
+        )
     if isinstance(model_field, models.URLField):
         kwargs.setdefault("assume_scheme", "https")
         kwargs.setdefault("error_messages", {"invalid": HTTP_LINK})
+    bounds = WORKBOOK_FIELD_BOUNDS.get(model_field.name)
+    if bounds is not None:
+        kwargs.setdefault("min_value", bounds[0])
+        kwargs.setdefault("max_value", bounds[1])
     field = model_field.formfield(**kwargs)
     if field is None:
         return None
     field.label = capfirst(str(model_field.verbose_name))
     if model_field.model is StrategyWorkbook and model_field.name in MONEY_FIELDS:
         field.label = with_currency_lazy(field.label)
+    if bounds is not None:
+        field.error_messages["max_value"] = f"Give at most {bounds[1]:,}."
+        field.error_messages["min_value"] = f"Give at least {bounds[0]:,}."
     if isinstance(field.widget, forms.Textarea):
         field.widget.attrs["rows"] = 3
     if isinstance(field, forms.DateField):
@@ -131,11 +144,17 @@ class RowFormBase(PeopleInitialMixin, forms.ModelForm):
         cleaned = super().clean()
         self._check_unique(cleaned)
         metric = cleaned.get("metric")
-        if metric is not None:
-            for name in ("baseline", "target", "threshold"):
-                value = cleaned.get(name)
-                if value is None:
-                    continue
+        for name in ("baseline", "target", "threshold"):
+            value = cleaned.get(name)
+            if value is None:
+                continue
+            if not -METRIC_VALUE_LIMIT <= value <= METRIC_VALUE_LIMIT:
+                self.add_error(
+                    name,
+                    f"Give a number from {-METRIC_VALUE_LIMIT:,.0f} to {METRIC_VALUE_LIMIT:,.0f}.",
+                )
+                continue
+            if metric is not None:
                 low, high = metric.min_value, metric.max_value
                 if (low is not None and value < low) or (high is not None and value > high):
                     self.add_error(name, _range_message(metric, low, high))

@@ -7,6 +7,7 @@ writes one audit event with the changed fields before and after.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,7 +17,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
 from django.forms import BaseForm
 
 from accounts import rules
@@ -273,13 +274,21 @@ def workbook_row_remove(*, pilot: Pilot, phase: str, list_name: str, row_id: int
 
 @transaction.atomic
 def workbook_replace(
-    *, pilot: Pilot, phase: str, by, data: Mapping[str, Any], partial: bool
+    *,
+    pilot: Pilot,
+    phase: str,
+    by,
+    data: Mapping[str, Any],
+    partial: bool,
+    json_body: bool = True,
 ) -> SaveResult:
     """The API's PUT (partial=False) and PATCH (partial=True) of a workbook with its lists.
 
     Fields: PUT clears fields it does not send; PATCH leaves them. Lists: a list sent is
     replaced by the rows sent; PUT treats a list not sent as empty. A bad field keeps its
     old value; a list with any bad row keeps its old rows, so nothing typed is half-applied.
+    A JSON body (`json_body`) must give yes/no fields as JSON booleans; a form-encoded one
+    sends the page's own values ("true", "false").
     """
     spec = _spec(phase)
     list_names = {ls.name for ls in spec.lists}
@@ -298,6 +307,11 @@ def workbook_replace(
     for name, value in list(values.items()):
         if isinstance(value, dict | list):
             errors[name] = ["Send a single value, not a list or object."]
+            del values[name]
+        elif name in data and (
+            problem := _boolean_problem(spec.model, name, data[name], json_body)
+        ):
+            errors[name] = [problem]
             del values[name]
     submitted = tuple(name for name in submitted if name in values)
     before = workbook_values(workbook, submitted)
@@ -338,7 +352,16 @@ def workbook_replace(
             for name in nested:
                 errors[f"{list_spec.name}[{index}].{name}"] = ["Send a single value."]
                 bad = True
-            if nested:
+            not_boolean = {
+                name: problem
+                for name in list_spec.fields
+                if name in raw
+                and (problem := _boolean_problem(list_spec.model, name, raw[name], json_body))
+            }
+            for name, problem in not_boolean.items():
+                errors[f"{list_spec.name}[{index}].{name}"] = [problem]
+                bad = True
+            if nested or not_boolean:
                 continue
             row_form = row_form_class(list_spec)(row_data, instance=list_spec.model(pilot=pilot))
             row_form.unchanged_rows = current_rows
@@ -375,6 +398,24 @@ def workbook_replace(
     if new:
         _record_update(workbook, pilot=pilot, phase=phase, by=by, old=old, new=new)
     return SaveResult(workbook=workbook, form=form, before=old, after=new, errors=errors)
+
+
+def _boolean_problem(model, name: str, value: Any, json_body: bool) -> str | None:
+    """Why `value` cannot be the yes/no field `name` (None when it can, or is no boolean).
+
+    The form fields refuse text they do not know; this refuses what a JSON client could
+    send that a form would take: the text "true", the numbers 0 and 1, null for a field
+    that has no "unknown"."""
+    model_field = model._meta.get_field(name)
+    if not isinstance(model_field, models.BooleanField) or isinstance(value, bool):
+        return None
+    if value is None:
+        return None if model_field.null else "Give true or false; this field has no unknown."
+    if not json_body:
+        return None  # a form-encoded body: the form field judges the page's own values
+    shown = json.dumps(value)[:40] if isinstance(value, int | float | str) else type(value).__name__
+    allowed = "true, false or null" if model_field.null else "true or false"
+    return f"Give {allowed} (a JSON boolean), not {shown}."
 
 
 def _form_value(value: Any) -> Any:

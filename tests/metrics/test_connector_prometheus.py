@@ -154,3 +154,11 @@ def test_unreachable_prometheus_is_transient():
 def test_config_validation():
     errors = prometheus.validate_config({"base_url": "", "step_seconds": 0, "queries": [{}]})
     assert set(errors) == {"base_url", "step_seconds", "queries"}
+
+
+def test_base_url_with_a_query_string_still_reaches_the_query_api(prom):
+    # A proxy in front of Prometheus may need its own parameters; Prometheus ignores them.
+    result = prometheus.pull(
+        config(f"{prom}/?tenant=claims&tenant=a%2Fb"), now=now(), allow_hosts=["127.0.0.1"]
+    )
+    assert [p.metric for p in result.points] == ["p95_latency_ms"]

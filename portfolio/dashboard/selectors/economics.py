@@ -314,7 +314,9 @@ FROM r CROSS JOIN cut
 WHERE r.rank <= %s OR r.rank = COALESCE(cut.at - 1, cut.total)
 ORDER BY r.rank
 """
-_UNFIT = "NOT (net > 0 AND ROUND(cum_cost * 100) <= ROUND(%s * 100))"
+# The budget is cast: bound client-side, Decimal("21474837") reaches PostgreSQL as the
+# integer literal 21474837, and 21474837 * 100 overflows a 32-bit integer.
+_UNFIT = "NOT (net > 0 AND ROUND(cum_cost * 100) <= ROUND(CAST(%s AS NUMERIC) * 100))"
 
 
 _CANDIDATES = CompiledQuery(lambda shape, values: planner_candidates(pilots_in(shape, values)))

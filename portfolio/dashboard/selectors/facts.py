@@ -7,7 +7,7 @@ import functools
 import operator
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Any
 
 from django.db.models import (
@@ -210,20 +210,32 @@ def fact_row(raw: dict, now: datetime) -> dict:
     return row
 
 
+def _exact(*values: Decimal) -> Context:
+    """A context with digits enough to round any of `values` (and their sums) exactly.
+
+    The default 28 digits are not enough for a portfolio's sums at the input bounds
+    (quantize then raises InvalidOperation: the dashboard answered 500 for everyone)."""
+    digits = max((v.adjusted() for v in values if v.is_finite() and v), default=0)
+    return Context(prec=max(digits, 0) + 40, rounding=ROUND_HALF_UP)
+
+
 def cents(value) -> Decimal | None:
     if value is None:
         return None
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP) + 0
+    value = Decimal(value)
+    with localcontext(_exact(value)):
+        return value.quantize(CENT) + 0
 
 
 def roi(net, build, annual) -> Decimal | None:
     """First-year ROI as in portfolio/economics.py."""
     if net is None or build is None or annual is None:
         return None
-    spent = build + annual
-    if spent == 0:
-        return None
-    return ((net - build) / spent * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) + 0
+    with localcontext(_exact(net, build, annual)):
+        spent = build + annual
+        if spent == 0:
+            return None
+        return ((net - build) / spent * 100).quantize(Decimal("0.1")) + 0
 
 
 _CASE_FIELDS = ("has_case", "benefit", "build_cost", "annual_cost", "net_value")

@@ -75,7 +75,7 @@ def test_plain_post_with_a_bad_field_keeps_the_rest_and_shows_the_error(pilot, o
     )
     assert response.status_code == 400
     body = response.content.decode()
-    assert "Annual volume at production: Ensure this value is greater than or equal to 0" in body
+    assert "Annual volume at production: Give at least 0." in body
     assert "Human review rate (%)" in body and "less than or equal to 100" in body
     assert 'value="-3"' in body  # what was typed is shown back, not lost
     assert m.StrategyWorkbook.objects.get(pilot=pilot).kpi == "Kept"
