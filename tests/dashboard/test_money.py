@@ -214,4 +214,6 @@ def test_summary_api_accepts_a_budget_with_cents_and_names_the_currency(
 def test_summary_api_refuses_a_malformed_budget_with_the_field_named(executive, api_for, budget):
     response = api_for(executive).get("/api/portfolio/summary/", {"budget": budget})
     assert response.status_code == 400
-    assert response.json()["errors"]["budget"] == ["Give an amount like 250000 or 250000.50."]
+    assert response.json()["errors"]["budget"] == [
+        "Give an amount from 0 to 99,999,999,999,999.99, like 250000 or 250000.50."
+    ]
