@@ -1,6 +1,9 @@
+import os
 from importlib import import_module
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from tests.factories import PilotFactory, UserFactory
 
@@ -12,6 +15,16 @@ load_default_gates = import_module("gates.migrations.0002_default_gates").load
 add_sources_criteria = import_module("gates.migrations.0003_sources_reporting_criterion").add
 
 PASSWORD = "correct-horse-battery"
+
+# Property tests judge rules, not speed: no per-example deadline (a loaded CI machine made
+# them fail at random), and in CI the same examples every run, so a red run is reproducible.
+hypothesis_settings.register_profile(
+    "pilotgate",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=os.environ.get("CI") == "true",
+)
+hypothesis_settings.load_profile("pilotgate")
 
 
 @pytest.fixture(autouse=True)
