@@ -279,6 +279,9 @@ LOGGING = {
         "pilotgate.security": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # httpx logs every request URL at INFO; pull URLs may carry tokens in the query.
         "httpx": {"level": "WARNING"},
+        # WeasyPrint logs each step, and every screen-only CSS rule it skips, per PDF.
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 
