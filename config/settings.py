@@ -132,7 +132,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "config.storage.BuiltStaticFilesStorage"
             if STATIC_BUILT
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )

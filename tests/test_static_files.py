@@ -10,7 +10,7 @@ import brotli
 import pytest
 from django.core.management import call_command
 
-BUILT = "whitenoise.storage.CompressedManifestStaticFilesStorage"
+BUILT = "config.storage.BuiltStaticFilesStorage"
 PLOTLY = "vendor/plotly-cartesian-4.1.1/plotly-cartesian.min.js"
 
 
@@ -91,10 +91,16 @@ def test_pages_load_hashed_urls_which_are_served_compressed_and_cached_for_a_yea
 
 
 @pytest.mark.django_db
-def test_a_changed_file_gets_a_new_url_and_the_old_name_is_not_cached_forever(
-    built, client_for, executive
-):
-    """Unhashed names (what a stale page might ask for) are served, but not as immutable."""
+def test_urls_are_hashed_under_debug_too_as_make_run_has_debug_on(built, settings):
+    from django.templatetags.static import static
+
+    settings.DEBUG = True
+    assert re.fullmatch(r"/static/js/charts\.[0-9a-f]{12}\.js", static("js/charts.js"))
+
+
+@pytest.mark.django_db
+def test_unhashed_names_are_served_but_not_cached_forever(built, client_for, executive):
+    """What a stale page might ask for is served, but not as immutable: its content changes."""
     client = client_for(executive)
     response = client.get(f"/static/{PLOTLY}", HTTP_ACCEPT_ENCODING="gzip")
     assert response.status_code == 200
