@@ -52,6 +52,11 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) manage.py bench_dispatch $(BENCH_DISPATCH_ARGS)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_dashboard $(BENCH_DASHBOARD_ARGS)
 
+## Lighthouse 12.2.3 (npm) and a cold dashboard load (Playwright) in Debian's Chromium, on a
+## server started as make run starts one; bin/measure_frontend.py has the details and targets.
+lighthouse: demo
+	$(PY) bin/measure_frontend.py $(MEASURE_ARGS)
+
 ## plotly.js: the cartesian partial bundle (bar, heatmap, scatter and a few more; the product
 ## draws bar, heatmap and scatter) copied from npm into static/, then its CSS regenerated.
 ## Match the version to the Python plotly package (tests/test_plotly_css.py checks).
