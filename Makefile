@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run up install migrate demo test test-fast lint format bench clean
+.PHONY: run up install migrate demo test test-fast lint format bench clean vendor-plotly lighthouse
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,22 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_REDIS_URL=$(BENCH_REDIS_URL) $(PY) manage.py bench_ingest $(BENCH_INGEST_ARGS)
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) manage.py bench_dispatch $(BENCH_DISPATCH_ARGS)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_dashboard $(BENCH_DASHBOARD_ARGS)
+
+## Lighthouse 12.2.3 (npm) and a cold dashboard load (Playwright) in Debian's Chromium, on a
+## server started as make run starts one; bin/measure_frontend.py has the details and targets.
+lighthouse: demo
+	$(PY) bin/measure_frontend.py $(MEASURE_ARGS)
+
+## plotly.js: the cartesian partial bundle (bar, heatmap, scatter and a few more; the product
+## draws bar, heatmap and scatter) copied from npm into static/, then its CSS regenerated.
+## Match the version to the Python plotly package (tests/test_plotly_css.py checks).
+PLOTLY_NPM := node_modules/plotly.js-cartesian-dist-min
+vendor-plotly:
+	npm ci --no-audit --no-fund --silent
+	rm -rf static/vendor/plotly-*
+	dest=static/vendor/plotly-cartesian-$$(node -p 'require("./$(PLOTLY_NPM)/package.json").version') && \
+	  mkdir -p $$dest && cp $(PLOTLY_NPM)/plotly-cartesian.min.js $(PLOTLY_NPM)/LICENSE $$dest/
+	$(PY) bin/plotly_css.py
 
 clean:
 	rm -rf var/ .venv/

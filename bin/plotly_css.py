@@ -16,9 +16,11 @@ under that id instead.
     python bin/plotly_css.py            # (re)write plotly.css and the template below
     python bin/plotly_css.py --check    # exit 1 if either differs from the bundle
 
-Outputs: static/vendor/plotly-<version>/plotly.css and templates/includes/plotly_styles.html
-(the <link> and placeholders, included by templates/base.html before plotly.js loads). Run
-it after upgrading plotly.js; tests/test_plotly_css.py fails until then.
+Outputs: static/vendor/plotly-<bundle>-<version>/plotly.css,
+templates/includes/plotly_styles.html (the <link> and placeholders, included by
+templates/base.html before plotly.js loads) and templates/includes/plotly_script.html (the
+<script> tag of the pages that draw charts). Run it after upgrading plotly.js (make
+vendor-plotly does both); tests/test_plotly_css.py fails until then.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 VENDOR = ROOT / "static" / "vendor"
 INCLUDE = ROOT / "templates" / "includes" / "plotly_styles.html"
+SCRIPT_INCLUDE = ROOT / "templates" / "includes" / "plotly_script.html"
 
 # The loop that adds the rules: for(k in TABLE)sel=k.replace(/^,/," ,")
 #   .replace(/X/g,"<graph selector>").replace(/Y/g,"<notifier selector>"),...addStyleRule(...)
@@ -82,7 +85,7 @@ def stylesheet(bundle: str, version: str) -> str:
     # order, as the cascade between rules of equal specificity depends on it.
     header = (
         f"/* plotly.js v{version} stylesheet (MIT licence, Plotly, Inc.), made from\n"
-        " * plotly.min.js by bin/plotly_css.py; do not edit. */\n"
+        " * the vendored bundle by bin/plotly_css.py; do not edit. */\n"
     )
     return header + "\n".join(reversed(rules)) + "\n"
 
@@ -105,13 +108,15 @@ def injected_ids(bundle: str) -> list[str]:
 _INCLUDE_HEAD = """\
 {% load static %}{# Made by bin/plotly_css.py from plotly.js vVERSION; do not edit. #}
 {# Before plotly.js loads: its rules as a file, so it adds no inline <style>. #}
-<link rel="stylesheet" href="{% static 'vendor/plotly-VERSION/plotly.css' %}"
+<link rel="stylesheet" href="{% static 'vendor/FOLDER/plotly.css' %}"
       id="plotly.js-style-global" class="no-inline-styles">
 """
 
 
-def include(version: str, ids: list[str]) -> str:
-    text = _INCLUDE_HEAD.replace("VERSION", version)
+def include(version: str, ids: list[str], folder: str | None = None) -> str:
+    text = _INCLUDE_HEAD.replace("VERSION", version).replace(
+        "FOLDER", folder or f"plotly-{version}"
+    )
     if ids:
         text += "{# MapLibre's stylesheet is for map traces, which we do not draw. #}\n"
     return text + "".join(f'<template id="{id_}"></template>\n' for id_ in ids)
@@ -122,12 +127,35 @@ def outputs() -> dict[Path, str]:
     if len(folders) != 1:
         raise SystemExit(f"plotly_css: expected one static/vendor/plotly-*, found {len(folders)}")
     folder = folders[0]
-    version = folder.name.removeprefix("plotly-")
-    bundle = (folder / "plotly.min.js").read_text(encoding="utf-8")
+    bundles = sorted(folder.glob("*.min.js"))
+    if len(bundles) != 1:
+        raise SystemExit(f"plotly_css: expected one .min.js in {folder}, found {len(bundles)}")
+    bundle = bundles[0].read_text(encoding="utf-8")
+    version = bundle_version(bundle)
+    if not folder.name.endswith(f"-{version}"):
+        raise SystemExit(f"plotly_css: {folder.name} holds plotly.js v{version}; rename it")
     return {
         folder / "plotly.css": stylesheet(bundle, version),
-        INCLUDE: include(version, injected_ids(bundle)),
+        INCLUDE: include(version, injected_ids(bundle), folder.name),
+        SCRIPT_INCLUDE: script_include(version, f"vendor/{folder.name}/{bundles[0].name}"),
     }
+
+
+def script_include(version: str, path: str) -> str:
+    """The one <script> tag that loads plotly.js, for the pages that draw charts."""
+    return (
+        f"{{% load static %}}{{# Made by bin/plotly_css.py from plotly.js v{version}; "
+        "do not edit. #}\n"
+        f"<script src=\"{{% static '{path}' %}}\" defer></script>\n"
+    )
+
+
+def bundle_version(bundle: str) -> str:
+    """The version in the bundle's licence header: "plotly.js (cartesian - minified) v4.1.1"."""
+    match = re.match(r"/\*\*\s*\*\s*plotly\.js\b[^\n]*? v(\d+\.\d+\.\d+)", bundle)
+    if match is None:
+        raise SystemExit("plotly_css: no plotly.js version in the bundle's header")
+    return match.group(1)
 
 
 def main(argv: list[str]) -> int:

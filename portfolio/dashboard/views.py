@@ -1,4 +1,5 @@
-"""Dashboard pages: the portfolio page (full page or htmx fragment) and the CSV export."""
+"""Dashboard pages: the portfolio page (full page or htmx fragment), its board pack (the same
+page as a PDF) and the CSV export."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.views.decorators.http import require_GET
 
 from config.money import with_currency
+from config.pdf import pdf_response
 from metrics.signal import SIGNAL_CODES, SIGNAL_LABELS
 from portfolio.dashboard import charts, selectors
-from portfolio.dashboard.filters import AGE_BUCKETS, RISK_FLAGS, parse_filters
+from portfolio.dashboard.filters import AGE_BUCKETS, FILTER_FIELDS, RISK_FLAGS, parse_filters
 from portfolio.models import Stage
 from portfolio.templatetags.dashboard import money
 
@@ -65,6 +68,29 @@ def _pilot_link(pk: int) -> str:
 @login_required
 @require_GET
 def dashboard(request):
+    fragment = request.htmx and not request.htmx.boosted
+    context = _dashboard_context(request, fragment=fragment)
+    template = "portfolio/dashboard/dashboard.html"
+    if fragment:  # htmx swaps the results in; the filter form stays as it is
+        template += "#results"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def board_pack(request):
+    """The dashboard as a PDF: the same page, laid out for print (static/css/print.css)."""
+    context = _dashboard_context(request, fragment=False)
+    stamp = context["generated_at"].strftime("%Y%m%d-%H%M")
+    return pdf_response(
+        request,
+        "portfolio/dashboard/dashboard.html",
+        context,
+        filename=f"board-pack-{stamp}.pdf",
+    )
+
+
+def _dashboard_context(request, *, fragment: bool) -> dict:
     now = timezone.now()
     filters, form = parse_filters(request.GET)
     pagination = {}
@@ -99,21 +125,16 @@ def dashboard(request):
         figures["planner"] = charts.planner_figure(summary["planner"], _pilot_link)
 
     page, page_rows = pagination["page"], summary.pop("page_rows")
-
-    query = filters.with_()
-    template = "portfolio/dashboard/dashboard.html"
-    fragment = request.htmx and not request.htmx.boosted
-    if fragment:  # htmx swaps the results in; the filter form stays as it is
-        template += "#results"
-    context = {
+    choices = None if fragment else selectors.filter_choices(user=request.user)
+    return {
         "form": form,
         "filters": filters,
-        "choices": None if fragment else selectors.filter_choices(user=request.user),
+        "choices": choices,
         "summary": summary,
         "figures": figures,
         "page": page,
         "page_rows": page_rows,
-        "query": urlencode(query),
+        "query": urlencode(filters.with_()),
         "stages": stages,
         "age_buckets": AGE_BUCKETS,
         "signal_choices": [(c, SIGNAL_LABELS[c]) for c in SIGNAL_CODES],
@@ -123,8 +144,31 @@ def dashboard(request):
         "realized_net": has_realized_net(summary["economics"]),
         "planner_rows": _planner_table(summary["planner"]),
         "links": _section_links(summary, link, stages),
+        "generated_at": now,
+        "filters_in_use": _filters_in_use(
+            form, filters, dict(choices["owners"]) if choices else {}
+        ),
     }
-    return render(request, template, context)
+
+
+def _filters_in_use(form, filters, owners: dict) -> list[tuple[str, str]]:
+    """(label, value shown) for each filter in use, for the printed page's heading. Owner
+    names come from the owners the reader may see (the filter's choices); an htmx swap,
+    which skips those choices, says "one owner"."""
+    shown = []
+    for name in (*FILTER_FIELDS, "budget"):
+        value = getattr(filters, name)
+        if value in (None, ""):
+            continue
+        field = form.fields[name]
+        if name == "owner":
+            text = owners.get(value, "one owner")
+        elif name == "budget":
+            text = money(value)
+        else:
+            text = str(dict(getattr(field, "choices", ())).get(value, value))
+        shown.append((str(field.label or capfirst(name.replace("_", " "))), text))
+    return shown
 
 
 def _reliability_table(reliability: dict) -> list[dict]:

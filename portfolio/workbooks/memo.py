@@ -1,4 +1,5 @@
-"""The decision memo: one page from the strategy workbook, as HTML, Markdown or PDF."""
+"""The decision memo: one page from the strategy workbook, as HTML, Markdown or PDF (the
+PDF is the memo page's HTML laid out by WeasyPrint: config/pdf.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.text import slugify
-from fpdf import FPDF
 
 from config.money import format_money, metric_unit
 from gates.engine import format_number
@@ -143,45 +143,3 @@ def to_markdown(memo: Memo) -> str:
     lines += ["", "## Stop conditions", ""]
     lines += [f"- {md_escape(line)}" for line in memo.stop_conditions] or [f"- {NOT_SET}"]
     return "\n".join(lines) + "\n"
-
-
-# The PDF core fonts speak Latin-1 only; swap the typographic characters people type most.
-_LATIN1 = str.maketrans(
-    {"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "…": "...", "•": "-", "·": "-"}
-)
-
-
-def _pdf_text(text: str) -> str:
-    return text.translate(_LATIN1).encode("latin-1", "replace").decode("latin-1")
-
-
-def to_pdf(memo: Memo) -> bytes:
-    pdf = FPDF(format="A4")
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_page()
-    width = pdf.w - pdf.l_margin - pdf.r_margin
-    pdf.set_font("helvetica", "B", 16)
-    pdf.multi_cell(width, 8, _pdf_text(f"Decision memo: {memo.pilot_name}"))
-    pdf.set_font("helvetica", "", 9)
-    pdf.multi_cell(
-        width, 5, _pdf_text(f"{memo.business_unit} - stage {memo.stage} - {memo.generated_on}")
-    )
-    pdf.ln(2)
-    for item in memo.items:
-        pdf.set_font("helvetica", "B", 10)
-        pdf.multi_cell(width, 5, _pdf_text(item.label))
-        pdf.set_font("helvetica", "", 10)
-        pdf.multi_cell(width, 5, _pdf_text(item.text))
-        pdf.ln(1)
-    pdf.set_font("helvetica", "B", 10)
-    pdf.multi_cell(width, 5, "Expected upside")
-    pdf.set_font("helvetica", "", 10)
-    for item in memo.upside:
-        pdf.multi_cell(width, 5, _pdf_text(f"{item.label}: {item.text}"))
-    pdf.ln(1)
-    pdf.set_font("helvetica", "B", 10)
-    pdf.multi_cell(width, 5, "Stop conditions")
-    pdf.set_font("helvetica", "", 10)
-    for line in memo.stop_conditions or (NOT_SET,):
-        pdf.multi_cell(width, 5, _pdf_text(f"- {line}"))
-    return bytes(pdf.output())

@@ -13,6 +13,7 @@ from django.utils.text import capfirst
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import rules
+from config.pdf import pdf_response
 from portfolio import selectors as pilot_selectors
 from portfolio.workbooks import memo as memo_export
 from portfolio.workbooks import services
@@ -278,11 +279,12 @@ def memo(request, pk, fmt="html"):
         )
         response["Content-Disposition"] = f'attachment; filename="{data.filename}.md"'
         return response
+    context = {"pilot": pilot, "memo": data}
     if fmt == "pdf":
-        response = HttpResponse(memo_export.to_pdf(data), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{data.filename}.pdf"'
-        return response
-    return render(request, "portfolio/workbooks/memo.html", {"pilot": pilot, "memo": data})
+        return pdf_response(
+            request, "portfolio/workbooks/memo.html", context, filename=f"{data.filename}.pdf"
+        )
+    return render(request, "portfolio/workbooks/memo.html", context)
 
 
 @login_required

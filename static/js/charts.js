@@ -5,30 +5,52 @@
 (function () {
   "use strict";
 
+  // One chart per task: drawing them all in one go blocked the main thread for a long
+  // stretch on first load (Lighthouse's total blocking time); between charts the browser
+  // can paint and answer input.
+  var queue = [];
+  var scheduled = false;
+
   function draw(root) {
     if (!window.Plotly || !root || !root.querySelectorAll) return;
     root.querySelectorAll("[data-figure]").forEach(function (el) {
-      if (el.dataset.drawn === "1") return;
-      var block = document.getElementById(el.dataset.figure);
-      if (!block) return;
-      var fig = JSON.parse(block.textContent);
-      el.dataset.drawn = "1";
-      window.Plotly.newPlot(el, fig.data || [], fig.layout || {}, {
-        responsive: true,
-        displayModeBar: false,
-      }).then(function () {
-        // Plotly's SVG is decoration here: the table beside it is the accessible version.
-        el.querySelectorAll("svg").forEach(function (svg) {
-          svg.setAttribute("aria-hidden", "true");
-          svg.setAttribute("focusable", "false");
-        });
+      if (el.dataset.drawn !== "1" && queue.indexOf(el) < 0) queue.push(el);
+    });
+    schedule();
+  }
+
+  function schedule() {
+    if (scheduled || !queue.length) return;
+    scheduled = true;
+    setTimeout(function () {
+      scheduled = false;
+      var el = queue.shift();
+      if (el.isConnected) drawOne(el);
+      schedule();
+    }, 0);
+  }
+
+  function drawOne(el) {
+    if (el.dataset.drawn === "1") return;
+    var block = document.getElementById(el.dataset.figure);
+    if (!block) return;
+    var fig = JSON.parse(block.textContent);
+    el.dataset.drawn = "1";
+    window.Plotly.newPlot(el, fig.data || [], fig.layout || {}, {
+      responsive: true,
+      displayModeBar: false,
+    }).then(function () {
+      // Plotly's SVG is decoration here: the table beside it is the accessible version.
+      el.querySelectorAll("svg").forEach(function (svg) {
+        svg.setAttribute("aria-hidden", "true");
+        svg.setAttribute("focusable", "false");
       });
-      el.on("plotly_click", function (event) {
-        var point = event && event.points && event.points[0];
-        if (point && typeof point.customdata === "string" && point.customdata.charAt(0) === "/") {
-          window.location.assign(point.customdata);
-        }
-      });
+    });
+    el.on("plotly_click", function (event) {
+      var point = event && event.points && event.points[0];
+      if (point && typeof point.customdata === "string" && point.customdata.charAt(0) === "/") {
+        window.location.assign(point.customdata);
+      }
     });
   }
 

@@ -456,6 +456,13 @@ PAGES: dict[str, Row] = {
         """,
         "/portfolio/export.csv",
     ),
+    "GET dashboard:board_pack": Row(
+        """
+               admin gov exec contrib outsider owner anon  revoked
+        -      ok    ok  ok   ok      ok       ok    login login
+        """,
+        "/portfolio/board-pack.pdf",
+    ),
     "GET gates:review_queue": Row(
         """
                admin gov exec contrib outsider owner anon  revoked
