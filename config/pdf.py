@@ -64,8 +64,20 @@ def _fetcher(origin: str):
     return StaticFilesOnly(allowed_protocols=("http", "https", "data"))
 
 
+class PdfUnavailable(RuntimeError):
+    """WeasyPrint cannot load: the system's Pango library is missing."""
+
+
+def _weasyprint():
+    try:
+        import weasyprint
+    except (OSError, ImportError) as exc:  # it loads Pango through ctypes on import
+        raise PdfUnavailable(str(exc)) from exc
+    return weasyprint
+
+
 def html_to_pdf(html: str, *, base_url: str) -> bytes:
-    from weasyprint import HTML
+    HTML = _weasyprint().HTML  # noqa: N806 (WeasyPrint's class name)
 
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(base_url))
     return HTML(string=html, base_url=base_url, url_fetcher=_fetcher(origin)).write_pdf()
@@ -76,7 +88,17 @@ def pdf_response(
 ) -> HttpResponse:
     """The template rendered as for the page, as a PDF download named `filename`."""
     html = render_to_string(template, context, request=request)
-    pdf = html_to_pdf(html, base_url=request.build_absolute_uri("/"))
+    try:
+        pdf = html_to_pdf(html, base_url=request.build_absolute_uri("/"))
+    except PdfUnavailable as exc:
+        logger.error("PDF rendering is unavailable: %s", exc)
+        return HttpResponse(
+            "PDFs need the Pango text library on the server (Debian: apt-get install "
+            "libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core). The page itself and its "
+            "Markdown export work without it.",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response

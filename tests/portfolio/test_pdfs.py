@@ -175,3 +175,17 @@ def test_pdfs_read_this_sites_static_files_from_disk():
     response = _fetcher("http://testserver").fetch("http://testserver/static/css/print.css")
     assert response.content_type == "text/css"
     assert b"@page" in response.read()
+
+
+def test_without_pango_a_pdf_is_a_clear_503_and_the_page_still_works(
+    polish_pilot, owner, client_for, monkeypatch
+):
+    """A fresh machine with only Python has no Pango: WeasyPrint cannot load there."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # import fails as it would
+    client = client_for(owner)
+    response = client.get(reverse("portfolio:memo_pdf", args=[polish_pilot.pk]))
+    assert response.status_code == 503
+    assert "Pango" in response.content.decode()
+    assert client.get(reverse("portfolio:memo", args=[polish_pilot.pk])).status_code == 200
