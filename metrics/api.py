@@ -119,6 +119,8 @@ def _status_for(result) -> int:
 
 class SnapshotPushView(APIView):
     parser_classes = [SnapshotJSONParser]
+    # API_RATE_SNAPSHOTS: pushes per user, on top of the token and user budgets.
+    throttle_scope = "snapshots"
 
     @extend_schema(
         summary="Push a batch of metric snapshots (up to 10,000 rows)",
