@@ -400,3 +400,13 @@ FIELD_ENCRYPTION_KEY = env_fernet_keys("FIELD_ENCRYPTION_KEY")
 AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY", SECRET_KEY)
 if PRODUCTION and len(AUDIT_HMAC_KEY) < 32:
     raise ImproperlyConfigured("AUDIT_HMAC_KEY must be at least 32 characters in production")
+
+# --- Input bounds (issue 11, items 6-13): SECURITY.md "Bounds and limits". ---
+# Every JSON document read (API bodies, JSON form fields, fetched metric documents) may
+# nest arrays and objects at most this deep (config/parsers.py).
+PILOTGATE_JSON_MAX_DEPTH = env_int("PILOTGATE_JSON_MAX_DEPTH", 32)
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "config.parsers.JSONParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]

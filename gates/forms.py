@@ -2,6 +2,7 @@ import json
 
 from django import forms
 
+from config import parsers
 from gates import engine
 from gates.checklists import CHECKLISTS
 from gates.models import DecisionKind
@@ -105,7 +106,9 @@ class CriterionForm(forms.Form):
     def clean_params(self):
         raw = (self.cleaned_data.get("params") or "").strip() or "{}"
         try:
-            value = json.loads(raw)
+            value = parsers.loads(raw)
+        except parsers.JSONTooDeep as exc:
+            raise forms.ValidationError(f"The JSON is {exc}.") from exc
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(f"Not valid JSON: {exc.msg} (line {exc.lineno}).") from exc
         if not isinstance(value, dict):

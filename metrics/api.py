@@ -14,10 +14,8 @@ Rows are judged one by one, so a mixed batch gets per-row codes in `rejected_row
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -27,12 +25,11 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api_schema import METRIC_KEY_SCHEMA
+from config.parsers import JSONParser
 from metrics import selectors
 from metrics.ingest import CODE_FORBIDDEN, CODE_INVALID, CODE_NOT_FOUND, SOURCE_MAX_LENGTH
 from metrics.models import MetricDefinition
@@ -47,13 +44,7 @@ class SnapshotJSONParser(JSONParser):
     """Accepts NaN and Infinity literals so such a row is rejected alone, with a reason,
     instead of the whole batch failing to parse."""
 
-    def parse(self, stream, media_type=None, parser_context=None):
-        parser_context = parser_context or {}
-        encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
-        try:
-            return json.loads(stream.read().decode(encoding))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ParseError(f"The body is not valid JSON: {exc}") from None
+    strict = False
 
 
 # A row as the ingest service reads it (metrics/ingest.py). Rows are judged one by one and

@@ -120,3 +120,106 @@ def test_every_configured_throttle_rate_is_applied_somewhere():
     assert view_scopes <= rates, "a view names a scope without a rate"
     assert rates == applied | view_scopes
     assert "snapshots" in view_scopes
+
+
+# --- JSON depth -----------------------------------------------------------------------
+
+DEEP = ("[" * 1000 + "]" * 1000).encode()  # about 2 KB, what outside testers sent
+DEEP_OBJECT = ('{"a":' * 1000 + "1" + "}" * 1000).encode()
+JUST_TOO_DEEP = ("[" * 33 + "]" * 33).encode()  # one level past the default limit of 32
+
+
+@pytest.fixture
+def json_targets(admin_user, pilot):
+    """One object of each kind a JSON endpoint writes to, as the admin may reach it."""
+    from django.utils import timezone
+
+    from gates.models import CriteriaVersion, Review, Waiver
+    from metrics.models import MetricSource
+
+    review = Review.objects.create(
+        pilot=pilot,
+        from_stage="discovery",
+        to_stage="pilot",
+        criteria_version=CriteriaVersion.objects.filter(gate__from_stage="discovery").first(),
+        requested_by=admin_user,
+    )
+    waiver = Waiver.objects.create(
+        pilot=pilot,
+        criterion_key="strategy_complete",
+        justification="Limits waiver",
+        expires_at=timezone.now() + timedelta(days=7),
+        granted_by=admin_user,
+    )
+    source = MetricSource.objects.create(
+        pilot=pilot,
+        kind="http_json",
+        name="Limits source",
+        config={"url": "https://metrics.example.com/x", "metrics": {}},
+        created_by=admin_user,
+    )
+    return {"pilots": pilot.pk, "reviews": review.pk, "waivers": waiver.pk, "sources": source.pk}
+
+
+def _json_operations(client) -> list[tuple[str, str]]:
+    schema = client.get("/api/schema/?format=json").json()
+    return [
+        (method.upper(), path)
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        if isinstance(operation, dict)
+        and "application/json" in operation.get("requestBody", {}).get("content", {})
+    ]
+
+
+def _concrete(path: str, targets: dict) -> str:
+    parts = path.strip("/").split("/")
+    for position, part in enumerate(parts):
+        if part == "{phase}":
+            parts[position] = "strategy"
+        elif part.startswith("{"):
+            collection = "pilots" if part == "{pilot_pk}" else parts[position - 1]
+            parts[position] = str(targets[collection])
+    return "/" + "/".join(parts) + "/"
+
+
+@pytest.mark.parametrize("body", [DEEP, DEEP_OBJECT, JUST_TOO_DEEP], ids=["list", "object", "33"])
+def test_deeply_nested_json_is_400_on_every_json_endpoint(client, admin_user, json_targets, body):
+    operations = _json_operations(client)
+    assert len(operations) >= 10  # every write of the API, from the schema
+    api = APIClient()
+    api.force_authenticate(admin_user)
+    for method, path in operations:
+        url = _concrete(path, json_targets)
+        response = api.generic(method, url, body, content_type="application/json")
+        answer = assert_error_shape(response, 400)
+        assert "nested too deeply" in answer["message"], (method, url, answer)
+
+
+def test_json_at_the_depth_limit_is_parsed(admin_user):
+    api = APIClient()
+    api.force_authenticate(admin_user)
+    body = ("[" * 32 + "]" * 32).encode()
+    response = api.generic("POST", "/api/pilots/", body, content_type="application/json")
+    answer = assert_error_shape(response, 400)  # a list is not a pilot, but it was read
+    assert "nested" not in answer["message"]
+
+
+def test_a_deep_json_criterion_parameter_is_a_form_error():
+    from gates.forms import CriterionForm
+
+    form = CriterionForm(
+        data={"key": "k", "label": "L", "kind": "field_present", "params": DEEP.decode()}
+    )
+    assert not form.is_valid()
+    assert "nested too deeply" in form.errors["params"][0]
+
+
+def test_a_pulled_document_nested_too_deeply_fails_the_pull_with_a_reason():
+    from metrics.connectors import ConnectorError, http_json
+    from tests.metrics.pull_servers import http_server
+
+    with http_server({"/deep": lambda handler: handler._send(200, DEEP)}) as (base, _):
+        config = {"url": f"{base}/deep", "metrics": [{"metric": "error_rate", "path": "$[0]"}]}
+        with pytest.raises(ConnectorError, match="nested too deeply"):
+            http_json.pull(config, now=datetime.now(UTC), allow_hosts=["127.0.0.1"])
