@@ -3,6 +3,7 @@ import json
 from django import forms
 
 from config import parsers
+from config.datetimes import UTCDateTimeField
 from gates import engine
 from gates.checklists import CHECKLISTS
 from gates.models import DecisionKind
@@ -60,7 +61,7 @@ class CommentForm(forms.Form):
 class WaiverForm(forms.Form):
     criterion_key = forms.ChoiceField(label="Criterion")
     justification = forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
-    expires_at = forms.DateTimeField(
+    expires_at = UTCDateTimeField(
         label="Expires at (UTC)",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text="After this moment the waiver stops counting by itself.",

@@ -29,6 +29,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api_schema import METRIC_KEY_SCHEMA
+from config.datetimes import as_utc
 from config.parsers import JSONParser
 from metrics import selectors
 from metrics.ingest import CODE_FORBIDDEN, CODE_INVALID, CODE_NOT_FOUND, SOURCE_MAX_LENGTH
@@ -191,6 +192,7 @@ def _bad(message: str, errors: dict) -> Response:
 
 
 def _parse_time(raw: str | None, name: str, errors: dict) -> datetime | None:
+    """An RFC 3339 date-time with any offset it allows (up to +/-23:59), as UTC."""
     if raw is None:
         return None
     text = raw.strip().upper().replace(" ", "T", 1)  # RFC 3339 allows t, z and a space
@@ -202,14 +204,21 @@ def _parse_time(raw: str | None, name: str, errors: dict) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        errors[name] = [f"Give an ISO 8601 date and time with a timezone, not {raw[:40]!r}."]
+        errors[name] = [
+            f"Give an RFC 3339 date and time with an offset from -23:59 to +23:59 "
+            f"(e.g. 2026-11-26T09:30:00Z), not {raw[:40]!r}."
+        ]
         return None
     if moment.tzinfo is None:
         errors[name] = ["Add a timezone (e.g. a trailing Z for UTC)."]
         return None
     if leap:
         moment = moment.replace(microsecond=999_999)
-    return moment
+    try:
+        return as_utc(moment)
+    except ValueError as exc:
+        errors[name] = [f"{raw[:40]!r} {exc}."]
+        return None
 
 
 def _earlier(moment: datetime, span: timedelta) -> datetime:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
+from config.datetimes import as_utc
+
 # Unix times above this are taken as milliseconds: in seconds it would be year 5138.
 _MILLISECONDS_FROM = 1e11
 
@@ -34,7 +36,10 @@ def parse_time(raw) -> datetime:
                 raise ValueProblem(
                     f"time {text[:40]!r} has no time zone; add Z or an offset like +01:00"
                 )
-            return parsed.astimezone(UTC)
+            try:
+                return as_utc(parsed)
+            except ValueError as exc:
+                raise ValueProblem(f"time {text[:40]!r} {exc}") from None
         raw = number
     if isinstance(raw, int | float):
         seconds = float(raw)

@@ -4,7 +4,7 @@ time offsets) get a 4xx in the API's error shape, never a 500 or a server's HTML
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from django.conf import settings
@@ -223,3 +223,86 @@ def test_a_pulled_document_nested_too_deeply_fails_the_pull_with_a_reason():
         config = {"url": f"{base}/deep", "metrics": [{"metric": "error_rate", "path": "$[0]"}]}
         with pytest.raises(ConnectorError, match="nested too deeply"):
             http_json.pull(config, now=datetime.now(UTC), allow_hosts=["127.0.0.1"])
+
+
+# --- RFC 3339 offsets -------------------------------------------------------------------
+
+# Offsets RFC 3339 allows beyond PostgreSQL's +/-15:59, and the instant each names.
+WIDE_OFFSETS = [
+    ("2026-11-26T09:30:00+23:59", datetime(2026, 11, 25, 9, 31, tzinfo=UTC)),
+    ("2026-11-26T09:30:00-23:59", datetime(2026, 11, 27, 9, 29, tzinfo=UTC)),
+    ("2026-11-26T09:30:00+16:00", datetime(2026, 11, 25, 17, 30, tzinfo=UTC)),
+    ("2026-11-26t09:30:00-00:00", datetime(2026, 11, 26, 9, 30, tzinfo=UTC)),
+]
+
+
+@pytest.mark.parametrize(("text", "instant"), WIDE_OFFSETS)
+def test_series_filters_accept_every_rfc3339_offset_as_utc(api_for, owner, pilot, text, instant):
+    url = f"/api/pilots/{pilot.pk}/metrics/"
+    response = api_for(owner).get(url, {"metric": "error_rate", "since": text, "until": text})
+    assert response.status_code == 200, response.content[:300]
+    body = response.json()
+    assert body["since"] == body["until"] == instant.isoformat().replace("+00:00", "Z")
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("since", "0001-01-01T00:00:00+23:59"),
+        ("until", "9999-12-31T23:59:59-23:59"),
+        ("since", "2026-11-26T09:30:00+24:00"),
+    ],
+)
+def test_series_filters_outside_utc_or_rfc3339_name_the_parameter(
+    api_for, owner, pilot, name, text
+):
+    url = f"/api/pilots/{pilot.pk}/metrics/"
+    response = api_for(owner).get(url, {"metric": "error_rate", name: text})
+    body = assert_error_shape(response, 400)
+    assert list(body["errors"]) == [name]
+
+
+def test_pushed_rows_with_wide_offsets_are_stored_in_utc(owner, pilot, snapshot_rate):
+    from metrics.models import Snapshot
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    offsets = [timezone(timedelta(hours=23, minutes=59)), timezone(-timedelta(hours=20))]
+    rows = [
+        {
+            "pilot": pilot.pk,
+            "metric": "error_rate",
+            "observed_at": (now - timedelta(days=days)).astimezone(offset).isoformat(),
+            "value": float(days),
+        }
+        for days, offset in zip((2, 1), offsets, strict=True)
+    ]
+    response = bearer(owner).post("/api/snapshots/", rows, format="json")
+    assert response.status_code == 200, response.content[:500]
+    stored = sorted(Snapshot.objects.values_list("observed_at", flat=True))
+    assert stored == [now - timedelta(days=2), now - timedelta(days=1)]
+
+
+def test_a_waiver_expiry_with_a_wide_offset_is_stored_in_utc(client_for, governance_lead, pilot):
+    from gates.models import Waiver
+
+    day = (datetime.now(UTC) + timedelta(days=30)).date()
+    response = client_for(governance_lead).post(
+        f"/gates/pilots/{pilot.pk}/waivers/new/",
+        {
+            "criterion_key": "strategy_complete",
+            "justification": "Offsets",
+            "expires_at": f"{day.isoformat()}T00:00:00+23:00",
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    waiver = Waiver.objects.get(pilot=pilot)
+    midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    assert waiver.expires_at == midnight - timedelta(hours=23)
+
+
+def test_a_pulled_time_outside_utc_is_a_problem_of_that_point_not_a_crash():
+    from metrics.connectors.values import ValueProblem, parse_time
+
+    assert parse_time("2026-11-26T09:30:00+23:59") == datetime(2026, 11, 25, 9, 31, tzinfo=UTC)
+    with pytest.raises(ValueProblem, match="years 1 to 9999"):
+        parse_time("0001-01-01T00:00:00+01:00")
