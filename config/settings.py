@@ -11,6 +11,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from config import secret_checks
 from config.env import env_bool, env_fernet_keys, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -23,12 +24,9 @@ if DJANGO_ENV not in {"development", "production", "test"}:
         f"DJANGO_ENV must be development, production or test, got {DJANGO_ENV!r}"
     )
 
-_DEFAULT_SECRET = "insecure-development-key-change-me"  # noqa: S105
-SECRET_KEY = env_str("SECRET_KEY", _DEFAULT_SECRET)
-if PRODUCTION and (SECRET_KEY == _DEFAULT_SECRET or len(SECRET_KEY) < 50):
-    raise ImproperlyConfigured(
-        "SECRET_KEY must be set to a random value of at least 50 characters in production"
-    )
+# Production refuses this and every other published or guessable secret (the checks of
+# config/secret_checks.py run at the end of this module, for every secret setting).
+SECRET_KEY = env_str("SECRET_KEY", secret_checks.DEVELOPMENT_SECRET_KEY)
 
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
@@ -275,7 +273,11 @@ LOGGING = {
 
 # Pilotgate's own settings.
 PILOTGATE_UPLOAD_MAX_BYTES = env_int("PILOTGATE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
-PILOTGATE_DEMO_PASSWORD = env_str("PILOTGATE_DEMO_PASSWORD", "pilotgate-demo")
+# The demo users' password. Published, so production has none unless one is set (and
+# then seed_demo may run there); the checks at the end refuse a guessable one.
+PILOTGATE_DEMO_PASSWORD = env_str(
+    "PILOTGATE_DEMO_PASSWORD", "" if PRODUCTION else secret_checks.DEMO_PASSWORD
+)
 PILOTGATE_REVIEW_REMINDER_DAYS = env_int("PILOTGATE_REVIEW_REMINDER_DAYS", 5)
 # Absolute links in emails (gate reviews).
 PILOTGATE_BASE_URL = env_str("PILOTGATE_BASE_URL", "http://127.0.0.1:8000")
@@ -398,8 +400,15 @@ FIELD_ENCRYPTION_KEY = env_fernet_keys("FIELD_ENCRYPTION_KEY")
 # The key that seals the audit chain's head (accounts.audit). Separate from SECRET_KEY so
 # rotating session keys does not invalidate the audit seal; defaults to SECRET_KEY.
 AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY", SECRET_KEY)
-if PRODUCTION and len(AUDIT_HMAC_KEY) < 32:
-    raise ImproperlyConfigured("AUDIT_HMAC_KEY must be at least 32 characters in production")
+if PRODUCTION:
+    _secret_problems = secret_checks.production_problems(
+        secret_key=SECRET_KEY,
+        audit_hmac_key=AUDIT_HMAC_KEY,
+        field_encryption_keys=FIELD_ENCRYPTION_KEY,
+        demo_password=PILOTGATE_DEMO_PASSWORD,
+    )
+    if _secret_problems:
+        raise ImproperlyConfigured("; ".join(_secret_problems))
 
 # --- Input bounds (issue 11, items 6-13): SECURITY.md "Bounds and limits". ---
 # Every JSON document read (API bodies, JSON form fields, fetched metric documents) may
