@@ -419,3 +419,12 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
     "rest_framework.parsers.FormParser",
     "rest_framework.parsers.MultiPartParser",
 ]
+# The middlewares that add security headers come first, so responses that others answer
+# early carry the headers too: SecurityMiddleware's HTTP -> HTTPS redirect, WhiteNoise's
+# static files, NullByteGuard's and the query-length guard's refusals.
+for _header_middleware in (
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+):
+    MIDDLEWARE.remove(_header_middleware)
+    MIDDLEWARE.insert(0, _header_middleware)

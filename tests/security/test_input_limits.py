@@ -306,3 +306,43 @@ def test_a_pulled_time_outside_utc_is_a_problem_of_that_point_not_a_crash():
     assert parse_time("2026-11-26T09:30:00+23:59") == datetime(2026, 11, 25, 9, 31, tzinfo=UTC)
     with pytest.raises(ValueProblem, match="years 1 to 9999"):
         parse_time("0001-01-01T00:00:00+01:00")
+
+
+# --- security headers on answers given before any view ----------------------------------
+
+SECURITY_HEADERS = (
+    "Content-Security-Policy",
+    "X-Frame-Options",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+)
+
+
+def assert_security_headers(response) -> None:
+    missing = [name for name in SECURITY_HEADERS if not response.has_header(name)]
+    assert missing == [], (response.status_code, missing)
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize(
+    "url", ["/accounts/login/", "/api/pilots/", "/static/css/pilotgate.css", "/nope/"]
+)
+def test_http_to_https_redirects_carry_the_security_headers(url):
+    from django.test import Client, override_settings
+
+    with override_settings(SECURE_SSL_REDIRECT=True):
+        response = Client().get(url, {"q": "x"})
+    assert response.status_code == 301
+    assert response["Location"].startswith("https://testserver/")
+    assert_security_headers(response)
+
+
+@pytest.mark.parametrize(
+    "url", ["/static/css/pilotgate.css", "/pilots/?q=%00", "/api/pilots/?q=%00", "/healthz"]
+)
+def test_answers_given_before_any_view_carry_the_security_headers(url):
+    from django.test import Client
+
+    assert_security_headers(Client().get(url))
