@@ -54,6 +54,31 @@ class SnapshotJSONParser(JSONParser):
 ROW_DOC = """Each row: `{"pilot": id, "metric": catalog key, "observed_at": RFC 3339 date-time
 with a timezone, not after the server clock (plus a few minutes), "value": finite number
 within the metric's catalog range}`."""
+# Each row, exactly: what a row must be to be stored (the catalog range of each metric and
+# "not in the future" are judged row by row, so a batch may still be a 207).
+ROW_SCHEMA = {
+    "type": "object",
+    "description": ROW_DOC,
+    "properties": {
+        "pilot": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 2**63 - 1,
+            "description": "The pilot's id.",
+        },
+        "metric": {**METRIC_KEY_SCHEMA, "description": "A key of the metric catalog."},
+        "observed_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "RFC 3339 with an offset (stored in UTC); not in the future.",
+        },
+        "value": {
+            "type": "number",
+            "description": "A finite number within the metric's catalog range.",
+        },
+    },
+    "required": ["pilot", "metric", "observed_at", "value"],
+}
 _ENVELOPE = {
     "type": "object",
     "properties": {
@@ -63,7 +88,12 @@ _ENVELOPE = {
             "maxLength": SOURCE_MAX_LENGTH,
             "description": "Where the numbers come from; defaults to push:<your username>.",
         },
-        "rows": {"type": "array", "maxItems": MAX_ROWS_PER_BATCH, "description": ROW_DOC},
+        "rows": {
+            "type": "array",
+            "maxItems": MAX_ROWS_PER_BATCH,
+            "items": ROW_SCHEMA,
+            "description": "The rows, judged one by one.",
+        },
     },
     "required": ["rows"],
     "additionalProperties": False,

@@ -346,3 +346,39 @@ def test_answers_given_before_any_view_carry_the_security_headers(url):
     from django.test import Client
 
     assert_security_headers(Client().get(url))
+
+
+# --- the schema describes every list ------------------------------------------------------
+
+
+def _arrays(node, path="#"):
+    if isinstance(node, dict):
+        if node.get("type") == "array":
+            yield path, node
+        for key, value in node.items():
+            yield from _arrays(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _arrays(value, f"{path}/{index}")
+
+
+def test_every_list_in_the_api_schema_describes_its_items(client):
+    schema = client.get("/api/schema/?format=json").json()
+    arrays = list(_arrays(schema))
+    assert len(arrays) > 10
+    assert [path for path, array in arrays if not array.get("items")] == []
+
+
+def test_snapshot_rows_are_described_exactly(client, pilot):
+    schema = client.get("/api/schema/?format=json").json()
+    body = schema["paths"]["/api/snapshots/"]["post"]["requestBody"]["content"]
+    envelope, rows = body["application/json"]["schema"]["oneOf"][::-1]
+    assert envelope["properties"]["rows"]["items"] == rows["items"]
+    row = rows["items"]
+    assert row["type"] == "object"
+    assert set(row["required"]) == {"pilot", "metric", "observed_at", "value"}
+    properties = row["properties"]
+    assert properties["pilot"]["type"] == "integer" and properties["pilot"]["minimum"] == 1
+    assert "error_rate" in properties["metric"]["enum"]
+    assert properties["observed_at"] == {**properties["observed_at"], "format": "date-time"}
+    assert properties["value"]["type"] == "number"
