@@ -117,10 +117,13 @@ def add_error_responses(result, generator, request, public):
                 if code == "429":
                     response["headers"] = _RETRY_AFTER
                 responses[code] = response
-            # Refused by the web server before the API sees it, so not in our JSON shape.
             responses.setdefault(
                 "414",
-                {"description": "The URL is too long (over 4 KB); answered by the web server."},
+                {
+                    "description": "The query string is over 4,096 bytes "
+                    "(PILOTGATE_MAX_QUERY_BYTES), or the request line over 8,190.",
+                    "content": {"application/json": {"schema": ref}},
+                },
             )
     return result
 

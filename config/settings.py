@@ -419,6 +419,12 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
     "rest_framework.parsers.FormParser",
     "rest_framework.parsers.MultiPartParser",
 ]
+# Longest query string the application reads (config.middleware.QueryLengthGuard, 414 in
+# the API's error shape); below gunicorn's request-line limit (gunicorn.conf.py).
+PILOTGATE_MAX_QUERY_BYTES = env_int("PILOTGATE_MAX_QUERY_BYTES", 4096)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("config.middleware.NullByteGuard") + 1, "config.middleware.QueryLengthGuard"
+)
 # The middlewares that add security headers come first, so responses that others answer
 # early carry the headers too: SecurityMiddleware's HTTP -> HTTPS redirect, WhiteNoise's
 # static files, NullByteGuard's and the query-length guard's refusals.

@@ -382,3 +382,90 @@ def test_snapshot_rows_are_described_exactly(client, pilot):
     assert "error_rate" in properties["metric"]["enum"]
     assert properties["observed_at"] == {**properties["observed_at"], "format": "date-time"}
     assert properties["value"]["type"] == "number"
+
+
+# --- query length -------------------------------------------------------------------------
+
+
+def test_a_query_string_over_the_limit_is_414_in_the_error_shape(api_for, owner):
+    limit = settings.PILOTGATE_MAX_QUERY_BYTES
+    assert limit == 4096
+    api = api_for(owner)
+    at_limit = "q=" + "x" * (limit - 2)
+    assert api.get(f"/api/pilots/?{at_limit}").status_code == 200
+    response = api.get(f"/api/pilots/?{at_limit}x")
+    body = assert_error_shape(response, 414)
+    assert "4,096" in body["message"]
+    assert_security_headers(response)
+
+
+def test_a_page_with_a_query_string_over_the_limit_is_414(client_for, owner):
+    response = client_for(owner).get("/pilots/?q=" + "x" * 5000)
+    assert response.status_code == 414
+    assert_security_headers(response)
+
+
+def _serve(command: list[str], env: dict) -> tuple:
+    import os
+    import socket
+    import subprocess
+    import time
+
+    from tests.security.live import ROOT, _free_port
+
+    port = _free_port()
+    process = subprocess.Popen(
+        [part.replace("PORT", str(port)) for part in command],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    for _ in range(150):
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.1)
+    return process, f"http://127.0.0.1:{port}"
+
+
+def _stop(process) -> None:
+    import os
+    import signal
+
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=20)
+
+
+@pytest.mark.parametrize("server", ["gunicorn", "runserver"])
+def test_long_query_strings_get_json_from_every_way_of_running(server, tmp_path):
+    """Under gunicorn (make up, Docker) and runserver (make run), before any database
+    access: the application's 414 from 4 KB, and gunicorn's own refusal past its
+    request-line limit, both in the API's error shape."""
+    import sys
+
+    import httpx
+
+    env = {"PILOTGATE_VAR_DIR": str(tmp_path), "DJANGO_ENV": "development", "DEBUG": "0"}
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        env[name] = ""
+    if server == "gunicorn":
+        command = [sys.executable, "-m", "gunicorn", "config.wsgi:application"]
+        command += ["--bind", "127.0.0.1:PORT", "--workers", "1"]
+        lengths = [5000, 8000, 9000, 20000]
+    else:
+        command = [sys.executable, "manage.py", "runserver", "--noreload", "127.0.0.1:PORT"]
+        lengths = [5000, 9000, 60000]
+    process, base = _serve(command, env)
+    try:
+        for length in lengths:
+            response = httpx.get(f"{base}/api/pilots/?q=" + "x" * length, timeout=10)
+            assert response.status_code == 414, (length, response.text[:300])
+            assert response.headers["content-type"].startswith("application/json"), length
+            body = response.json()
+            assert set(body) == {"message", "errors"} and body["message"]
+            assert response.headers["x-frame-options"] == "DENY"
+            assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    finally:
+        _stop(process)
