@@ -384,6 +384,7 @@ SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "config.api_schema.metric_catalog_enums",
     "config.api_schema.require_raw_bodies",
     "config.api_schema.forbid_nul_characters",
+    "config.api_schema.add_links",
 ]
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)

@@ -469,3 +469,26 @@ def test_long_query_strings_get_json_from_every_way_of_running(server, tmp_path)
             assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     finally:
         _stop(process)
+
+
+def test_schema_links_lead_from_created_objects_to_what_can_be_done_with_them(client):
+    schema = client.get("/api/schema/?format=json").json()
+    operations = {
+        operation["operationId"]: operation
+        for item in schema["paths"].values()
+        for operation in item.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+    links = {
+        (source, name): link
+        for source, operation in operations.items()
+        for response in operation["responses"].values()
+        for name, link in response.get("links", {}).items()
+    }
+    assert len(links) >= 40
+    for (source, name), link in links.items():
+        target = operations[link["operationId"]]
+        path_parameters = {p["name"] for p in target.get("parameters", []) if p["in"] == "path"}
+        assert set(link["parameters"]) <= path_parameters, (source, name)
+    created = {source for source, _ in links}
+    assert {"pilots_create", "pilots_reviews_create", "pilots_sources_create"} <= created
