@@ -5,7 +5,8 @@ Budget: FUZZ_MAX_EXAMPLES cases per operation and phase per role (default 22), a
 FUZZ_DEEP_MAX_EXAMPLES (default 150) for the two roles that write the most (an owner: pilots,
 workbooks, sources, snapshots, review requests; a governance lead: decisions), so each of
 those two gets at least 5,000 cases of its own. The run report of every role is kept under
-test-artifacts/fuzz/ when it fails. About 12 minutes on two cores.
+test-artifacts/fuzz/ when it fails. About 20 minutes on a shared two-core machine
+(21,362 cases on 2026-12-02: owner 5,787, governance lead 6,456, the others about 3,000).
 """
 
 from __future__ import annotations
