@@ -117,10 +117,13 @@ def add_error_responses(result, generator, request, public):
                 if code == "429":
                     response["headers"] = _RETRY_AFTER
                 responses[code] = response
-            # Refused by the web server before the API sees it, so not in our JSON shape.
             responses.setdefault(
                 "414",
-                {"description": "The URL is too long (over 4 KB); answered by the web server."},
+                {
+                    "description": "The query string is over 4,096 bytes "
+                    "(PILOTGATE_MAX_QUERY_BYTES), or the request line over 8,190.",
+                    "content": {"application/json": {"schema": ref}},
+                },
             )
     return result
 
@@ -170,4 +173,61 @@ def require_raw_bodies(result, generator, request, public):
         for operation in path_item.values():
             if isinstance(operation, dict) and operation.pop("x-body-required", None):
                 operation["requestBody"]["required"] = True
+    return result
+
+
+# OpenAPI links: what a client (and schemathesis' stateful phase) can do next with the
+# object an operation answers. By operationId: response -> [(link, target, parameter)].
+_PILOT_NEXT = [
+    ("GetPilot", "pilots_retrieve", "id"),
+    ("ChangePilot", "pilots_partial_update", "id"),
+    ("EvaluatePilot", "pilots_evaluation_retrieve", "id"),
+    ("PilotMetricSeries", "pilots_metrics_retrieve", "id"),
+    ("PilotReviews", "pilots_reviews_list", "id"),
+    ("RequestReview", "pilots_reviews_create", "id"),
+    ("PilotWaivers", "pilots_waivers_list", "id"),
+    ("ReadWorkbook", "pilots_workbooks_retrieve", "id"),
+    ("ReplaceWorkbook", "pilots_workbooks_update", "id"),
+    ("ChangeWorkbook", "pilots_workbooks_partial_update", "id"),
+    ("PilotSources", "pilots_sources_list", "pilot_pk"),
+    ("ConnectSource", "pilots_sources_create", "pilot_pk"),
+]
+_REVIEW_NEXT = [
+    ("GetReview", "reviews_retrieve", "id"),
+    ("DecideReview", "reviews_decisions_create", "id"),
+    ("WithdrawReview", "reviews_withdraw_create", "id"),
+]
+_SOURCE_NEXT = [
+    ("GetSource", "sources_retrieve", "id"),
+    ("ChangeSource", "sources_partial_update", "id"),
+    ("PullSource", "sources_pull_create", "id"),
+    ("DeleteSource", "sources_destroy", "id"),
+]
+LINKS = {
+    ("pilots_create", "201"): _PILOT_NEXT,
+    ("pilots_retrieve", "200"): _PILOT_NEXT,
+    ("pilots_partial_update", "200"): _PILOT_NEXT,
+    ("pilots_reviews_create", "201"): _REVIEW_NEXT,
+    ("reviews_retrieve", "200"): _REVIEW_NEXT,
+    ("pilots_sources_create", "201"): _SOURCE_NEXT,
+    ("sources_retrieve", "200"): _SOURCE_NEXT,
+}
+
+
+def add_links(result, generator, request, public):
+    operations = {
+        operation.get("operationId"): operation
+        for path_item in result.get("paths", {}).values()
+        for operation in path_item.values()
+        if isinstance(operation, dict)
+    }
+    for (operation_id, code), links in LINKS.items():
+        response = operations.get(operation_id, {}).get("responses", {}).get(code)
+        if response is None:
+            continue
+        response["links"] = {
+            name: {"operationId": target, "parameters": {parameter: "$response.body#/id"}}
+            for name, target, parameter in links
+            if target in operations
+        }
     return result

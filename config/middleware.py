@@ -1,6 +1,6 @@
 """Request guards that apply before any view runs."""
 
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 
 
 class NullByteGuard:
@@ -20,4 +20,32 @@ class NullByteGuard:
             if request.path.startswith("/api/"):
                 return JsonResponse({"message": message, "errors": {}}, status=400)
             return HttpResponseBadRequest(message)
+        return self.get_response(request)
+
+
+class QueryLengthGuard:
+    """Refuse a query string longer than PILOTGATE_MAX_QUERY_BYTES with 414, in the API's
+    JSON error shape under /api/.
+
+    The web server has a limit of its own on the whole request line (gunicorn 8,190 bytes,
+    gunicorn.conf.py; runserver 64 KB), which used to answer first with an HTML page. This
+    lower limit means API clients get our answer for every URL up to the server's.
+    """
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        self.limit = settings.PILOTGATE_MAX_QUERY_BYTES
+        self.get_response = get_response
+
+    def __call__(self, request):
+        length = len(request.META.get("QUERY_STRING", "").encode("latin-1", "replace"))
+        if length > self.limit:
+            message = (
+                f"The query string is {length:,} bytes long; at most {self.limit:,} are "
+                "accepted. Send fewer or shorter parameters."
+            )
+            if request.path.startswith("/api/"):
+                return JsonResponse({"message": message, "errors": {}}, status=414)
+            return HttpResponse(message, status=414, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

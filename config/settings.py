@@ -12,6 +12,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from whitenoise.compress import Compressor
 
+from config import secret_checks
 from config.env import env_bool, env_fernet_keys, env_int, env_list, env_str
 from config.money import DEFAULT_CURRENCY, validate_currency
 
@@ -25,12 +26,9 @@ if DJANGO_ENV not in {"development", "production", "test"}:
         f"DJANGO_ENV must be development, production or test, got {DJANGO_ENV!r}"
     )
 
-_DEFAULT_SECRET = "insecure-development-key-change-me"  # noqa: S105
-SECRET_KEY = env_str("SECRET_KEY", _DEFAULT_SECRET)
-if PRODUCTION and (SECRET_KEY == _DEFAULT_SECRET or len(SECRET_KEY) < 50):
-    raise ImproperlyConfigured(
-        "SECRET_KEY must be set to a random value of at least 50 characters in production"
-    )
+# Production refuses this and every other published or guessable secret (the checks of
+# config/secret_checks.py run at the end of this module, for every secret setting).
+SECRET_KEY = env_str("SECRET_KEY", secret_checks.DEVELOPMENT_SECRET_KEY)
 
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
@@ -290,7 +288,11 @@ LOGGING = {
 
 # Pilotgate's own settings.
 PILOTGATE_UPLOAD_MAX_BYTES = env_int("PILOTGATE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
-PILOTGATE_DEMO_PASSWORD = env_str("PILOTGATE_DEMO_PASSWORD", "pilotgate-demo")
+# The demo users' password. Published, so production has none unless one is set (and
+# then seed_demo may run there); the checks at the end refuse a guessable one.
+PILOTGATE_DEMO_PASSWORD = env_str(
+    "PILOTGATE_DEMO_PASSWORD", "" if PRODUCTION else secret_checks.DEMO_PASSWORD
+)
 PILOTGATE_REVIEW_REMINDER_DAYS = env_int("PILOTGATE_REVIEW_REMINDER_DAYS", 5)
 # The currency of every amount (ISO 4217, checked here so a typo stops the start-up).
 PILOTGATE_CURRENCY = validate_currency(env_str("PILOTGATE_CURRENCY", DEFAULT_CURRENCY))
@@ -399,6 +401,7 @@ SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "config.api_schema.metric_catalog_enums",
     "config.api_schema.require_raw_bodies",
     "config.api_schema.forbid_nul_characters",
+    "config.api_schema.add_links",
 ]
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
@@ -415,5 +418,37 @@ FIELD_ENCRYPTION_KEY = env_fernet_keys("FIELD_ENCRYPTION_KEY")
 # The key that seals the audit chain's head (accounts.audit). Separate from SECRET_KEY so
 # rotating session keys does not invalidate the audit seal; defaults to SECRET_KEY.
 AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY", SECRET_KEY)
-if PRODUCTION and len(AUDIT_HMAC_KEY) < 32:
-    raise ImproperlyConfigured("AUDIT_HMAC_KEY must be at least 32 characters in production")
+if PRODUCTION:
+    _secret_problems = secret_checks.production_problems(
+        secret_key=SECRET_KEY,
+        audit_hmac_key=AUDIT_HMAC_KEY,
+        field_encryption_keys=FIELD_ENCRYPTION_KEY,
+        demo_password=PILOTGATE_DEMO_PASSWORD,
+    )
+    if _secret_problems:
+        raise ImproperlyConfigured("; ".join(_secret_problems))
+
+# --- Input bounds (issue 11, items 6-13): SECURITY.md "Bounds and limits". ---
+# Every JSON document read (API bodies, JSON form fields, fetched metric documents) may
+# nest arrays and objects at most this deep (config/parsers.py).
+PILOTGATE_JSON_MAX_DEPTH = env_int("PILOTGATE_JSON_MAX_DEPTH", 32)
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "config.parsers.JSONParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]
+# Longest query string the application reads (config.middleware.QueryLengthGuard, 414 in
+# the API's error shape); below gunicorn's request-line limit (gunicorn.conf.py).
+PILOTGATE_MAX_QUERY_BYTES = env_int("PILOTGATE_MAX_QUERY_BYTES", 4096)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("config.middleware.NullByteGuard") + 1, "config.middleware.QueryLengthGuard"
+)
+# The middlewares that add security headers come first, so responses that others answer
+# early carry the headers too: SecurityMiddleware's HTTP -> HTTPS redirect, WhiteNoise's
+# static files, NullByteGuard's and the query-length guard's refusals.
+for _header_middleware in (
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+):
+    MIDDLEWARE.remove(_header_middleware)
+    MIDDLEWARE.insert(0, _header_middleware)

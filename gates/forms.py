@@ -2,6 +2,8 @@ import json
 
 from django import forms
 
+from config import parsers
+from config.datetimes import UTCDateTimeField
 from config.forms import StrictBooleanField
 from gates import engine
 from gates.checklists import CHECKLISTS
@@ -60,7 +62,7 @@ class CommentForm(forms.Form):
 class WaiverForm(forms.Form):
     criterion_key = forms.ChoiceField(label="Criterion")
     justification = forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
-    expires_at = forms.DateTimeField(
+    expires_at = UTCDateTimeField(
         label="Expires at (UTC)",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text="After this moment the waiver stops counting by itself.",
@@ -106,7 +108,9 @@ class CriterionForm(forms.Form):
     def clean_params(self):
         raw = (self.cleaned_data.get("params") or "").strip() or "{}"
         try:
-            value = json.loads(raw)
+            value = parsers.loads(raw)
+        except parsers.JSONTooDeep as exc:
+            raise forms.ValidationError(f"The JSON is {exc}.") from exc
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(f"Not valid JSON: {exc.msg} (line {exc.lineno}).") from exc
         if not isinstance(value, dict):

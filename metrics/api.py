@@ -14,10 +14,8 @@ Rows are judged one by one, so a mixed batch gets per-row codes in `rejected_row
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -27,13 +25,13 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api_schema import METRIC_KEY_SCHEMA
+from config.datetimes import as_utc
 from config.money import metric_unit
+from config.parsers import JSONParser
 from metrics import selectors
 from metrics.ingest import CODE_FORBIDDEN, CODE_INVALID, CODE_NOT_FOUND, SOURCE_MAX_LENGTH
 from metrics.models import MetricDefinition
@@ -48,13 +46,7 @@ class SnapshotJSONParser(JSONParser):
     """Accepts NaN and Infinity literals so such a row is rejected alone, with a reason,
     instead of the whole batch failing to parse."""
 
-    def parse(self, stream, media_type=None, parser_context=None):
-        parser_context = parser_context or {}
-        encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
-        try:
-            return json.loads(stream.read().decode(encoding))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ParseError(f"The body is not valid JSON: {exc}") from None
+    strict = False
 
 
 # A row as the ingest service reads it (metrics/ingest.py). Rows are judged one by one and
@@ -63,6 +55,31 @@ class SnapshotJSONParser(JSONParser):
 ROW_DOC = """Each row: `{"pilot": id, "metric": catalog key, "observed_at": RFC 3339 date-time
 with a timezone, not after the server clock (plus a few minutes), "value": finite number
 within the metric's catalog range}`."""
+# Each row, exactly: what a row must be to be stored (the catalog range of each metric and
+# "not in the future" are judged row by row, so a batch may still be a 207).
+ROW_SCHEMA = {
+    "type": "object",
+    "description": ROW_DOC,
+    "properties": {
+        "pilot": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 2**63 - 1,
+            "description": "The pilot's id.",
+        },
+        "metric": {**METRIC_KEY_SCHEMA, "description": "A key of the metric catalog."},
+        "observed_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "RFC 3339 with an offset (stored in UTC); not in the future.",
+        },
+        "value": {
+            "type": "number",
+            "description": "A finite number within the metric's catalog range.",
+        },
+    },
+    "required": ["pilot", "metric", "observed_at", "value"],
+}
 _ENVELOPE = {
     "type": "object",
     "properties": {
@@ -72,7 +89,12 @@ _ENVELOPE = {
             "maxLength": SOURCE_MAX_LENGTH,
             "description": "Where the numbers come from; defaults to push:<your username>.",
         },
-        "rows": {"type": "array", "maxItems": MAX_ROWS_PER_BATCH, "description": ROW_DOC},
+        "rows": {
+            "type": "array",
+            "maxItems": MAX_ROWS_PER_BATCH,
+            "items": ROW_SCHEMA,
+            "description": "The rows, judged one by one.",
+        },
     },
     "required": ["rows"],
     "additionalProperties": False,
@@ -120,6 +142,8 @@ def _status_for(result) -> int:
 
 class SnapshotPushView(APIView):
     parser_classes = [SnapshotJSONParser]
+    # API_RATE_SNAPSHOTS: pushes per user, on top of the token and user budgets.
+    throttle_scope = "snapshots"
 
     @extend_schema(
         summary="Push a batch of metric snapshots (up to 10,000 rows)",
@@ -199,6 +223,7 @@ def _bad(message: str, errors: dict) -> Response:
 
 
 def _parse_time(raw: str | None, name: str, errors: dict) -> datetime | None:
+    """An RFC 3339 date-time with any offset it allows (up to +/-23:59), as UTC."""
     if raw is None:
         return None
     text = raw.strip().upper().replace(" ", "T", 1)  # RFC 3339 allows t, z and a space
@@ -210,14 +235,21 @@ def _parse_time(raw: str | None, name: str, errors: dict) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        errors[name] = [f"Give an ISO 8601 date and time with a timezone, not {raw[:40]!r}."]
+        errors[name] = [
+            f"Give an RFC 3339 date and time with an offset from -23:59 to +23:59 "
+            f"(e.g. 2026-11-26T09:30:00Z), not {raw[:40]!r}."
+        ]
         return None
     if moment.tzinfo is None:
         errors[name] = ["Add a timezone (e.g. a trailing Z for UTC)."]
         return None
     if leap:
         moment = moment.replace(microsecond=999_999)
-    return moment
+    try:
+        return as_utc(moment)
+    except ValueError as exc:
+        errors[name] = [f"{raw[:40]!r} {exc}."]
+        return None
 
 
 def _earlier(moment: datetime, span: timedelta) -> datetime:

@@ -32,10 +32,16 @@ def _generous_auth_failure_budget(monkeypatch):
     """Many tests are refused 401 on purpose (the authorization matrix alone hundreds of
     times) from one address and one process cache: without this, the failed-auth lockout
     would turn later tests' 401s into 429s. Its own tests lower it again (`low_rates`)."""
+    from rest_framework.throttling import ScopedRateThrottle
+
     from config.throttling import AuthFailureThrottle
 
     rates = {**AuthFailureThrottle.THROTTLE_RATES, "auth_failures": "1000000/min"}
     monkeypatch.setattr(AuthFailureThrottle, "THROTTLE_RATES", rates)
+    # Likewise the snapshot-push budget per user: on SQLite, user ids repeat from test to
+    # test, so pushes of unrelated tests would share one budget. Its tests lower it again.
+    scoped = {**ScopedRateThrottle.THROTTLE_RATES, "snapshots": "1000000/min"}
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", scoped)
 
 
 @pytest.fixture(autouse=True)

@@ -24,9 +24,9 @@ are kept.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
+from config import parsers
 from metrics.connectors import ConnectorError, FetchResult, Point
 from metrics.connectors.http import fetch
 from metrics.connectors.jsonpath import PathError, parse_path, resolve
@@ -115,7 +115,9 @@ def pull(
     secret_headers = {secret_header[0]: secret_header[1]} if secret_header else None
     response = fetch(url, secret_headers=secret_headers, **fetch_options)
     try:
-        document = json.loads(response.content)
+        document = parsers.loads(response.content)
+    except parsers.JSONTooDeep as exc:
+        raise ConnectorError(f"{describe_url(response.url)} answered JSON {exc}.") from exc
     except (UnicodeDecodeError, ValueError) as exc:
         raise ConnectorError(
             f"{describe_url(response.url)} did not answer valid JSON "

@@ -26,11 +26,11 @@ Each query must give one series (aggregate it with sum/max/avg otherwise).
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
+from config import parsers
 from metrics.connectors import ConnectorError, FetchResult, Point
 from metrics.connectors.http import fetch
 from metrics.connectors.safety import UnsafeURL
@@ -74,8 +74,8 @@ def _api(base_url: str, endpoint: str) -> str:
 def _call(url: str, params: dict, metric: str, fetch_options: dict) -> dict:
     response = fetch(url, params=params, raise_for_status=False, **fetch_options)
     try:
-        body = json.loads(response.content)
-    except (UnicodeDecodeError, ValueError):
+        body = parsers.loads(response.content)
+    except (UnicodeDecodeError, ValueError):  # JSONTooDeep included: not Prometheus
         body = None
     if not isinstance(body, dict):
         from metrics.connectors.http import raise_for_status_code

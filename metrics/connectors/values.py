@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
+from config.datetimes import as_utc
+
 # Unix times above this are taken as milliseconds: in seconds it would be year 5138.
 _MILLISECONDS_FROM = 1e11
 
@@ -35,9 +37,9 @@ def parse_time(raw) -> datetime:
                     f"time {text[:40]!r} has no time zone; add Z or an offset like +01:00"
                 )
             try:
-                return parsed.astimezone(UTC)
-            except OverflowError as exc:  # e.g. 0001-01-01T00:30+01:00, before year 1 in UTC
-                raise ValueProblem(f"time {text[:40]!r} is out of range") from exc
+                return as_utc(parsed)
+            except ValueError as exc:
+                raise ValueProblem(f"time {text[:40]!r} {exc}") from None
         raw = number
     if isinstance(raw, int | float):
         seconds = float(raw)

@@ -10,11 +10,12 @@ from django.utils.functional import lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.money import currency_code
+from config.parsers import JSONParser
 from portfolio import selectors as pilot_selectors
 from portfolio.workbooks import services
 from portfolio.workbooks.facts import progress, workbook_facts

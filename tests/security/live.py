@@ -122,11 +122,7 @@ def live_server(var_dir: Path):
                 "gthread",
                 "--timeout",
                 "60",
-                # The fuzzer's negative cases repeat query parameters into URLs over the
-                # 4 KB request line gunicorn allows (414, documented in the schema, from the
-                # web server): let them through so the application's answer is tested.
-                "--limit-request-line",
-                "0",
+                # Request-line limit and error answers: ./gunicorn.conf.py, as in production.
                 "--error-logfile",
                 "-",
             ],  # fmt: skip

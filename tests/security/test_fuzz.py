@@ -1,9 +1,12 @@
 """Schemathesis against a live Pilotgate: every default check, the stateful phase, as each
 role in turn, on a freshly seeded database. Deselect locally with `-m "not fuzz"`.
 
-Budget: FUZZ_MAX_EXAMPLES cases per operation and phase per role (default 22), which
-gives well over 5,000 cases in total; the run report of every role is kept under
-test-artifacts/fuzz/ when it fails.
+Budget: FUZZ_MAX_EXAMPLES cases per operation and phase per role (default 22), and
+FUZZ_DEEP_MAX_EXAMPLES (default 150) for the two roles that write the most (an owner: pilots,
+workbooks, sources, snapshots, review requests; a governance lead: decisions), so each of
+those two gets at least 5,000 cases of its own. The run report of every role is kept under
+test-artifacts/fuzz/ when it fails. About 20 minutes on a shared two-core machine
+(21,362 cases on 2026-12-02: owner 5,787, governance lead 6,456, the others about 3,000).
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from tests.security.live import ROOT, live_server
 pytestmark = pytest.mark.fuzz
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "22"))
-MIN_TOTAL_CASES = 5000
+DEEP_MAX_EXAMPLES = int(os.environ.get("FUZZ_DEEP_MAX_EXAMPLES", "150"))
+DEEP_ROLES = ("owner", "governance_lead")
+MIN_CASES_PER_DEEP_ROLE = 5000
 SEED = int(os.environ.get("FUZZ_SEED", "20261126"))
 # Unauthenticated and revoked callers are covered by schemathesis' ignored_auth check and
 # by the authorization matrix.
@@ -31,16 +36,30 @@ ARTIFACTS = ROOT / "test-artifacts" / "fuzz"
 
 # Operations with a rule a JSON schema cannot state, run without schemathesis' check that
 # every schema-valid request is accepted (positive_data_acceptance) and with every other
-# check. Each entry names the rule; everything else about them is in the schema.
+# check, in the same run as everything else (so the stateful phase follows links into
+# them). Each entry names the rule; everything else about them is in the schema.
 KNOWN_SCHEMA_GAPS = {
-    "POST /api/snapshots/": "rows are judged one by one (per-row results, good rows stored), "
-    "so the schema describes the envelope; a batch of only bad rows is a 400",
+    "POST /api/snapshots/": "each row is described exactly, but two of its rules depend on "
+    "data: the metric's catalog range and 'not in the future' (server clock); rows are "
+    "judged one by one, so a batch of only such rows is a 400",
     "PUT /api/pilots/{id}/workbooks/{phase}/": "each phase has its own fields (listed in "
     "the description, not a schema keyed on the path), judged by the pages' forms; people "
     "are usernames of active users, which a public schema cannot enumerate",
     "PATCH /api/pilots/{id}/workbooks/{phase}/": "as PUT",
 }
-GAP_CHECKS = "positive_data_acceptance"
+GAP_CHECKS = ("positive_data_acceptance",)
+
+
+def _config_file(directory: Path) -> Path:
+    """schemathesis.toml: the gap operations with their one check off."""
+    lines = []
+    for name in KNOWN_SCHEMA_GAPS:
+        lines += ["[[operations]]", f"include-name = {json.dumps(name)}"]
+        lines += [f"checks.{check}.enabled = false" for check in GAP_CHECKS]
+        lines.append("")
+    path = directory / "schemathesis.toml"
+    path.write_text("\n".join(lines))
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -49,17 +68,13 @@ def live(tmp_path_factory):
         yield server
 
 
-def _schemathesis(live, role: str, report: Path, gaps: bool) -> subprocess.CompletedProcess:
+def _schemathesis(live, role: str, report: Path) -> subprocess.CompletedProcess:
     entry = [sys.executable, str(Path(__file__).with_name("run_schemathesis.py"))]
-    if gaps:
-        select = [arg for name in KNOWN_SCHEMA_GAPS for arg in ("--include-name", name)]
-        select += ["--exclude-checks", GAP_CHECKS]
-    else:
-        select = [arg for name in KNOWN_SCHEMA_GAPS for arg in ("--exclude-name", name)]
     command = [
-        *entry, "run", f"{live.url}/api/schema/",
+        *entry, "--config-file", str(_config_file(report.parent)),
+        "run", f"{live.url}/api/schema/",
         "--header", f"Authorization: Bearer {live.tokens[role]}",
-        "--max-examples", str(MAX_EXAMPLES),
+        "--max-examples", str(DEEP_MAX_EXAMPLES if role in DEEP_ROLES else MAX_EXAMPLES),
         "--seed", str(SEED),
         # No example database: a run is decided by the seed alone, not by what earlier
         # runs on the same machine happened to store.
@@ -69,36 +84,33 @@ def _schemathesis(live, role: str, report: Path, gaps: bool) -> subprocess.Compl
         "--request-timeout", "30",
         "--report", "json", "--report-json-path", str(report),
         "--no-color", "--output-truncate", "true",
-        *select,
     ]  # fmt: skip
-    return subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=ROOT)
+    return subprocess.run(command, capture_output=True, text=True, timeout=1800, cwd=ROOT)
 
 
 def test_schemathesis_finds_nothing_as_any_role(live, tmp_path):
     totals = {}
     failed = {}
-    for role, gaps in [(role, gaps) for role in ROLES for gaps in (False, True)]:
-        run = f"{role}-gaps" if gaps else role
-        report = tmp_path / f"{run}.json"
-        result = _schemathesis(live, role, report, gaps)
+    for role in ROLES:
+        report = tmp_path / f"{role}.json"
+        result = _schemathesis(live, role, report)
         assert report.exists(), f"no report for {role}:\n{result.stdout[-3000:]}{result.stderr}"
         data = json.loads(report.read_text())
-        totals[run] = data["test_cases"]["generated"]
+        totals[role] = data["test_cases"]["generated"]
         assert data["operations"]["errored"] == 0, result.stdout[-5000:]
-        if not gaps:  # the gap operations alone may have no links to follow
-            assert data["phases"]["stateful"]["status"] != "skip", "the stateful phase must run"
+        assert data["phases"]["stateful"]["status"] != "skip", "the stateful phase must run"
         if data["failures"] or data["errors"] or result.returncode != 0:
-            failed[run] = result.stdout
+            failed[role] = result.stdout
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             shutil.copy(report, ARTIFACTS / report.name)
-            (ARTIFACTS / f"{run}.txt").write_text(result.stdout + result.stderr)
-    total = sum(totals.values())
-    print(f"schemathesis cases per run: {totals}; total {total}")
+            (ARTIFACTS / f"{role}.txt").write_text(result.stdout + result.stderr)
+    print(f"schemathesis cases per role: {totals}; total {sum(totals.values())}")
     (tmp_path / "totals.json").write_text(json.dumps(totals))
     assert not failed, "\n\n".join(
         f"=== as {role} ===\n{out[-6000:]}" for role, out in failed.items()
     )
-    assert total >= MIN_TOTAL_CASES, f"only {total} cases generated: {totals}"
+    for role in DEEP_ROLES:
+        assert totals[role] >= MIN_CASES_PER_DEEP_ROLE, f"{role}: {totals[role]} cases"
     server_errors = [
         line for line in live.log.read_text().splitlines() if "Traceback" in line
     ]  # fmt: skip

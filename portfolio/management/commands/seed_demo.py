@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 
@@ -18,6 +19,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        if not settings.PILOTGATE_DEMO_PASSWORD:
+            # Production publishes no demo password (config/secret_checks.py).
+            raise CommandError(
+                "Set PILOTGATE_DEMO_PASSWORD to a random value of 16+ characters first: "
+                "the demo users' published password is refused in production."
+            )
         backend = None if options["send_email"] else "django.core.mail.backends.dummy.EmailBackend"
         with override_settings(**({"EMAIL_BACKEND": backend} if backend else {})):
             with transaction.atomic():
