@@ -11,7 +11,14 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_fernet_keys, env_int, env_list, env_str
+from config.env import (
+    env_bool,
+    env_fernet_keys,
+    env_int,
+    env_list,
+    env_stage_days,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PILOTGATE_VAR_DIR", str(BASE_DIR / "var")))
@@ -208,6 +215,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "gates.daily_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Signals move with the clock (the data window, stop-condition by-dates): recompute
+    # those not computed since the last UTC midnight, whether or not new data arrived.
+    "metrics-refresh-expired-signals": {
+        "task": "metrics.refresh_expired_signals",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     "portfolio-aggregates": {
         "task": "portfolio.rebuild_aggregates",
         "schedule": 300.0,
@@ -277,6 +291,11 @@ LOGGING = {
 PILOTGATE_UPLOAD_MAX_BYTES = env_int("PILOTGATE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 PILOTGATE_DEMO_PASSWORD = env_str("PILOTGATE_DEMO_PASSWORD", "pilotgate-demo")
 PILOTGATE_REVIEW_REMINDER_DAYS = env_int("PILOTGATE_REVIEW_REMINDER_DAYS", 5)
+# Days a pilot is expected to spend in a stage; longer with no review requested is
+# "stale" (the permanent demo). Scale has no expected duration.
+PILOTGATE_EXPECTED_STAGE_DAYS = env_stage_days(
+    "PILOTGATE_EXPECTED_STAGE_DAYS", {"discovery": 45, "pilot": 90, "readiness": 60}
+)
 # Absolute links in emails (gate reviews).
 PILOTGATE_BASE_URL = env_str("PILOTGATE_BASE_URL", "http://127.0.0.1:8000")
 # Metric pulls (metrics/connectors): hosts exempt from the internal-address refusal, and

@@ -41,7 +41,8 @@ class MetricExpectation:
     - kinds `stop`, `rollback`, `monitor`: the breach; it is breached when it holds
       (">" for a lower-is-better metric, "<" for a higher-is-better one).
     `action`: "" for targets, `revise`/`end` for stops, `disable_ai`/`human_review`/
-    `reduce_scope` for rollbacks, `investigate` for monitors. `by_date` only for stops.
+    `reduce_scope` for rollbacks, `investigate` for monitors. `by_date` only for stops,
+    `baseline` only for targets (where the metric stood when the case was made).
     """
 
     pilot_id: int
@@ -51,6 +52,8 @@ class MetricExpectation:
     value: float
     action: str
     by_date: date | None
+    baseline: float | None = None
+    origin: str = "workbook"
 
 
 def _count(model) -> Coalesce:
@@ -153,7 +156,7 @@ def test_results(pilot: Pilot) -> dict[str, str]:
 test_results.__test__ = False  # a read function, not a pytest test
 
 
-def _expectation_rows(model, kind: str, value: str, action, by_date):
+def _expectation_rows(model, kind: str, value: str, action, by_date, baseline=None):
     text, number, day = CharField(), FloatField(), DateField()
     # Every column is an annotation, declared in the same order in each branch, so the
     # UNION lines its columns up on every database.
@@ -167,8 +170,11 @@ def _expectation_rows(model, kind: str, value: str, action, by_date):
             x_value=F(value) if isinstance(value, str) else Value(value, output_field=number),
             x_action=action if not isinstance(action, str) else Value(action, output_field=text),
             x_by=by_date if by_date is not None else Value(None, output_field=day),
+            x_base=F(baseline) if baseline else Value(None, output_field=number),
         )
-        .values_list("x_pilot", "x_metric", "x_direction", "x_kind", "x_value", "x_action", "x_by")
+        .values_list(
+            "x_pilot", "x_metric", "x_direction", "x_kind", "x_value", "x_action", "x_by", "x_base"
+        )
     )
 
 
@@ -185,7 +191,7 @@ def metric_expectations(pilot_ids: Iterable[int]) -> list[MetricExpectation]:
     if not ids:
         return []
     branches = [
-        _expectation_rows(m.SuccessMetric, TARGET, "target", "", None),
+        _expectation_rows(m.SuccessMetric, TARGET, "target", "", None, "baseline"),
         _expectation_rows(m.StopCondition, STOP, "threshold", F("action"), F("by_date")),
         _expectation_rows(m.RollbackTrigger, ROLLBACK, "threshold", F("action"), None),
         _expectation_rows(m.MonitoredMetric, MONITOR, "threshold", "investigate", None),
@@ -201,8 +207,9 @@ def metric_expectations(pilot_ids: Iterable[int]) -> list[MetricExpectation]:
             value=float(value),
             action=action or "",
             by_date=by_date,
+            baseline=None if baseline is None else float(baseline),
         )
-        for pilot_id, metric_key, direction, kind, value, action, by_date in query
+        for pilot_id, metric_key, direction, kind, value, action, by_date, baseline in query
     ]
     result.sort(key=lambda e: (e.pilot_id, e.metric_key, e.kind, e.value))
     return result
