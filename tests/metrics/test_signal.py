@@ -700,3 +700,13 @@ def test_expected_days_can_be_overridden() -> None:
 
 def test_default_expected_days() -> None:
     assert dict(EXPECTED_STAGE_DAYS) == {"discovery": 45, "pilot": 90, "readiness": 60}
+
+
+def test_alerts_read_the_by_date_like_the_signal() -> None:
+    """Item 5: thresholds.breached (alerts) and the signal share condition_in_force."""
+    from metrics.thresholds import MetricExpectation, breached
+
+    stop = MetricExpectation(1, "adoption_rate", "stop", "<", 10, "end", BY)
+    for today in (BY - timedelta(days=1), BY, BY + timedelta(days=1)):
+        signal_met = stop_condition_met(adoption_stop(6), today)
+        assert breached(stop, 6, today) is signal_met is condition_in_force(BY, today)
