@@ -31,6 +31,8 @@ def _param(name: str, field) -> OpenApiParameter:
     if isinstance(field, forms.DecimalField):
         schema = {"type": "string", "pattern": _BUDGET}
         return OpenApiParameter(name, schema, description=f"{label}: {field.help_text}")
+    if isinstance(field, forms.BooleanField):
+        return OpenApiParameter(name, OpenApiTypes.BOOL, description=f"{label}: {field.help_text}")
     schema = {"type": "string", "maxLength": field.max_length}
     return OpenApiParameter(name, schema, description=label)
 

@@ -159,6 +159,7 @@ def _economics_table(economics: dict) -> list[dict]:
             "annual_cost": money(p["annual_cost"]),
             "realized_annual_cost": money(p["realized_annual_cost"]),
             "net_value": money(p["net_value"]),
+            "realised_net_value": money(p.get("realised_net_value")),
         }
         for p in economics.get("pilots", ())
     ]
@@ -175,6 +176,7 @@ def _planner_table(plan: dict) -> list[dict]:
             "stage": r["stage"],
             "cutoff": cut is not None and r["rank"] == cut,
             "net_value": money(r["net_value"]),
+            "value_basis": r.get("value_basis", "estimated"),
             "first_year_cost": money(r["first_year_cost"]),
             "cumulative_cost": money(r["cumulative_cost"]),
             "funded": "Yes" if r["funded"] else "No",

@@ -209,7 +209,7 @@ def economics_rows(rows):
     """Rows of the economics table (the view's _economics_table)."""
     return _rows(
         '<tr><th scope="row"><a href="{}">{}</a></th><td>{}</td><td>{}</td>'
-        "<td>{}</td><td>{}</td><td>{}</td></tr>",
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
         (
             (
                 p["url"],
@@ -219,6 +219,7 @@ def economics_rows(rows):
                 p["annual_cost"],
                 p["realized_annual_cost"],
                 p["net_value"],
+                p.get("realised_net_value", "—"),
             )
             for p in rows
         ),
@@ -239,7 +240,7 @@ def planner_rows(rows):
     """Rows of the planner table (the view's _planner_table), the budget cut-off marked."""
     return _rows(
         '<tr{}><td>{}</td><th scope="row"><a href="{}">{}</a></th><td>{}</td>'
-        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        '<td>{} <span class="badge">{}</span></td><td>{}</td><td>{}</td><td>{}</td></tr>',
         (
             (
                 _CUTOFF if r["cutoff"] else "",
@@ -248,6 +249,7 @@ def planner_rows(rows):
                 r["name"],
                 r["stage"],
                 r["net_value"],
+                r.get("value_basis", "estimated"),
                 r["first_year_cost"],
                 r["cumulative_cost"],
                 r["funded"],
