@@ -141,3 +141,20 @@ def test_expected_stage_days_are_read_from_the_environment(monkeypatch):
         monkeypatch.setenv("X_DAYS", bad)
         with pytest.raises(ImproperlyConfigured, match="X_DAYS"):
             env_stage_days("X_DAYS", default)
+
+
+def test_the_pilot_page_explains_the_cell_with_its_inputs(owner, client_for):
+    """Item 8: the decision-table cell, each dimension's status and why, the rule."""
+    pilot = reporting_pilot(owner)
+    html = client_for(owner).get(pilot.get_absolute_url()).content.decode()
+    assert 'Recommendation: <span class="signal signal-scale">Scale carefully</span>' in html
+    assert '<th scope="row">Value</th><td>clear</td>' in html
+    assert '<th scope="row">Reliability and support burden</th><td>stable</td>' in html
+    assert '<th scope="row">Economics (planned)</th><td>acceptable</td>' in html
+    assert "1 of 1 value metrics meet their target" in html
+    assert (
+        "Rule applied: Value clear, operations stable, costs acceptable: scale carefully "
+        "(a row of the source's decision table)." in html
+    )
+    assert "<dt>Planned (economic case)</dt><dd>150,000.00</dd>" in html
+    assert "Not measured yet" in html
