@@ -16,7 +16,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import CharField, Count, DateField, F, FloatField, OuterRef, Subquery, Value
+from django.db.models import (
+    CharField,
+    Count,
+    DateField,
+    F,
+    FloatField,
+    OuterRef,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from gates.engine import TEST_CATEGORIES, WorkbookFacts
@@ -75,6 +85,14 @@ def _facts_queryset(pilot_ids: Iterable[int]):
         related.extend(f"{spec.accessor}__{person}" for person in spec.people)
         for list_spec in spec.lists:
             annotations[f"_n_{list_spec.name}"] = _count(list_spec.model)
+    minutes = (
+        m.ManualStep.objects.filter(pilot=OuterRef("pk"))
+        .order_by()
+        .values("pilot")
+        .annotate(total=Sum("minutes_per_week"))
+        .values("total")
+    )
+    annotations["_manual_minutes"] = Subquery(minutes)
     return (
         Pilot.objects.filter(pk__in=list(pilot_ids))
         .select_related(*related)
@@ -106,6 +124,9 @@ def facts_from_pilot(pilot: Pilot) -> dict[str, WorkbookFacts]:
         workbook = getattr(pilot, spec.accessor, None)
         fields = {name: _field_value(workbook, spec, name) for name in spec.fields}
         lists = {ls.name: int(getattr(pilot, f"_n_{ls.name}", 0) or 0) for ls in spec.lists}
+        if phase == "data":
+            # Read by the manual-steps criterion (gates.engine: manual_steps_cost).
+            fields["manual_minutes_per_week"] = getattr(pilot, "_manual_minutes", None) or 0
         missing = [spec.label(name) for name in spec.required if not _filled(fields[name])]
         missing += [ls.label for ls in spec.lists if ls.required and lists[ls.name] == 0]
         result[phase] = WorkbookFacts(
