@@ -496,7 +496,11 @@ def portfolio_signal(inputs: SignalInputs) -> Signal:
     table_code, rule, from_source = table_signal(value.status, reliability.status, economics.status)
 
     today = inputs.today or date.today()
-    met = [c for c in inputs.stop_conditions if stop_condition_met(c, today)]
+    # The conditions that decide come first: "end" before "revise".
+    met = sorted(
+        (c for c in inputs.stop_conditions if stop_condition_met(c, today)),
+        key=lambda c: c.action != "end",
+    )
     code = table_code
     for condition in met:
         wanted = STOP if condition.action == "end" else REDESIGN
@@ -597,7 +601,10 @@ def _alerts_reason(open_alerts: int) -> str:
 def _miss_reason(m: MetricStatus) -> str:
     if m.value is None or m.target is None:
         return f"{m.key} misses its target"
-    return f"{m.key} is {_number(m.value)}, target {_number(m.target)}"
+    text = f"{m.key} is {_number(m.value)}, target {_number(m.target)}"
+    if m.baseline is not None and m.dimension == "value":
+        text += f" from a baseline of {_number(m.baseline)}"
+    return text
 
 
 def _breach_reason(m: MetricStatus) -> str:

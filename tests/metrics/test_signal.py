@@ -135,7 +135,9 @@ def test_half_the_metrics_on_target_is_weak_when_the_other_is_far_off() -> None:
     metrics = by_key(value_metric(6, target=40, baseline=0), quality(85))
     assessment = assess_value(metrics)
     assert assessment.status == WEAK
-    assert "adoption_rate is 6, target 40 (15% of the way)" in assessment.reasons
+    assert (
+        "adoption_rate is 6, target 40 from a baseline of 0 (15% of the way)" in assessment.reasons
+    )
 
 
 def test_the_issue_pilot_is_stopped_by_the_table_without_a_stop_condition() -> None:
@@ -710,3 +712,15 @@ def test_alerts_read_the_by_date_like_the_signal() -> None:
     for today in (BY - timedelta(days=1), BY, BY + timedelta(days=1)):
         signal_met = stop_condition_met(adoption_stop(6), today)
         assert breached(stop, 6, today) is signal_met is condition_in_force(BY, today)
+
+
+def test_the_deciding_stop_condition_is_named_first() -> None:
+    conditions = (
+        adoption_stop(6, action="revise"),
+        StopCondition("error_rate", ">", 5, "end", by_date=BY, observed=9),
+    )
+    signal = portfolio_signal(
+        inputs_for(CLEAR, STABLE, ACCEPTABLE, stop_conditions=conditions, today=BY)
+    )
+    assert signal.code == "stop"
+    assert signal.reasons[0].startswith("Stop condition met: error_rate is 9")

@@ -148,9 +148,9 @@ def test_the_pilot_page_explains_the_cell_with_its_inputs(owner, client_for):
     pilot = reporting_pilot(owner)
     html = client_for(owner).get(pilot.get_absolute_url()).content.decode()
     assert 'Recommendation: <span class="signal signal-scale">Scale carefully</span>' in html
-    assert '<th scope="row">Value</th><td>clear</td>' in html
-    assert '<th scope="row">Reliability and support burden</th><td>stable</td>' in html
-    assert '<th scope="row">Economics (planned)</th><td>acceptable</td>' in html
+    assert "<dt>Value: <strong>clear</strong></dt>" in html
+    assert "<dt>Reliability and support burden: <strong>stable</strong></dt>" in html
+    assert "<dt>Economics (planned): <strong>acceptable</strong></dt>" in html
     assert "1 of 1 value metrics meet their target" in html
     assert (
         "Rule applied: Value clear, operations stable, costs acceptable: scale carefully "

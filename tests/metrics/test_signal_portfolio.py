@@ -147,7 +147,8 @@ def test_every_cell_of_the_decision_table_through_the_api(portfolio):
     assert weak["reasons"][0] == "Value weak and operating burden high: stop"
     assert weak["explanation"]["rule_from_source"] is True
     assert (
-        "adoption_rate is 6, target 40 (15% of the way)" in weak["explanation"]["inputs"]["value"]
+        "adoption_rate is 6, target 40 from a baseline of 0 (15% of the way)"
+        in weak["explanation"]["inputs"]["value"]
     )
     assert "error_rate is 8, past its threshold 5" in weak["explanation"]["inputs"]["reliability"]
     scale = signal_of(api, pilots["clear/stable/acceptable"])
