@@ -2,7 +2,7 @@ from django.urls import include, path
 
 from config.routers import Router
 from gates import api as gates_api
-from metrics.api import MetricSeriesView, SnapshotPushView
+from metrics.api import MetricSeriesView, PilotSignalView, SnapshotPushView
 from metrics.source_api import PilotSourcesView, SourceDetailView, SourcePullView
 from portfolio.api import PilotViewSet
 from portfolio.dashboard.api import PortfolioSummaryView
@@ -15,6 +15,7 @@ urlpatterns = [
     path("portfolio/summary/", PortfolioSummaryView.as_view(), name="dashboard-summary-api"),
     path("snapshots/", SnapshotPushView.as_view(), name="snapshot-push"),
     path("pilots/<int:pk>/metrics/", MetricSeriesView.as_view(), name="pilot-metric-series"),
+    path("pilots/<int:pk>/signal/", PilotSignalView.as_view(), name="pilot-signal"),
     path("pilots/<int:pilot_pk>/sources/", PilotSourcesView.as_view(), name="pilot-sources"),
     path("sources/<int:pk>/", SourceDetailView.as_view(), name="source-detail"),
     path("sources/<int:pk>/pull/", SourcePullView.as_view(), name="source-pull"),

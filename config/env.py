@@ -40,6 +40,27 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_stage_days(name: str, default: dict[str, int]) -> dict[str, int]:
+    """`stage=days` pairs, comma-separated, e.g. "discovery=45,pilot=90,readiness=60".
+    Stages not named keep their default; days must be positive integers."""
+    days = dict(default)
+    for item in env_list(name):
+        stage, sep, raw = item.partition("=")
+        stage = stage.strip()
+        if not sep or stage not in default:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} must be stage=days with stage one of {', '.join(default)}"
+            )
+        try:
+            value = int(raw)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise ImproperlyConfigured(f"{name}: days for {stage} must be a positive integer")
+        days[stage] = value
+    return days
+
+
 def fernet_keys(raw: str, name: str = "FIELD_ENCRYPTION_KEY") -> list[str]:
     """Comma-separated Fernet keys, each checked (32 bytes, url-safe base64)."""
     keys = [item.strip() for item in (raw or "").split(",") if item.strip()]

@@ -13,7 +13,14 @@ from django.core.exceptions import ImproperlyConfigured
 from whitenoise.compress import Compressor
 
 from config import secret_checks
-from config.env import env_bool, env_fernet_keys, env_int, env_list, env_str
+from config.env import (
+    env_bool,
+    env_fernet_keys,
+    env_int,
+    env_list,
+    env_stage_days,
+    env_str,
+)
 from config.money import DEFAULT_CURRENCY, validate_currency
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -218,6 +225,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "gates.daily_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Signals move with the clock (the data window, stop-condition by-dates): recompute
+    # those not computed since the last UTC midnight, whether or not new data arrived.
+    "metrics-refresh-expired-signals": {
+        "task": "metrics.refresh_expired_signals",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     "portfolio-aggregates": {
         "task": "portfolio.rebuild_aggregates",
         "schedule": 300.0,
@@ -296,6 +310,11 @@ PILOTGATE_DEMO_PASSWORD = env_str(
 PILOTGATE_REVIEW_REMINDER_DAYS = env_int("PILOTGATE_REVIEW_REMINDER_DAYS", 5)
 # The currency of every amount (ISO 4217, checked here so a typo stops the start-up).
 PILOTGATE_CURRENCY = validate_currency(env_str("PILOTGATE_CURRENCY", DEFAULT_CURRENCY))
+# Days a pilot is expected to spend in a stage; longer with no review requested is
+# "stale" (the permanent demo). Scale has no expected duration.
+PILOTGATE_EXPECTED_STAGE_DAYS = env_stage_days(
+    "PILOTGATE_EXPECTED_STAGE_DAYS", {"discovery": 45, "pilot": 90, "readiness": 60}
+)
 # Absolute links in emails (gate reviews).
 PILOTGATE_BASE_URL = env_str("PILOTGATE_BASE_URL", "http://127.0.0.1:8000")
 # Metric pulls (metrics/connectors): hosts exempt from the internal-address refusal, and

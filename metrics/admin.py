@@ -8,7 +8,16 @@ from metrics.models import MetricDefinition, MetricSource, PullRun
 class MetricDefinitionAdmin(AuditedAdmin):
     """Every add, change and delete of the catalog here is audited."""
 
-    list_display = ("key", "name", "unit", "direction", "dimension", "min_value", "max_value")
+    list_display = (
+        "key",
+        "name",
+        "unit",
+        "direction",
+        "dimension",
+        "min_value",
+        "max_value",
+        "default_threshold",
+    )
     list_filter = ("dimension", "direction")
     search_fields = ("key", "name")
 

@@ -320,3 +320,24 @@ class MetricSeriesView(APIView):
                 ],
             }
         )
+
+
+class PilotSignalView(APIView):
+    @extend_schema(
+        summary="The portfolio signal of a pilot, explained",
+        description=(
+            "Computed when asked, so it reflects the clock (data older than the window no "
+            "longer counts; stop-condition by-dates). `explanation.cell` is the decision "
+            "table's cell (value, reliability, economics), `explanation.table_signal` what "
+            "the table alone says, `explanation.rule` the row applied and "
+            "`explanation.rule_from_source` whether the source's table decides that cell; "
+            "`code` is the recommendation, which a met stop condition can make more severe. "
+            "`economics` holds the planned and the realised net annual value (amounts as "
+            "strings) and which one the signal read (`basis`: realised, planned, cost "
+            "metrics or none)."
+        ),
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request, pk: int):
+        pilot = pilot_get(user=request.user, pk=pk)
+        return Response(selectors.pilot_signal_detail(pilot))

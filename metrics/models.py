@@ -37,6 +37,14 @@ class MetricDefinition(models.Model):
     min_value = models.FloatField(null=True, blank=True, validators=_VALUE_BOUNDS)
     max_value = models.FloatField(null=True, blank=True, validators=_VALUE_BOUNDS)
     description = models.TextField(blank=True)
+    # A limit whose meaning does not depend on the pilot (e.g. drift): it applies to every
+    # pilot as a monitoring threshold unless a workbook sets a rollback trigger or
+    # monitoring threshold for the metric. Worse than this (by `direction`) is a breach.
+    default_threshold = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Applies to every pilot unless its workbooks set a threshold for this metric.",
+    )
 
     class Meta:
         ordering = ["dimension", "key"]
@@ -220,6 +228,13 @@ class PilotSignal(models.Model):
     stale = models.BooleanField(default=False)
     stop_recommended = models.BooleanField(default=False)
     stop_reason = models.CharField(max_length=300, blank=True)
+    # What the decision table alone says (before stop conditions) and the explanation
+    # (metrics.signal.Signal.explain) pages and the API show.
+    table_code = models.CharField(max_length=24, default="insufficient_data")
+    explanation = models.JSONField(default=dict, blank=True)
+    economics_basis = models.CharField(max_length=16, default="none")
+    planned_net_value = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
+    realized_net_value = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
     computed_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

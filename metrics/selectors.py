@@ -248,13 +248,15 @@ def pilot_metrics_section(pilot, *, user) -> dict:
         .order_by()
         if row["n"]
     }
-    expectations = thresholds.expectations_for([pilot.pk])
+    expectations = thresholds.expectations_for([pilot.pk], catalog=list(catalog.values()))
     targets: dict[str, list[str]] = defaultdict(list)
     limits: dict[str, list[str]] = defaultdict(list)
     money_keys = {m.key for m in catalog.values() if is_money_unit(m.unit)}
     for e in expectations:
         value = format_money(e.value, exact=True) if e.metric_key in money_keys else f"{e.value:g}"
         text = f"{e.op} {value}"
+        if getattr(e, "origin", "workbook") == "catalog":
+            text += " (catalog default)"
         (targets if e.kind == "target" else limits)[e.metric_key].append(text)
     unresolved = {(a.metric_id, a.kind) for a in alerts if not a.is_resolved}
     metric_ids = {m for (_, m) in latest} | set(means)
@@ -289,4 +291,46 @@ def pilot_metrics_section(pilot, *, user) -> dict:
         "incident_count": len(durations),
         "mttr_minutes": sum(durations) / len(durations) if durations else None,
         "can_manage_alerts": rules.can_manage_alerts(user, pilot),
+    }
+
+
+def _amount(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def pilot_signal_detail(pilot, *, now: datetime | None = None) -> dict:
+    """The pilot's signal as of now (computed here, so true without new data arriving),
+    with the decision-table cell and its inputs, staleness and planned versus realised
+    economics. Shared by the pilot page and `GET /api/pilots/{id}/signal/`."""
+    from metrics import signals
+
+    now = now or timezone.now()
+    facts = signals.current(pilot, now=now)
+    last_data_at = latest_snapshot_times([pilot.pk]).get(pilot.pk)
+    reporting = last_data_at is not None and last_data_at >= now - timedelta(
+        days=signals.WINDOW_DAYS
+    )
+    signal = facts.signal
+    return {
+        "pilot": pilot.pk,
+        "code": signal.code,
+        "label": signal.label,
+        "reasons": list(signal.reasons),
+        "computed_at": now,
+        "stale": facts.stale,
+        "expected_stage_days": signals.expected_stage_days().get(pilot.stage),
+        "reporting": reporting,
+        "last_data_at": last_data_at,
+        "window_days": signals.WINDOW_DAYS,
+        "stop_recommended": facts.stop_recommended,
+        "stop_reason": facts.stop_reason,
+        "open_alerts": facts.open_alerts,
+        "explanation": signal.explain(),
+        "economics": {
+            "basis": signal.economics_basis,
+            "planned_net_value": _amount(facts.planned_net_value),
+            "realized_net_value": _amount(facts.realized_net_value),
+            "realised": facts.realised,
+            "realised_window_days": signals.ECONOMICS_DAYS,
+        },
     }

@@ -1,48 +1,65 @@
 """Portfolio signal: what to do next with a pilot, from value, reliability and economics.
 
-Each dimension is assessed from plain metric aggregates and targets into a status:
+Plain Python, no I/O: `metrics.signals` gathers the inputs, this module decides. Each
+dimension is assessed into a status named after the decision table (DESIGN section 4):
 
-- value: `healthy` (clear or promising), `weak`, `unknown`
-- reliability: `healthy` (stable), `weak`, `high_burden`, `unknown`
-- economics: `healthy` (acceptable), `failing`, `unknown`
+- value: `clear`, `promising`, `weak` or `unknown`, from how close each value metric is
+  to its success target (and whether it is moving towards it), never from stop
+  conditions (see `assess_value`);
+- reliability and support burden: `stable`, `weak`, `high_burden` or `unknown`;
+- economics: `acceptable`, `failing` or `unknown`, on realised figures when measured
+  costs exist, else on the planned case (see `assess_economics`).
 
-`decide` turns three known statuses into a signal. Rules, first match wins:
+`DECISION_TABLE` maps every combination of known statuses to a signal, and says for each
+cell whether the source's table decides it or we had to (`RULES`). Unknown dimensions:
+every status an unknown dimension could take is tried; when they disagree the table
+answer is `insufficient_data`, when they agree it stands without that data.
 
-1. stop: value weak and reliability high_burden (economics any).
-2. redesign: economics failing and reliability healthy (value any).
-3. hold: value healthy and reliability weak or high_burden (economics any).
-4. scale: value, reliability and economics all healthy.
-5. stop: value weak, reliability weak and economics failing: nothing holds up.
-6. redesign: the rest (value weak while operations are acceptable or only weak and
-   costs hold): the use case needs narrowing or rework before it earns its keep.
-
-`portfolio_signal` handles unknown dimensions: it tries every status an unknown
-dimension could take, and when they do not all lead to the same signal it answers
-`insufficient_data` (an unknown that decides). When they agree, the signal stands
-even without that data; for example value weak with high burden is `stop` whatever
-the economics are.
+Stop conditions are a separate rule (`stop_condition_met`, the same by-date rule the
+alerts use): a met stop condition whose action is "end" recommends stopping, one whose
+action is "revise" recommends a redesign. The signal is the more severe of the table's
+answer and the stop conditions' (stop > redesign > hold > scale > insufficient data),
+so there is one recommendation, with the table cell it came from kept for the reader.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+import operator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import MappingProxyType
+from typing import Any
 
 from gates.engine import format_number
 
-HEALTHY = "healthy"
+# Dimension statuses (the decision table's words).
+CLEAR = "clear"
+PROMISING = "promising"
+STABLE = "stable"
+ACCEPTABLE = "acceptable"
 WEAK = "weak"
-UNKNOWN = "unknown"
 HIGH_BURDEN = "high_burden"
 FAILING = "failing"
+UNKNOWN = "unknown"
 
-VALUE_STATUSES: tuple[str, ...] = (HEALTHY, WEAK, UNKNOWN)
-RELIABILITY_STATUSES: tuple[str, ...] = (HEALTHY, WEAK, HIGH_BURDEN, UNKNOWN)
-ECONOMICS_STATUSES: tuple[str, ...] = (HEALTHY, FAILING, UNKNOWN)
+VALUE_STATUSES: tuple[str, ...] = (CLEAR, PROMISING, WEAK, UNKNOWN)
+RELIABILITY_STATUSES: tuple[str, ...] = (STABLE, WEAK, HIGH_BURDEN, UNKNOWN)
+ECONOMICS_STATUSES: tuple[str, ...] = (ACCEPTABLE, FAILING, UNKNOWN)
+STATUS_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        CLEAR: "clear",
+        PROMISING: "promising",
+        STABLE: "stable",
+        ACCEPTABLE: "acceptable",
+        WEAK: "weak",
+        HIGH_BURDEN: "high burden",
+        FAILING: "failing",
+        UNKNOWN: "unknown",
+    }
+)
 
 SCALE = "scale"
 HOLD = "hold"
@@ -59,26 +76,59 @@ SIGNAL_LABELS: Mapping[str, str] = MappingProxyType(
         INSUFFICIENT_DATA: "Insufficient data",
     }
 )
+SEVERITY: Mapping[str, int] = MappingProxyType(
+    {INSUFFICIENT_DATA: 0, SCALE: 1, HOLD: 2, REDESIGN: 3, STOP: 4}
+)
 
 HIGHER = "higher"
 LOWER = "lower"
 
-# Open alerts count towards support burden: some are weak, many are a high burden.
+# --- thresholds (README "How the signal is decided") ------------------------------------
+
+# Value: each metric's attainment is how far it got from its baseline to its target
+# (0 = at or worse than the baseline, 1 = target met); without a baseline, the ratio of
+# value to target. The value score is the mean attainment.
+CLEAR_SCORE = 0.9  # clear: score at least this ...
+FAR_FROM_TARGET = 0.5  # ... and no metric below this attainment
+PROMISING_SCORE = 0.6  # promising: score at least this,
+IMPROVING_SCORE = 0.4  # or at least this while improving
+IMPROVING_STEP = 0.05  # by this much attainment since the previous window
+
+# Reliability: open alerts on reliability metrics are support burden.
 HIGH_BURDEN_OPEN_ALERTS = 3
 
+# In a stage longer than this with no review requested: the "permanent demo". Defaults;
+# settings.PILOTGATE_EXPECTED_STAGE_DAYS is what the product uses.
 EXPECTED_STAGE_DAYS: Mapping[str, int] = MappingProxyType(
     {"discovery": 45, "pilot": 90, "readiness": 60}
 )
+
+OPS: Mapping[str, Callable[[float, float], bool]] = MappingProxyType(
+    {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq}
+)
+
+
+def condition_in_force(by_date: date | None, today: date) -> bool:
+    """The one by-date rule for stop conditions and targets, used by alerts and the
+    signal: a condition with a by-date counts from that date on (the date itself
+    included); one without a by-date always counts."""
+    return by_date is None or today >= by_date
+
+
+def condition_holds(op: str, observed: float, limit: float) -> bool:
+    compare = OPS.get(str(op).strip())
+    return compare is not None and compare(observed, limit)
 
 
 @dataclass(frozen=True)
 class MetricStatus:
     """One metric of a pilot, aggregated over the period being judged.
 
-    `meets_target` may be given by the caller; when None it is worked out from
-    `value`, `target` and `direction` (None again if either number is missing).
-    `threshold` is the breach limit (stop condition or rollback trigger); passing it
-    is worse than missing the target.
+    `meets_target` may be given by the caller; when None it is worked out from `value`,
+    `target` and `direction` (None again if either number is missing). `threshold` is
+    the breach limit (rollback trigger, monitoring threshold or the catalog's default);
+    passing it is worse than missing the target. `baseline` (where the metric started)
+    and `previous` (its mean over the window before) feed the value assessment.
     """
 
     key: str
@@ -88,6 +138,8 @@ class MetricStatus:
     direction: str  # higher or lower is better
     meets_target: bool | None = None
     threshold: float | None = None
+    baseline: float | None = None
+    previous: float | None = None
 
     def __post_init__(self) -> None:
         if self.direction not in (HIGHER, LOWER):
@@ -107,6 +159,36 @@ class MetricStatus:
             return False
         return not _at_least_as_good(self.value, self.threshold, self.direction)
 
+    @property
+    def attainment(self) -> float | None:
+        """0..1: how much of the way to its target the metric has come."""
+        met = self.met
+        if met is None:
+            return None
+        if met:
+            return 1.0
+        return _attainment(self.value, self.target, self.baseline, self.direction)
+
+    @property
+    def previous_attainment(self) -> float | None:
+        if self.previous is None or self.target is None:
+            return None
+        if _at_least_as_good(self.previous, self.target, self.direction):
+            return 1.0
+        return _attainment(self.previous, self.target, self.baseline, self.direction)
+
+
+@dataclass(frozen=True)
+class StopCondition:
+    """A stop condition from the strategy workbook with the latest observed value."""
+
+    key: str
+    op: str  # the condition that triggers it, e.g. "<" 10 for adoption
+    threshold: float
+    action: str  # "end" or "revise"
+    by_date: date | None = None
+    observed: float | None = None
+
 
 @dataclass(frozen=True)
 class DimensionAssessment:
@@ -116,9 +198,17 @@ class DimensionAssessment:
 
 @dataclass(frozen=True)
 class SignalInputs:
+    """Everything the signal reads. `net_annual_value` is the planned case's;
+    `realized_net_annual_value` the one worked out from measured costs (None when no
+    cost is measured), `realised_basis` says which parts were measured."""
+
     metrics: Mapping[str, MetricStatus]
     open_alerts: int = 0
     net_annual_value: Decimal | float | None = None
+    realized_net_annual_value: Decimal | float | None = None
+    realised_basis: str = ""
+    stop_conditions: tuple[StopCondition, ...] = ()
+    today: date | None = None
 
 
 @dataclass(frozen=True)
@@ -129,23 +219,71 @@ class Signal:
     value: DimensionAssessment = field(default_factory=lambda: DimensionAssessment(UNKNOWN))
     reliability: DimensionAssessment = field(default_factory=lambda: DimensionAssessment(UNKNOWN))
     economics: DimensionAssessment = field(default_factory=lambda: DimensionAssessment(UNKNOWN))
+    table_code: str = INSUFFICIENT_DATA  # what the decision table alone says
+    rule: str = ""  # the table row (or our rule) that gave table_code
+    rule_from_source: bool = False
+    economics_basis: str = "none"  # realised, planned, cost metrics or none
+    stop_conditions_met: tuple[str, ...] = ()
+
+    def explain(self) -> dict[str, Any]:
+        """The decision-table cell with its inputs, JSON-safe, for pages and the API."""
+        return {
+            "signal": self.code,
+            "label": self.label,
+            "cell": {
+                "value": self.value.status,
+                "reliability": self.reliability.status,
+                "economics": self.economics.status,
+            },
+            "table_signal": self.table_code,
+            "table_label": SIGNAL_LABELS[self.table_code],
+            "rule": self.rule,
+            "rule_from_source": self.rule_from_source,
+            "economics_basis": self.economics_basis,
+            "stop_conditions_met": list(self.stop_conditions_met),
+            "inputs": {
+                "value": list(self.value.reasons),
+                "reliability": list(self.reliability.reasons),
+                "economics": list(self.economics.reasons),
+            },
+        }
+
+
+# --- the three dimensions ---------------------------------------------------------------
 
 
 def assess_value(metrics: Mapping[str, MetricStatus]) -> DimensionAssessment:
-    """Healthy (clear or promising) when at least half of the value metrics with a verdict
-    meet their target and none is past its threshold (a stop condition); weak otherwise.
+    """How close the value metrics are to their targets (thresholds play no part).
+
+    Clear: mean attainment >= CLEAR_SCORE and none below FAR_FROM_TARGET. Promising: mean
+    >= PROMISING_SCORE, or >= IMPROVING_SCORE while the mean rose by IMPROVING_STEP since
+    the previous window. Weak otherwise. Unknown when no value metric has data and a target.
     """
-    relevant = _in_dimension(metrics, "value")
-    judged = [m for m in relevant if m.met is not None]
-    breaches = [m for m in relevant if m.breached]
-    if not judged and not breaches:
-        return DimensionAssessment(UNKNOWN, ("No value metric has both data and a target",))
-    misses = [m for m in judged if not m.met]
-    reasons = [f"{len(judged) - len(misses)} of {len(judged)} value metrics meet their target"]
-    reasons += [_breach_reason(m) for m in breaches]
-    reasons += [_miss_reason(m) for m in misses if not m.breached]
-    healthy = not breaches and len(misses) * 2 <= len(judged)
-    return DimensionAssessment(HEALTHY if healthy else WEAK, tuple(reasons))
+    judged = [m for m in _in_dimension(metrics, "value") if m.attainment is not None]
+    if not judged:
+        return DimensionAssessment(UNKNOWN, ("No value metric has recent data and a target",))
+    scores = [m.attainment for m in judged]
+    score = sum(scores) / len(scores)
+    met = sum(1 for m in judged if m.met)
+    reasons = [
+        f"{met} of {len(judged)} value metrics meet their target; "
+        f"on average {_pct(score)} of the way to target"
+    ]
+    for m in judged:
+        if not m.met:
+            reasons.append(f"{_miss_reason(m)} ({_pct(m.attainment)} of the way)")
+    trend = _trend(judged)
+    if trend is not None and abs(trend) >= IMPROVING_STEP:
+        word = "improving" if trend > 0 else "declining"
+        reasons.append(f"Trend: {word} by {_pct(abs(trend))} since the week before")
+    improving = trend is not None and trend >= IMPROVING_STEP
+    if score >= CLEAR_SCORE and min(scores) >= FAR_FROM_TARGET:
+        status = CLEAR
+    elif score >= PROMISING_SCORE or (score >= IMPROVING_SCORE and improving):
+        status = PROMISING
+    else:
+        status = WEAK
+    return DimensionAssessment(status, tuple(reasons))
 
 
 def assess_reliability(
@@ -153,7 +291,7 @@ def assess_reliability(
 ) -> DimensionAssessment:
     """High burden on a breached threshold, most targets missed or many open alerts.
 
-    Weak when any reliability target is missed or an alert is open; healthy otherwise.
+    Weak when any reliability target is missed or an alert is open; stable otherwise.
     Unknown when no reliability metric has a verdict and there are too few open alerts
     to call the burden high.
     """
@@ -161,12 +299,14 @@ def assess_reliability(
     judged = [m for m in relevant if m.met is not None]
     breaches = [m for m in relevant if m.breached]
     if not judged and not breaches and open_alerts < HIGH_BURDEN_OPEN_ALERTS:
-        return DimensionAssessment(UNKNOWN, ("No reliability metric has both data and a target",))
+        reasons = ["No reliability metric has recent data and a target or threshold"]
+        if open_alerts:
+            reasons.append(_alerts_reason(open_alerts))
+        return DimensionAssessment(UNKNOWN, tuple(reasons))
     misses = [m for m in judged if not m.met and not m.breached]
     reasons = [_breach_reason(m) for m in breaches] + [_miss_reason(m) for m in misses]
     if open_alerts > 0:
-        noun = "alert" if open_alerts == 1 else "alerts"
-        reasons.append(f"{open_alerts:,} open {noun}")
+        reasons.append(_alerts_reason(open_alerts))
     missed_total = len([m for m in judged if not m.met])
     if (
         breaches
@@ -176,75 +316,205 @@ def assess_reliability(
         return DimensionAssessment(HIGH_BURDEN, tuple(reasons))
     if missed_total or open_alerts > 0:
         return DimensionAssessment(WEAK, tuple(reasons))
-    return DimensionAssessment(HEALTHY, ("Reliability metrics meet their targets",))
+    return DimensionAssessment(STABLE, (f"{len(judged)} reliability metrics meet their target",))
 
 
 def assess_economics(
-    metrics: Mapping[str, MetricStatus], *, net_annual_value: Decimal | float | None = None
+    metrics: Mapping[str, MetricStatus],
+    *,
+    net_annual_value: Decimal | float | None = None,
+    realized_net_annual_value: Decimal | float | None = None,
+    realised_basis: str = "",
 ) -> DimensionAssessment:
     """Failing when the net annual value is not positive, a cost threshold is breached
-    or most cost targets are missed; healthy when the known evidence holds up.
+    or most cost targets are missed; acceptable when the known evidence holds up.
+
+    The net annual value read is the realised one when measured costs give one, else the
+    planned case's; the first reason says which.
     """
     costs = _in_dimension(metrics, "cost")
     judged = [m for m in costs if m.met is not None]
     breaches = [m for m in costs if m.breached]
     reasons: list[str] = []
     failing = False
-    if net_annual_value is not None:
-        if net_annual_value <= 0:
-            failing = True
-            reasons.append(f"Net annual value is {_number(net_annual_value)}; it must be positive")
-        else:
-            reasons.append(f"Net annual value is {_number(net_annual_value)}")
+    net = realized_net_annual_value if realized_net_annual_value is not None else net_annual_value
+    if realized_net_annual_value is not None:
+        planned = "" if net_annual_value is None else f"; planned {_number(net_annual_value)}"
+        basis = f" ({realised_basis})" if realised_basis else ""
+        reasons.append(f"Realised net annual value is {_number(net)}{basis}{planned}")
+    elif net_annual_value is not None:
+        reasons.append(f"Planned net annual value is {_number(net)} (no measured costs yet)")
+    if net is not None and net <= 0:
+        failing = True
+        reasons.append("The net annual value must be positive")
     reasons += [_breach_reason(m) for m in breaches]
     misses = [m for m in judged if not m.met]
     reasons += [_miss_reason(m) for m in misses if not m.breached]
     if breaches or (judged and len(misses) * 2 > len(judged)):
         failing = True
-    if net_annual_value is None and not judged and not breaches:
+    if net is None and not judged and not breaches:
         return DimensionAssessment(UNKNOWN, ("No economic case and no cost metric with a target",))
-    return DimensionAssessment(FAILING if failing else HEALTHY, tuple(reasons))
+    return DimensionAssessment(FAILING if failing else ACCEPTABLE, tuple(reasons))
+
+
+def economics_basis(inputs: SignalInputs, economics: DimensionAssessment) -> str:
+    if economics.status == UNKNOWN:
+        return "none"
+    if inputs.realized_net_annual_value is not None:
+        return "realised"
+    if inputs.net_annual_value is not None:
+        return "planned"
+    return "cost metrics"
+
+
+# --- the decision table -----------------------------------------------------------------
+
+# rule id -> (what it says, whether the source's table says it)
+RULES: Mapping[str, tuple[str, bool]] = MappingProxyType(
+    {
+        "scale": ("Value clear, operations stable, costs acceptable: scale carefully", True),
+        "hold": (
+            "Value clear or promising, reliability or support burden weak: hold and harden",
+            True,
+        ),
+        "redesign_economics": (
+            "Reliability acceptable but the economics fail: redesign or narrow scope",
+            True,
+        ),
+        "stop": ("Value weak and operating burden high: stop", True),
+        "hold_unproven": (
+            "Value promising but not yet clear, operations stable, costs acceptable: hold "
+            "(keep it limited) until the value is clear",
+            False,
+        ),
+        "stop_nothing_holds": (
+            "Value weak, reliability weak and economics failing: nothing holds up, stop",
+            False,
+        ),
+        "redesign_value": (
+            "Value weak while operations hold and costs are acceptable: redesign or narrow scope",
+            False,
+        ),
+    }
+)
+
+
+def _known(statuses: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(s for s in statuses if s != UNKNOWN)
+
+
+def _table() -> dict[tuple[str, str, str], tuple[str, str]]:
+    table: dict[tuple[str, str, str], tuple[str, str]] = {}
+    for v, r, e in itertools.product(
+        _known(VALUE_STATUSES), _known(RELIABILITY_STATUSES), _known(ECONOMICS_STATUSES)
+    ):
+        if v == WEAK and r == HIGH_BURDEN:
+            cell = (STOP, "stop")
+        elif e == FAILING and r == STABLE:
+            cell = (REDESIGN, "redesign_economics")
+        elif v in (CLEAR, PROMISING) and r in (WEAK, HIGH_BURDEN):
+            cell = (HOLD, "hold")
+        elif v == CLEAR and r == STABLE and e == ACCEPTABLE:
+            cell = (SCALE, "scale")
+        elif v == PROMISING and r == STABLE and e == ACCEPTABLE:
+            cell = (HOLD, "hold_unproven")
+        elif v == WEAK and r == WEAK and e == FAILING:
+            cell = (STOP, "stop_nothing_holds")
+        else:  # weak value, stable or weak reliability, acceptable economics
+            cell = (REDESIGN, "redesign_value")
+        table[(v, r, e)] = cell
+    return table
+
+
+# (value, reliability, economics) -> (signal, rule id), for every known combination.
+DECISION_TABLE: Mapping[tuple[str, str, str], tuple[str, str]] = MappingProxyType(_table())
 
 
 def decide(value: str, reliability: str, economics: str) -> str:
-    """The signal for three known statuses, by the rules in the module docstring."""
+    """The table's signal for three known statuses."""
     if UNKNOWN in (value, reliability, economics):
         raise ValueError("decide() needs known statuses; use portfolio_signal()")
-    if value == WEAK and reliability == HIGH_BURDEN:
-        return STOP
-    if economics == FAILING and reliability == HEALTHY:
-        return REDESIGN
-    if value == HEALTHY and reliability in (WEAK, HIGH_BURDEN):
-        return HOLD
-    if value == HEALTHY and reliability == HEALTHY and economics == HEALTHY:
-        return SCALE
-    if value == WEAK and reliability == WEAK and economics == FAILING:
-        return STOP
-    return REDESIGN
+    return DECISION_TABLE[(value, reliability, economics)][0]
+
+
+def table_signal(value: str, reliability: str, economics: str) -> tuple[str, str, bool]:
+    """(signal, rule text, whether the source decides it) for statuses that may be unknown."""
+    options = [
+        _known(VALUE_STATUSES) if value == UNKNOWN else (value,),
+        _known(RELIABILITY_STATUSES) if reliability == UNKNOWN else (reliability,),
+        _known(ECONOMICS_STATUSES) if economics == UNKNOWN else (economics,),
+    ]
+    cells = {DECISION_TABLE[combo] for combo in itertools.product(*options)}
+    codes = {code for code, _ in cells}
+    unknown = [
+        name
+        for name, status in zip(("value", "reliability", "economics"), options, strict=True)
+        if len(status) > 1
+    ]
+    if len(codes) > 1:
+        choices = " or ".join(SIGNAL_LABELS[c].lower() for c in SIGNAL_CODES if c in codes)
+        return (
+            INSUFFICIENT_DATA,
+            f"Not enough data on {' and '.join(unknown)} to choose between {choices}",
+            False,
+        )
+    code = codes.pop()
+    rule_ids = sorted({rule for _, rule in cells})
+    text = "; ".join(RULES[r][0] for r in rule_ids)
+    if unknown:
+        text = f"{text} (whatever the {' and '.join(unknown)} turn out to be)"
+    return code, text, all(RULES[r][1] for r in rule_ids)
+
+
+def stop_condition_met(condition: StopCondition, today: date) -> bool:
+    return (
+        condition.observed is not None
+        and condition_in_force(condition.by_date, today)
+        and condition_holds(condition.op, condition.observed, condition.threshold)
+    )
+
+
+def stop_condition_text(condition: StopCondition) -> str:
+    action = "end the pilot" if condition.action == "end" else "revise it"
+    since = f", in force since {condition.by_date.isoformat()}" if condition.by_date else ""
+    observed = _number(condition.observed) if condition.observed is not None else "?"
+    return (
+        f"Stop condition met: {condition.key} is {observed} "
+        f"({condition.op} {_number(condition.threshold)}{since}); agreed action: {action}"
+    )
 
 
 def portfolio_signal(inputs: SignalInputs) -> Signal:
     value = assess_value(inputs.metrics)
     reliability = assess_reliability(inputs.metrics, open_alerts=inputs.open_alerts)
-    economics = assess_economics(inputs.metrics, net_annual_value=inputs.net_annual_value)
-    assessments = {"value": value, "reliability": reliability, "economics": economics}
+    economics = assess_economics(
+        inputs.metrics,
+        net_annual_value=inputs.net_annual_value,
+        realized_net_annual_value=inputs.realized_net_annual_value,
+        realised_basis=inputs.realised_basis,
+    )
+    table_code, rule, from_source = table_signal(value.status, reliability.status, economics.status)
 
-    options = [
-        _known(VALUE_STATUSES) if value.status == UNKNOWN else (value.status,),
-        _known(RELIABILITY_STATUSES) if reliability.status == UNKNOWN else (reliability.status,),
-        _known(ECONOMICS_STATUSES) if economics.status == UNKNOWN else (economics.status,),
-    ]
-    outcomes = {decide(*combo) for combo in itertools.product(*options)}
-    unknown = [name for name, a in assessments.items() if a.status == UNKNOWN]
-    if len(outcomes) == 1:
-        code = outcomes.pop()
-        reasons = [_headline(code, value, reliability, economics)]
+    today = inputs.today or date.today()
+    # The conditions that decide come first: "end" before "revise".
+    met = sorted(
+        (c for c in inputs.stop_conditions if stop_condition_met(c, today)),
+        key=lambda c: c.action != "end",
+    )
+    code = table_code
+    for condition in met:
+        wanted = STOP if condition.action == "end" else REDESIGN
+        if SEVERITY[wanted] > SEVERITY[code]:
+            code = wanted
+    reasons: list[str] = [stop_condition_text(c) for c in met]
+    if table_code == INSUFFICIENT_DATA or code == table_code:
+        reasons.append(rule if table_code == INSUFFICIENT_DATA else _headline(table_code, rule))
     else:
-        code = INSUFFICIENT_DATA
-        choices = " or ".join(SIGNAL_LABELS[c].lower() for c in SIGNAL_CODES if c in outcomes)
-        reasons = [f"Not enough data on {' and '.join(unknown)} to choose between {choices}"]
+        reasons.append(f"The decision table alone says {SIGNAL_LABELS[table_code].lower()}")
+    assessments = {"value": value, "reliability": reliability, "economics": economics}
     for name, assessment in assessments.items():
-        reasons += [f"{name.capitalize()}: {r}" for r in assessment.reasons]
+        status = STATUS_LABELS[assessment.status]
+        reasons += [f"{name.capitalize()} ({status}): {r}" for r in assessment.reasons]
     return Signal(
         code=code,
         label=SIGNAL_LABELS[code],
@@ -252,6 +522,11 @@ def portfolio_signal(inputs: SignalInputs) -> Signal:
         value=value,
         reliability=reliability,
         economics=economics,
+        table_code=table_code,
+        rule=rule,
+        rule_from_source=from_source,
+        economics_basis=economics_basis(inputs, economics),
+        stop_conditions_met=tuple(stop_condition_text(c) for c in met),
     )
 
 
@@ -279,22 +554,57 @@ def _at_least_as_good(value: float, limit: float, direction: str) -> bool:
     return value >= limit if direction == HIGHER else value <= limit
 
 
+def _attainment(
+    value: float | None, target: float | None, baseline: float | None, direction: str
+) -> float:
+    if value is None or target is None:
+        return 0.0
+    sign = 1 if direction == HIGHER else -1
+    if baseline is not None and (target - baseline) * sign > 0:
+        share = (value - baseline) / (target - baseline)
+    elif direction == HIGHER:
+        share = value / target if target > 0 else 0.0
+    else:
+        share = target / value if value > 0 and target >= 0 else 0.0
+    return min(max(share, 0.0), 1.0)
+
+
+def _trend(judged: list[MetricStatus]) -> float | None:
+    """Change of the value score since the previous window; a metric without a previous
+    window counts as unchanged. None when no metric has one."""
+    if all(m.previous_attainment is None for m in judged):
+        return None
+    changes = [
+        0.0 if m.previous_attainment is None else m.attainment - m.previous_attainment
+        for m in judged
+    ]
+    return sum(changes) / len(judged)
+
+
 def _in_dimension(metrics: Mapping[str, MetricStatus], dimension: str) -> list[MetricStatus]:
     return [m for _, m in sorted(metrics.items()) if m.dimension == dimension]
-
-
-def _known(statuses: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(s for s in statuses if s != UNKNOWN)
 
 
 def _number(value: Decimal | float) -> str:
     return format_number(float(value))
 
 
+def _pct(share: float | None) -> str:
+    return f"{round((share or 0) * 100)}%"
+
+
+def _alerts_reason(open_alerts: int) -> str:
+    noun = "alert" if open_alerts == 1 else "alerts"
+    return f"{open_alerts:,} open reliability {noun}"
+
+
 def _miss_reason(m: MetricStatus) -> str:
     if m.value is None or m.target is None:
         return f"{m.key} misses its target"
-    return f"{m.key} is {_number(m.value)}, target {_number(m.target)}"
+    text = f"{m.key} is {_number(m.value)}, target {_number(m.target)}"
+    if m.baseline is not None and m.dimension == "value":
+        text += f" from a baseline of {_number(m.baseline)}"
+    return text
 
 
 def _breach_reason(m: MetricStatus) -> str:
@@ -302,23 +612,5 @@ def _breach_reason(m: MetricStatus) -> str:
     return f"{m.key} is {_number(m.value)}, past its threshold {_number(m.threshold)}"
 
 
-_HEADLINES = {
-    SCALE: "Value is clear, operations are stable and the economics hold",
-    HOLD: "Value is there but reliability needs hardening first",
-    STOP: "Value is weak and the operating burden is high",
-}
-
-
-def _headline(
-    code: str,
-    value: DimensionAssessment,
-    reliability: DimensionAssessment,
-    economics: DimensionAssessment,
-) -> str:
-    if code == REDESIGN:
-        if economics.status == FAILING:
-            return "The system runs acceptably but the economics do not work"
-        return "Value is weak; narrow the use case or rework it"
-    if code == STOP and value.status == WEAK and reliability.status == WEAK:
-        return "Neither value, reliability nor economics hold up"
-    return _HEADLINES[code]
+def _headline(code: str, rule: str) -> str:
+    return rule[:1].upper() + rule[1:] if rule else SIGNAL_LABELS[code]

@@ -57,6 +57,14 @@ def refresh_signals(pilot_ids: list[int]) -> int:
     return len(pilot_ids)
 
 
+@shared_task(name="metrics.refresh_expired_signals")
+def refresh_expired_signals() -> int:
+    """Recompute stored signals that the clock has made out of date (beat, every 5 min)."""
+    from metrics import signals
+
+    return signals.refresh_expired()
+
+
 # --- pull sources (metrics/pulls.py) -----------------------------------------------------
 
 PULL_MAX_RETRIES = 4

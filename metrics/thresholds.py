@@ -17,7 +17,6 @@ further breach does not open another.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -36,14 +35,7 @@ from metrics.models import (
     MetricRollup,
     RollupPeriod,
 )
-
-OPS: dict[str, Callable[[float, float], bool]] = {
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-    "==": operator.eq,
-}
+from metrics.signal import OPS, condition_holds, condition_in_force
 
 
 @dataclass(frozen=True)
@@ -57,6 +49,8 @@ class MetricExpectation:
     value: float
     action: str = ""
     by_date: date | None = None
+    baseline: float | None = None
+    origin: str = "workbook"
 
 
 def default_expectations_provider() -> Callable[[Sequence[int]], list]:
@@ -67,9 +61,46 @@ def default_expectations_provider() -> Callable[[Sequence[int]], list]:
     return metric_expectations
 
 
-def expectations_for(pilot_ids: Sequence[int], provider: Callable | None = None) -> list:
+def expectations_for(
+    pilot_ids: Sequence[int], provider: Callable | None = None, *, catalog=None
+) -> list:
+    """The workbooks' expectations of these pilots, plus the catalog's default thresholds
+    (`MetricDefinition.default_threshold`) as monitoring thresholds for every pilot whose
+    workbooks set no rollback trigger or monitoring threshold on that metric.
+
+    `catalog`: the metric definitions when the caller has them (saves a query).
+    """
+    if not pilot_ids:
+        return []
     provider = provider or default_expectations_provider()
-    return list(provider(list(pilot_ids))) if pilot_ids else []
+    found = list(provider(list(pilot_ids)))
+    if catalog is None:
+        defaults = list(MetricDefinition.objects.filter(default_threshold__isnull=False))
+    else:
+        defaults = [m for m in catalog if m.default_threshold is not None]
+    if not defaults:
+        return found
+    limited = {
+        (int(_attr(e, "pilot_id")), _attr(e, "metric_key"))
+        for e in found
+        if _attr(e, "kind") in (ExpectationKind.ROLLBACK, ExpectationKind.MONITOR)
+    }
+    for pilot_id in pilot_ids:
+        for metric in defaults:
+            if (int(pilot_id), metric.key) in limited:
+                continue
+            found.append(
+                MetricExpectation(
+                    pilot_id=int(pilot_id),
+                    metric_key=metric.key,
+                    kind=ExpectationKind.MONITOR,
+                    op="<" if metric.direction == "higher" else ">",
+                    value=float(metric.default_threshold),
+                    action=AlertAction.INVESTIGATE,
+                    origin="catalog",
+                )
+            )
+    return found
 
 
 def _attr(expectation, name: str, default=None):
@@ -85,17 +116,16 @@ def _as_date(value) -> date | None:
 
 
 def breached(expectation, observed: float, today: date) -> bool:
-    compare = OPS.get(str(_attr(expectation, "op", "")).strip())
-    if compare is None:
+    """Whether `observed` breaches the expectation today. By-dates follow the one rule
+    the signal uses too (metrics.signal.condition_in_force)."""
+    op = str(_attr(expectation, "op", "")).strip()
+    if op not in OPS:
         return False
     limit = float(_attr(expectation, "value"))
-    by_date = _as_date(_attr(expectation, "by_date"))
-    kind = _attr(expectation, "kind")
-    if kind == ExpectationKind.TARGET:
-        return (by_date is None or today >= by_date) and not compare(observed, limit)
-    if kind == ExpectationKind.STOP and by_date is not None and today < by_date:
+    if not condition_in_force(_as_date(_attr(expectation, "by_date")), today):
         return False
-    return compare(observed, limit)
+    holds = condition_holds(op, observed, limit)
+    return not holds if _attr(expectation, "kind") == ExpectationKind.TARGET else holds
 
 
 def default_action(kind: str) -> str:
@@ -137,10 +167,12 @@ def check(
     expectations_provider: Callable | None = None,
 ) -> list[Alert]:
     """Open alerts for breached expectations of these pilots; return the alerts opened."""
-    expectations = expectations_for(pilot_ids, expectations_provider)
+    catalog = {m.key: m for m in MetricDefinition.objects.all()}
+    expectations = expectations_for(
+        pilot_ids, expectations_provider, catalog=list(catalog.values())
+    )
     if not expectations:
         return []
-    catalog = {m.key: m for m in MetricDefinition.objects.all()}
     wanted = set(metric_ids) if metric_ids is not None else None
     latest = latest_values(pilot_ids, wanted)
     unresolved = set(

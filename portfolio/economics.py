@@ -171,3 +171,87 @@ def _to_decimal(name: str, raw: Any) -> Decimal:
     if not value.is_finite():
         raise ValueError(f"{name} must be a finite number")
     return value
+
+
+# --- realised economics ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RealisedEconomics:
+    """The case with measured figures in place of the owner's estimates where measured.
+
+    annual_run_cost = monthly_run_cost * 12 when reported, else
+                      measured cost_per_transaction * the case's annual_volume;
+    benefit         = realized_benefit (reported per month) * 12 when reported, else
+                      the case's expected annual benefit;
+    review and failure-handling costs stay as planned (no metric measures them in money).
+    `measured` names what came from metrics; `planned` what still comes from the case.
+    """
+
+    annual_benefit: Decimal
+    annual_run_cost: Decimal
+    annual_review_cost: Decimal
+    failure_handling_cost: Decimal
+    total_annual_cost: Decimal
+    net_annual_value: Decimal
+    measured: tuple[str, ...]
+    planned: tuple[str, ...]
+
+    @property
+    def basis(self) -> str:
+        text = "measured " + " and ".join(self.measured)
+        if self.planned:
+            text += "; planned " + " and ".join(self.planned)
+        return text
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            f.name: str(getattr(self, f.name))
+            for f in fields(self)
+            if f.name not in ("measured", "planned")
+        }
+        data.update(measured=list(self.measured), planned=list(self.planned), basis=self.basis)
+        return data
+
+
+def realised_economics(
+    inputs: EconomicInputs,
+    *,
+    monthly_run_cost: float | Decimal | None = None,
+    cost_per_transaction: float | Decimal | None = None,
+    monthly_benefit: float | Decimal | None = None,
+) -> RealisedEconomics | None:
+    """None unless a run cost is measured (monthly, or per transaction with a planned
+    volume) and a benefit is known (measured or planned): too little to call realised."""
+    planned = economic_case(inputs)
+    measured: list[str] = []
+    if monthly_run_cost is not None:
+        run = _money(_to_decimal("monthly_run_cost", monthly_run_cost) * 12)
+        measured.append("run cost")
+    elif cost_per_transaction is not None and inputs.annual_volume is not None:
+        unit = _to_decimal("cost_per_transaction", cost_per_transaction)
+        run = _money(unit * inputs.annual_volume)
+        measured.append("cost per transaction")
+    else:
+        return None
+    if monthly_benefit is not None:
+        benefit = _money(_to_decimal("realized_benefit", monthly_benefit) * 12)
+        measured.append("benefit")
+    elif inputs.expected_annual_benefit is not None:
+        benefit = planned.expected_annual_benefit
+    else:
+        return None
+    planned_parts = [] if monthly_benefit is not None else ["benefit"]
+    if planned.annual_review_cost or planned.failure_handling_cost:
+        planned_parts.append("review and failure-handling costs")
+    total = run + planned.annual_review_cost + planned.failure_handling_cost
+    return RealisedEconomics(
+        annual_benefit=benefit,
+        annual_run_cost=run,
+        annual_review_cost=planned.annual_review_cost,
+        failure_handling_cost=planned.failure_handling_cost,
+        total_annual_cost=total,
+        net_annual_value=benefit - total,
+        measured=tuple(measured),
+        planned=tuple(planned_parts),
+    )

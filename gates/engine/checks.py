@@ -15,6 +15,7 @@ from gates.engine.vocabulary import (
     FAIL,
     FIELD_PRESENT,
     LIST_MIN_ROWS,
+    MANUAL_STEPS_COST,
     METRIC_RULE,
     MISSING,
     NO_OPEN_ALERTS,
@@ -24,12 +25,14 @@ from gates.engine.vocabulary import (
     ROLES_NAMED,
     TEST_CATEGORIES,
     TESTS_PASSED,
+    WEEKS_PER_YEAR,
     WORKBOOK_COMPLETE,
 )
 from gates.engine.windows import aggregate, window
 from gates.engine.wording import (
     AGGREGATE_WORDS,
     display_value,
+    format_number,
     format_pair,
     humanize,
     join_humanized,
@@ -182,6 +185,29 @@ def _metric_limit(params: Mapping[str, Any], facts: PilotFacts) -> tuple[float |
     return float(limit), f" ({against})"
 
 
+def _check_manual_steps_cost(
+    key: str, params: Mapping[str, Any], facts: PilotFacts, now: datetime
+) -> tuple[str, str]:
+    """Manual steps are hidden labour that production will not do: name their cost."""
+    data = facts.workbooks.get("data")
+    steps = int(data.lists.get("manual_steps", 0)) if data is not None else 0
+    if steps == 0:
+        return PASS, "No manual steps keep the pilot running"
+    minutes = float(data.fields.get("manual_minutes_per_week") or 0)
+    hours = minutes / 60
+    noun = "manual step" if steps == 1 else "manual steps"
+    text = f"{steps:,} {noun}, {format_number(hours, 1)} hours a week"
+    strategy = facts.workbooks.get("strategy")
+    rate = strategy.fields.get("loaded_hourly_cost") if strategy is not None else None
+    if rate is None:
+        return FAIL, f"{text}; yearly cost unknown: the economic case has no loaded hourly cost"
+    yearly = round(hours * WEEKS_PER_YEAR * float(rate), -2)
+    return FAIL, (
+        f"{text}, ≈ {format_number(yearly, 0)} a year at {format_number(float(rate))} an hour; "
+        "automate them or budget the labour"
+    )
+
+
 CHECKS = {
     WORKBOOK_COMPLETE: _check_workbook_complete,
     FIELD_PRESENT: _check_field_present,
@@ -191,6 +217,7 @@ CHECKS = {
     METRIC_RULE: _check_metric_rule,
     NO_OPEN_ALERTS: _check_no_open_alerts,
     CONDITION: _check_condition,
+    MANUAL_STEPS_COST: _check_manual_steps_cost,
 }
 
 

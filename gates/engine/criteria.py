@@ -26,6 +26,9 @@ class Criterion:
       optional `unit` for the reason text ("ms", "%")
     - no_open_alerts: none
     - condition: text; passes when the criterion key is in `PilotFacts.met_conditions`
+    - manual_steps_cost: none; fails (a warning when not mandatory) while the data
+      workbook lists manual steps, with their hours a week and yearly labour cost at the
+      economic case's loaded hourly cost
     """
 
     key: str

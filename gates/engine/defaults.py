@@ -8,6 +8,7 @@ from gates.engine.criteria import Criterion
 from gates.engine.vocabulary import (
     FIELD_PRESENT,
     LIST_MIN_ROWS,
+    MANUAL_STEPS_COST,
     METRIC_RULE,
     NO_OPEN_ALERTS,
     REQUIRED_ROLES,
@@ -20,6 +21,16 @@ from gates.engine.wording import AGGREGATE_WORDS, humanize
 
 PILOT_WINDOW_DAYS = 30
 LIVE_WINDOW_DAYS = 7
+
+
+# A warning, never a blocker: manual work is a cost to know, not a reason to refuse.
+MANUAL_STEPS_CRITERION = Criterion(
+    key="data_manual_steps_cost",
+    kind=MANUAL_STEPS_COST,
+    label="Manual steps and their labour cost",
+    params={},
+    mandatory=False,
+)
 
 
 def _complete(phase: str) -> Criterion:
@@ -110,6 +121,7 @@ DEFAULT_GATES: dict[tuple[str, str], list[Criterion]] = {
         _rows(
             "data", "validation_layers", 3, "Data, model and business validated", mandatory=False
         ),
+        MANUAL_STEPS_CRITERION,
         _metric(
             "pilot_hallucination_rate",
             "hallucination_rate",

@@ -20,6 +20,7 @@ ROLES_NAMED = "roles_named"
 METRIC_RULE = "metric_rule"
 NO_OPEN_ALERTS = "no_open_alerts"
 CONDITION = "condition"
+MANUAL_STEPS_COST = "manual_steps_cost"
 KINDS: tuple[str, ...] = (
     WORKBOOK_COMPLETE,
     FIELD_PRESENT,
@@ -29,7 +30,9 @@ KINDS: tuple[str, ...] = (
     METRIC_RULE,
     NO_OPEN_ALERTS,
     CONDITION,
+    MANUAL_STEPS_COST,
 )
+WEEKS_PER_YEAR = 52
 
 TEST_CATEGORIES: tuple[str, ...] = (
     "functional",

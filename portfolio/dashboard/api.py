@@ -36,6 +36,8 @@ def _param(name: str, field) -> OpenApiParameter:
     if isinstance(field, forms.IntegerField):
         schema = {"type": "integer", "minimum": 1, "maximum": _INT_MAX}
         return OpenApiParameter(name, schema, description=label)
+    if isinstance(field, forms.BooleanField):
+        return OpenApiParameter(name, OpenApiTypes.BOOL, description=f"{label}: {field.help_text}")
     schema = {"type": "string", "maxLength": field.max_length}
     return OpenApiParameter(name, schema, description=label)
 

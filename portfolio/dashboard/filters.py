@@ -65,6 +65,11 @@ class DashboardFilterForm(forms.Form):
         label="Budget (first year)",
         help_text="Build cost plus one year of running cost the portfolio can fund.",
     )
+    measured_only = forms.BooleanField(
+        required=False,
+        label="Rank on measured value only",
+        help_text="Leave out candidates whose value is only the owner's estimate.",
+    )
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,7 @@ class DashboardFilters:
     age: str = ""
     flag: str = ""
     budget: Decimal | None = None
+    measured_only: bool = False
 
     @property
     def active(self) -> dict[str, str]:
@@ -99,6 +105,8 @@ class DashboardFilters:
                 params[key] = str(value)
         if self.budget is not None:
             params["budget"] = str(self.budget)
+        if self.measured_only:
+            params["measured_only"] = "on"
         return params
 
 
@@ -108,7 +116,7 @@ def parse_filters(data: QueryDict | dict) -> tuple[DashboardFilters, DashboardFi
     form.is_valid()
     cleaned = getattr(form, "cleaned_data", {})
     values = {}
-    for name in (*FILTER_FIELDS, "budget"):
+    for name in (*FILTER_FIELDS, "budget", "measured_only"):
         if name in cleaned and cleaned[name] not in ("", None):
             values[name] = (
                 cleaned[name].strip() if isinstance(cleaned[name], str) else cleaned[name]

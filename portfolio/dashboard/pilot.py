@@ -1,22 +1,24 @@
-"""The pilot page's header signal and metric charts (rollups only, a fixed number of queries).
+"""The pilot page's signal block and metric charts (a fixed number of queries).
 
-Queries: the stored signal (1), a year of daily rollups with their metric definitions (1),
-targets and thresholds from the workbooks (1, metrics.thresholds.expectations_for), alerts
-of the year (1).
+Queries: the signal computed as of now (metrics.selectors.pilot_signal_detail), a year of
+daily rollups with their metric definitions (1), targets and thresholds from the workbooks
+and the catalog (metrics.thresholds.expectations_for), alerts of the year (1).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db.models import CharField
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
 from config.money import is_money_unit, metric_unit
-from metrics.models import Alert, MetricRollup, PilotSignal
-from metrics.signal import INSUFFICIENT_DATA, SIGNAL_LABELS
+from metrics.models import Alert, MetricRollup
+from metrics.selectors import pilot_signal_detail
+from metrics.signal import SIGNAL_LABELS, STATUS_LABELS
 from metrics.thresholds import expectations_for
 
 HISTORY_DAYS = 365
@@ -31,32 +33,63 @@ LINE_LABELS = {
 }
 
 
-def pilot_signal(pilot) -> dict:
-    """Signal code, label and reasons as stored by metrics; insufficient data when none."""
-    stored = PilotSignal.objects.filter(pilot_id=pilot.pk).first()
-    if stored is None:
-        return {
-            "available": True,
-            "code": INSUFFICIENT_DATA,
-            "label": SIGNAL_LABELS[INSUFFICIENT_DATA],
-            "reasons": ["No signal has been computed for this pilot yet."],
-            "computed_at": None,
-            "stop_recommended": False,
-            "stop_reason": "",
-            "open_alerts": 0,
-            "stale": False,
-        }
+DIMENSIONS = (
+    ("value", "Value"),
+    ("reliability", "Reliability and support burden"),
+    ("economics", "Economics"),
+)
+
+
+def _signal_detail(pilot, *, now: datetime | None = None) -> dict:
+    """The pilot's signal detail as of now, computed once per pilot object (the signal block
+    and the economics block of one page read the same figures)."""
+    if now is not None:
+        return pilot_signal_detail(pilot, now=now)
+    detail = getattr(pilot, "_signal_detail", None)
+    if detail is None:
+        detail = pilot._signal_detail = pilot_signal_detail(pilot)
+    return detail
+
+
+def pilot_signal(pilot, *, now: datetime | None = None) -> dict:
+    """The signal block of the pilot page: one recommendation, the decision-table cell it
+    came from with each dimension's inputs, staleness and planned versus realised net
+    value. Computed as of now (metrics.selectors.pilot_signal_detail), never a stored copy."""
+    detail = _signal_detail(pilot, now=now)
+    explanation = detail["explanation"]
+    economics = detail["economics"]
+    basis = economics["basis"]
+    rows = []
+    for key, label in DIMENSIONS:
+        status = explanation["cell"][key]
+        if key == "economics" and basis in ("realised", "planned"):
+            label = f"{label} ({basis})"
+        rows.append(
+            {
+                "key": key,
+                "label": label,
+                "status": status,
+                "status_label": STATUS_LABELS.get(status, status),
+                "reasons": explanation["inputs"][key],
+            }
+        )
+    realised = economics["realised"]
     return {
+        **detail,
         "available": True,
-        "code": stored.code,
-        "label": stored.label or SIGNAL_LABELS.get(stored.code, stored.code),
-        "reasons": list(stored.reasons or []),
-        "computed_at": stored.computed_at,
-        "stop_recommended": stored.stop_recommended,
-        "stop_reason": stored.stop_reason,
-        "open_alerts": stored.open_alerts,
-        "stale": stored.stale,
+        "headline": detail["reasons"][0] if detail["reasons"] else "",
+        "dimensions": rows,
+        "table_label": explanation["table_label"],
+        "overridden": explanation["table_signal"] != detail["code"],
+        "planned_net": _decimal(economics["planned_net_value"]),
+        "realized_net": _decimal(economics["realized_net_value"]),
+        "realised_basis": realised["basis"] if realised else "",
+        "label": detail["label"] or SIGNAL_LABELS.get(detail["code"], detail["code"]),
     }
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
 
 
 def pilot_metric_series(pilot, *, now: datetime | None = None, days: int = HISTORY_DAYS) -> dict:
@@ -166,6 +199,7 @@ def pilot_economics(pilot, *, now: datetime | None = None) -> dict:
     from portfolio.workbooks.selectors import economic_case_of
     from portfolio.workbooks.spec import CASE_FIELDS
 
+    signal = _signal_detail(pilot, now=now)
     now = now or timezone.now()
     workbook = StrategyWorkbook.objects.filter(pilot_id=pilot.pk).first()
     has_case = workbook is not None and any(
@@ -192,7 +226,7 @@ def pilot_economics(pilot, *, now: datetime | None = None) -> dict:
             "label": "Net annual value",
             "kind": "money",
             "planned": case.net_annual_value if case else None,
-            "realized": realized.get("net_value"),
+            "realized": _decimal(signal["economics"]["realized_net_value"]),
             "metric": None,  # worked out from several metrics, not reported as one
         },
     ]

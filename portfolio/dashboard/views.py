@@ -232,6 +232,7 @@ def _planner_table(plan: dict) -> list[dict]:
             "stage": r["stage"],
             "cutoff": cut is not None and r["rank"] == cut,
             "net_value": money(r["net_value"]),
+            "value_basis": r.get("value_basis", "estimated"),
             "first_year_cost": money(r["first_year_cost"]),
             "cumulative_cost": money(r["cumulative_cost"]),
             "funded": "Yes" if r["funded"] else "No",

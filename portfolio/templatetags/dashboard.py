@@ -233,7 +233,7 @@ def planner_rows(rows):
     """Rows of the planner table (the view's _planner_table), the budget cut-off marked."""
     return _rows(
         '<tr{}><td>{}</td><th scope="row"><a href="{}">{}</a></th><td>{}</td>'
-        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        '<td>{} <span class="badge">{}</span></td><td>{}</td><td>{}</td><td>{}</td></tr>',
         (
             (
                 _CUTOFF if r["cutoff"] else "",
@@ -242,6 +242,7 @@ def planner_rows(rows):
                 r["name"],
                 r["stage"],
                 r["net_value"],
+                r.get("value_basis", "estimated"),
                 r["first_year_cost"],
                 r["cumulative_cost"],
                 r["funded"],

@@ -16,7 +16,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import CharField, Count, DateField, F, FloatField, OuterRef, Subquery, Value
+from django.db.models import (
+    CharField,
+    Count,
+    DateField,
+    F,
+    FloatField,
+    OuterRef,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from gates.engine import TEST_CATEGORIES, WorkbookFacts
@@ -41,7 +51,8 @@ class MetricExpectation:
     - kinds `stop`, `rollback`, `monitor`: the breach; it is breached when it holds
       (">" for a lower-is-better metric, "<" for a higher-is-better one).
     `action`: "" for targets, `revise`/`end` for stops, `disable_ai`/`human_review`/
-    `reduce_scope` for rollbacks, `investigate` for monitors. `by_date` only for stops.
+    `reduce_scope` for rollbacks, `investigate` for monitors. `by_date` only for stops,
+    `baseline` only for targets (where the metric stood when the case was made).
     """
 
     pilot_id: int
@@ -51,6 +62,8 @@ class MetricExpectation:
     value: float
     action: str
     by_date: date | None
+    baseline: float | None = None
+    origin: str = "workbook"
 
 
 def _count(model) -> Coalesce:
@@ -72,6 +85,14 @@ def _facts_queryset(pilot_ids: Iterable[int]):
         related.extend(f"{spec.accessor}__{person}" for person in spec.people)
         for list_spec in spec.lists:
             annotations[f"_n_{list_spec.name}"] = _count(list_spec.model)
+    minutes = (
+        m.ManualStep.objects.filter(pilot=OuterRef("pk"))
+        .order_by()
+        .values("pilot")
+        .annotate(total=Sum("minutes_per_week"))
+        .values("total")
+    )
+    annotations["_manual_minutes"] = Subquery(minutes)
     return (
         Pilot.objects.filter(pk__in=list(pilot_ids))
         .select_related(*related)
@@ -103,6 +124,9 @@ def facts_from_pilot(pilot: Pilot) -> dict[str, WorkbookFacts]:
         workbook = getattr(pilot, spec.accessor, None)
         fields = {name: _field_value(workbook, spec, name) for name in spec.fields}
         lists = {ls.name: int(getattr(pilot, f"_n_{ls.name}", 0) or 0) for ls in spec.lists}
+        if phase == "data":
+            # Read by the manual-steps criterion (gates.engine: manual_steps_cost).
+            fields["manual_minutes_per_week"] = getattr(pilot, "_manual_minutes", None) or 0
         missing = [spec.label(name) for name in spec.required if not _filled(fields[name])]
         missing += [ls.label for ls in spec.lists if ls.required and lists[ls.name] == 0]
         result[phase] = WorkbookFacts(
@@ -153,7 +177,7 @@ def test_results(pilot: Pilot) -> dict[str, str]:
 test_results.__test__ = False  # a read function, not a pytest test
 
 
-def _expectation_rows(model, kind: str, value: str, action, by_date):
+def _expectation_rows(model, kind: str, value: str, action, by_date, baseline=None):
     text, number, day = CharField(), FloatField(), DateField()
     # Every column is an annotation, declared in the same order in each branch, so the
     # UNION lines its columns up on every database.
@@ -167,8 +191,11 @@ def _expectation_rows(model, kind: str, value: str, action, by_date):
             x_value=F(value) if isinstance(value, str) else Value(value, output_field=number),
             x_action=action if not isinstance(action, str) else Value(action, output_field=text),
             x_by=by_date if by_date is not None else Value(None, output_field=day),
+            x_base=F(baseline) if baseline else Value(None, output_field=number),
         )
-        .values_list("x_pilot", "x_metric", "x_direction", "x_kind", "x_value", "x_action", "x_by")
+        .values_list(
+            "x_pilot", "x_metric", "x_direction", "x_kind", "x_value", "x_action", "x_by", "x_base"
+        )
     )
 
 
@@ -185,7 +212,7 @@ def metric_expectations(pilot_ids: Iterable[int]) -> list[MetricExpectation]:
     if not ids:
         return []
     branches = [
-        _expectation_rows(m.SuccessMetric, TARGET, "target", "", None),
+        _expectation_rows(m.SuccessMetric, TARGET, "target", "", None, "baseline"),
         _expectation_rows(m.StopCondition, STOP, "threshold", F("action"), F("by_date")),
         _expectation_rows(m.RollbackTrigger, ROLLBACK, "threshold", F("action"), None),
         _expectation_rows(m.MonitoredMetric, MONITOR, "threshold", "investigate", None),
@@ -201,8 +228,9 @@ def metric_expectations(pilot_ids: Iterable[int]) -> list[MetricExpectation]:
             value=float(value),
             action=action or "",
             by_date=by_date,
+            baseline=None if baseline is None else float(baseline),
         )
-        for pilot_id, metric_key, direction, kind, value, action, by_date in query
+        for pilot_id, metric_key, direction, kind, value, action, by_date, baseline in query
     ]
     result.sort(key=lambda e: (e.pilot_id, e.metric_key, e.kind, e.value))
     return result

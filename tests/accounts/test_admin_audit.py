@@ -378,6 +378,7 @@ def test_admin_adds_a_metric_definition_with_a_create_event(admin):
         "min_value": 0.0,
         "max_value": None,
         "description": "",
+        "default_threshold": None,
     }
 
 

@@ -233,9 +233,10 @@ def test_pilot_page_shows_signal_reasons_and_metric_lines(owner, portfolio_facts
     add_alert(alpha, "hallucination_rate", "monitor", value=0.09, at=timezone.now() - timedelta(1))
     response = client_for(owner).get(alpha.get_absolute_url())
     html = response.content.decode()
-    assert "Signal: <span" in html and "Reason for alpha" in html
-    # Shown once: the header, not again in the metrics section.
-    assert html.count("Reason for alpha") == 1 and html.count("signal-scale") == 1
+    # The signal is computed as of now (not the stored row's reasons), shown once: the
+    # header, not again in the metrics section.
+    assert "Recommendation: <span" in html and "Reason for alpha" not in html
+    assert html.count('class="signal signal-') == 1 and html.count("How it was decided") == 1
     metrics = {m["key"]: m for m in response.context["data"]["metrics"]}
     halluc = metrics["hallucination_rate"]
     assert halluc["lines"] == [{"label": "Alert threshold", "value": 0.08, "op": ">"}]

@@ -129,7 +129,9 @@ def test_get_is_not_allowed(pilot, owner, client_for):
     assert client_for(owner).get(f"/metrics/alerts/{alert.pk}/resolve/").status_code == 405
 
 
-def test_signal_is_shown_with_stop_recommended(pilot, owner, client_for):
+def test_signal_is_shown_with_stop_recommended(pilot, owner, client_for, monkeypatch):
+    from metrics import thresholds
+
     stop = MetricExpectation(pilot.pk, "bypass_rate", "stop", ">", 30, "end", None)
     snapshots_ingest(
         rows=[
@@ -141,5 +143,9 @@ def test_signal_is_shown_with_stop_recommended(pilot, owner, client_for):
     now = timezone.now()
     snapshots_process(spans=[(pilot.pk, bypass, now, now)], expectations_provider=lambda p: [stop])
     refresh([pilot.pk], expectations_provider=lambda p: [stop])
+    monkeypatch.setattr(thresholds, "default_expectations_provider", lambda: lambda p: [stop])
     _, html = page_queries(client_for(owner), pilot)
-    assert "Stop recommended." in html
+    # One recommendation: the signal itself says stop, with the stop condition as reason.
+    assert 'Recommendation: <span class="signal signal-stop">Stop</span>' in html
+    assert "Stop condition met: bypass_rate is 60 (&gt; 30); agreed action: end the pilot" in html
+    assert "Stop recommended" not in html

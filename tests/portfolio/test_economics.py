@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portfolio.economics import EconomicCase, EconomicInputs, economic_case
+from portfolio.economics import EconomicCase, EconomicInputs, economic_case, realised_economics
 
 FULL = {
     "expected_annual_benefit": D("500000"),
@@ -252,3 +252,53 @@ def test_figures_are_consistent_for_any_inputs(
         assert result.payback_months is not None and result.payback_months >= 0
     if result.roi_pct is not None:
         assert result.roi_pct >= D("-100.0")
+
+
+# --- realised economics (issue 14, item 2) -----------------------------------------------
+
+PLAN = dict(
+    expected_annual_benefit="300000",
+    annual_volume="100000",
+    cost_per_transaction="0.50",
+    human_review_rate_pct="10",
+    minutes_per_review="6",
+    loaded_hourly_cost="50",
+    failure_handling_cost="10000",
+    one_time_build_cost="20000",
+)
+
+
+def test_nothing_measured_is_no_realised_case():
+    assert realised_economics(EconomicInputs(**PLAN)) is None
+    assert realised_economics(EconomicInputs(**PLAN), monthly_benefit=1) is None
+
+
+def test_measured_cost_per_transaction_times_the_planned_volume():
+    realised = realised_economics(EconomicInputs(**PLAN), cost_per_transaction=3.0)
+    # run 100,000 x 3.00; review 1,000 h x 50 = 50,000; failure 10,000; benefit planned.
+    assert realised.annual_run_cost == D("300000.00")
+    assert realised.total_annual_cost == D("360000.00")
+    assert realised.net_annual_value == D("-60000.00")
+    assert realised.measured == ("cost per transaction",)
+    assert realised.basis == (
+        "measured cost per transaction; planned benefit and review and failure-handling costs"
+    )
+
+
+def test_a_monthly_run_cost_wins_over_cost_per_transaction_and_benefit_is_annualised():
+    realised = realised_economics(
+        EconomicInputs(**PLAN),
+        monthly_run_cost=2000,
+        cost_per_transaction=9,
+        monthly_benefit=30000,
+    )
+    assert realised.annual_run_cost == D("24000.00")
+    assert realised.annual_benefit == D("360000.00")
+    assert realised.net_annual_value == D("276000.00")
+    assert realised.measured == ("run cost", "benefit")
+
+
+def test_cost_per_transaction_needs_a_planned_volume():
+    inputs = EconomicInputs(**{**PLAN, "annual_volume": None})
+    assert realised_economics(inputs, cost_per_transaction=1) is None
+    assert realised_economics(inputs, monthly_run_cost=1) is not None

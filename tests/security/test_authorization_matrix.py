@@ -328,6 +328,7 @@ API: dict[str, Row] = {
         READ_PILOT_API, "/api/pilots/{pilot}/metrics/?metric=error_rate"
     ),
     "GET /api/pilots/{id}/reviews/": Row(READ_PILOT_API, "/api/pilots/{pilot}/reviews/"),
+    "GET /api/pilots/{id}/signal/": Row(READ_PILOT_API, "/api/pilots/{pilot}/signal/"),
     # Owners may ask; the demo-less pilot's strategy workbook is empty, so the request is
     # refused for its failing criteria (409) once access is granted.
     "POST /api/pilots/{id}/reviews/": Row(

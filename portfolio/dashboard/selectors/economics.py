@@ -9,8 +9,19 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Count, DecimalField, Q, QuerySet, Sum
-from django.db.models.functions import Round
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Round
 
 from metrics.models import MetricRollup
 from portfolio.dashboard.aggregates import REALIZED_METRICS, realized_since
@@ -131,15 +142,14 @@ def _realized_by_pilot(pilot_ids: list[int], *, now: datetime) -> dict[int, tupl
 
 
 def realized_for_pilots(pilot_ids: list[int], *, now: datetime) -> dict[int, dict]:
-    """Each pilot's realized economics as the dashboard shows them, by name: `roi_pct`,
-    `annual_cost` (12 x the mean monthly run cost, in cents) and `net_value` (None: not
-    measured per pilot yet). The pilot page reads this; measure more here and it shows."""
+    """Each pilot's realized economics as the dashboard shows them, by name: `roi_pct` and
+    `annual_cost` (12 x the mean monthly run cost, in cents). The realized net annual value
+    is the signal's (metrics.signals), read beside these."""
     out = {}
     for pk, (roi_mean, monthly) in _realized_by_pilot(pilot_ids, now=now).items():
         out[pk] = {
             "roi_pct": None if roi_mean is None else round(roi_mean, 1),
             "annual_cost": None if monthly is None else cents(monthly * 12),
-            "net_value": None,
         }
     return out
 
@@ -162,7 +172,7 @@ def _top_cost_query(shape: tuple, values) -> QuerySet:
         .filter(has_case_q())
         .annotate(annual_cost=economics_annotations()["annual_cost"])
         .order_by("-annual_cost", "name", "id")
-        .values("id", "name", *CASE_INPUTS)
+        .values("id", "name", *CASE_INPUTS, "signal__realized_net_value")
     )[:ECONOMICS_LIMIT]
 
 
@@ -174,7 +184,12 @@ def economics(scope: Scope, counted: list[dict], *, now: datetime) -> dict:
     view = scope.view
     pilots = [
         _economics_row(
-            {"id": r["id"], "name": r["name"]}
+            {
+                "id": r["id"],
+                "name": r["name"],
+                # From measured costs (metrics.signals), beside the planned net value.
+                "realized_net_value": r["signal__realized_net_value"],
+            }
             | case_amounts({name: r[column] for column, name in CASE_INPUTS.items()})
         )
         for r in _TOP_COST.dicts(view.shape, view.values)
@@ -226,10 +241,15 @@ class Candidate(NamedTuple):
     stage: str
     net_value: Decimal
     first_year_cost: Decimal
+    measured: int = 0  # 1: net value from metrics, 0: the owner's estimate
 
 
 def plan_portfolio(
-    candidates: Iterable[Candidate], budget: Decimal | None, *, limit: int | None = None
+    candidates: Iterable[Candidate],
+    budget: Decimal | None,
+    *,
+    limit: int | None = None,
+    measured_only: bool = False,
 ) -> dict:
     """Rank by expected net annual value and fund down the list while the budget lasts.
 
@@ -238,12 +258,14 @@ def plan_portfolio(
     if a cheaper one would fit. A pilot with no positive net value is never funded.
     `limit` keeps only the first rows (the totals still count every candidate).
     """
+    candidates = [c for c in candidates if not measured_only or _measured(c)]
     ranked = sorted(candidates, key=lambda c: (-c[3], c[1], c[0]))
     cumulative = funded_cost = funded_net = Decimal(0)
     funded = 0
     cut_at: int | None = None
     rows = []
-    for position, (pk, name, stage, net_value, first_year_cost) in enumerate(ranked, start=1):
+    for position, candidate in enumerate(ranked, start=1):
+        pk, name, stage, net_value, first_year_cost = candidate[:5]
         cumulative += first_year_cost
         fits = budget is not None and cut_at is None and net_value > 0 and cumulative <= budget
         if budget is not None and cut_at is None and not fits:
@@ -264,11 +286,14 @@ def plan_portfolio(
                     "first_year_cost": first_year_cost,
                     "cumulative_cost": cumulative,
                     "funded": fits,
+                    "value_basis": "measured" if _measured(candidate) else "estimated",
                 }
             )
     return {
         "budget": budget,
+        "measured_only": measured_only,
         "candidates": len(ranked),
+        "estimated": sum(1 for c in ranked if not _measured(c)),
         "funded": funded,
         "funded_cost": funded_cost,
         "funded_net_value": funded_net,
@@ -277,20 +302,38 @@ def plan_portfolio(
     }
 
 
-def planner_candidates(queryset: QuerySet) -> QuerySet:
+def _measured(candidate) -> bool:
+    return len(candidate) > 5 and bool(candidate[5])
+
+
+def planner_candidates(queryset: QuerySet, *, measured_only: bool = False) -> QuerySet:
     """Active pilots not yet at scale with an economic case, as Candidate tuples (amounts
-    rounded to cents)."""
+    rounded to cents) plus whether the value is measured.
+
+    A candidate's value is its realised net annual value when its metrics measure costs
+    (metrics.signals stores it on the signal row): *measured*; else the owner's case:
+    *estimated*. `measured_only` leaves out the estimates."""
     econ = economics_annotations()
+    queryset = queryset.filter(status=Status.ACTIVE).exclude(stage=Stage.SCALE)
+    queryset = queryset.filter(has_case_q())
+    if measured_only:
+        queryset = queryset.filter(signal__realized_net_value__isnull=False)
     return (
-        queryset.filter(status=Status.ACTIVE)
-        .exclude(stage=Stage.SCALE)
-        .filter(has_case_q())
-        .annotate(
-            net=Round(econ["net_value"], 2, output_field=CENTS),
+        queryset.annotate(
+            net=Coalesce(
+                F("signal__realized_net_value"),
+                Round(econ["net_value"], 2, output_field=CENTS),
+                output_field=CENTS,
+            ),
             first_year=Round(econ["build_cost"], 2, output_field=CENTS)
             + Round(econ["annual_cost"], 2, output_field=CENTS),
+            measured=Case(
+                When(signal__realized_net_value__isnull=False, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
         )
-        .values_list("id", "name", "stage", "net", "first_year")
+        .values_list("id", "name", "stage", "net", "first_year", "measured")
         .order_by()
     )
 
@@ -299,17 +342,22 @@ def planner_candidates(queryset: QuerySet) -> QuerySet:
 # only the rows shown (and the last funded one, for the totals) leave the database. The
 # budget is compared in whole cents, as SQLite adds amounts as REALs.
 _PLAN_SQL = """
-WITH c (id, name, stage, net, cost) AS ({candidates}),
+WITH c (id, name, stage, net, cost, measured) AS ({candidates}),
 r AS (
-    SELECT id, name, stage, net, cost,
+    SELECT id, name, stage, net, cost, measured,
            ROW_NUMBER() OVER w AS rank,
            SUM(cost) OVER w AS cum_cost,
            SUM(net) OVER w AS cum_net
     FROM c
     WINDOW w AS (ORDER BY net DESC, name, id ROWS UNBOUNDED PRECEDING)
 ),
-cut AS (SELECT MIN(rank) FILTER (WHERE {unfit}) AS at, COUNT(*) AS total FROM r)
-SELECT r.rank, r.id, r.name, r.stage, r.net, r.cost, r.cum_cost, r.cum_net, cut.total, cut.at
+cut AS (
+    SELECT MIN(rank) FILTER (WHERE {unfit}) AS at, COUNT(*) AS total,
+           COUNT(*) FILTER (WHERE measured = 0) AS estimated
+    FROM r
+)
+SELECT r.rank, r.id, r.name, r.stage, r.net, r.cost, r.cum_cost, r.cum_net, cut.total, cut.at,
+       r.measured, cut.estimated
 FROM r CROSS JOIN cut
 WHERE r.rank <= %s OR r.rank = COALESCE(cut.at - 1, cut.total)
 ORDER BY r.rank
@@ -319,15 +367,17 @@ ORDER BY r.rank
 _UNFIT = "NOT (net > 0 AND ROUND(cum_cost * 100) <= ROUND(CAST(%s AS NUMERIC) * 100))"
 
 
-_CANDIDATES = CompiledQuery(lambda shape, values: planner_candidates(pilots_in(shape, values)))
+_CANDIDATES = CompiledQuery(
+    lambda shape, values: planner_candidates(pilots_in(shape[0], values), measured_only=shape[1])
+)
 
 
-def planner(view: InView, *, budget: Decimal | None) -> dict:
+def planner(view: InView, *, budget: Decimal | None, measured_only: bool = False) -> dict:
     """plan_portfolio over the planner's candidates, computed in the database: at 10,000
     pilots there are thousands of candidates and the page shows PLANNER_LIMIT of them."""
-    candidates_sql, params = _CANDIDATES.sql(view.shape, view.values)
+    candidates_sql, params = _CANDIDATES.sql((view.shape, measured_only), view.values)
     if candidates_sql is None:  # no reader: nothing to plan
-        candidates_sql, params = "SELECT 0, '', '', 0, 0 WHERE 1 = 0", ()
+        candidates_sql, params = "SELECT 0, '', '', 0, 0, 0 WHERE 1 = 0", ()
     sql = _PLAN_SQL.format(
         candidates=candidates_sql, unfit=_UNFIT if budget is not None else "1 = 0"
     )
@@ -337,8 +387,9 @@ def planner(view: InView, *, budget: Decimal | None) -> dict:
         fetched = cursor.fetchall()
     total = fetched[0][8] if fetched else 0
     cut = fetched[0][9] if fetched else None
+    estimated = fetched[0][11] if fetched else 0
     rows, last_funded = [], None
-    for rank, pk, name, stage, net, cost, cum_cost, cum_net, _total, _cut in fetched:
+    for rank, pk, name, stage, net, cost, cum_cost, cum_net, _total, _cut, measured, _e in fetched:
         funded = budget is not None and (cut is None or rank < cut)
         if rank <= PLANNER_LIMIT:
             rows.append(
@@ -352,6 +403,7 @@ def planner(view: InView, *, budget: Decimal | None) -> dict:
                     "first_year_cost": cents(cost),
                     "cumulative_cost": cents(cum_cost),
                     "funded": funded,
+                    "value_basis": "measured" if measured else "estimated",
                 }
             )
         if funded and rank == (cut - 1 if cut is not None else total):
@@ -360,7 +412,9 @@ def planner(view: InView, *, budget: Decimal | None) -> dict:
     return {
         "available": True,
         "budget": budget,
+        "measured_only": measured_only,
         "candidates": total,
+        "estimated": estimated,
         "funded": funded_count,
         "funded_cost": funded_cost,
         "funded_net_value": funded_net,

@@ -15,13 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts import rules
 from gates.models import Review
-from metrics.signal import EXPECTED_STAGE_DAYS, INSUFFICIENT_DATA
+from metrics.signal import INSUFFICIENT_DATA
 from portfolio.dashboard.filters import DashboardFilters, apply_pilot_filters
 from portfolio.models import Pilot, Status
 
@@ -47,10 +48,16 @@ def pending_review_q() -> Q:
     return Q(Exists(Review.objects.filter(pilot=OuterRef("pk"), status="pending")))
 
 
+def expected_stage_days() -> tuple[tuple[str, int], ...]:
+    """settings.PILOTGATE_EXPECTED_STAGE_DAYS as a hashable part of a query's shape."""
+    return tuple(sorted(settings.PILOTGATE_EXPECTED_STAGE_DAYS.items()))
+
+
 def over_expected_q(now: datetime) -> Q:
-    """In a stage longer than expected (metrics.signal.EXPECTED_STAGE_DAYS)."""
+    """In a stage longer than expected (settings.PILOTGATE_EXPECTED_STAGE_DAYS; part of
+    every InView's shape, so a compiled query never keeps another setting's offsets)."""
     q = Q(pk__in=[])
-    for stage, days in EXPECTED_STAGE_DAYS.items():
+    for stage, days in expected_stage_days():
         q |= Q(stage=stage, stage_entered_at__lt=now - timedelta(days=days))
     return q
 
@@ -110,7 +117,7 @@ def in_view(*, user, filters: DashboardFilters, now: datetime) -> InView:
     if reader == "roles":
         values["reader"] = user.pk
     return InView(
-        shape=(reader, used, filters.signal, filters.age, filters.flag),
+        shape=(reader, used, filters.signal, filters.age, filters.flag, expected_stage_days()),
         values=values,
         filters=filters,
         whole=rules.sees_whole_aggregates(user),
@@ -120,7 +127,7 @@ def in_view(*, user, filters: DashboardFilters, now: datetime) -> InView:
 def pilots_in(shape: tuple, values) -> QuerySet:
     """The visible pilots matching every filter, for an InView's shape and values (real or
     the sentinels portfolio.dashboard.compiled compiles with)."""
-    reader, used, signal, age, flag = shape
+    reader, used, signal, age, flag, _stage_days = shape
     if reader == "nobody":
         return Pilot.objects.none()
     queryset = rules.visible_pilots_of(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import (
     BooleanField,
     Case,
@@ -26,7 +27,7 @@ from django.db.models.expressions import Window
 from django.db.models.functions import Coalesce, RowNumber
 
 from gates.models import Review
-from metrics.signal import EXPECTED_STAGE_DAYS, SIGNAL_CODES, SIGNAL_LABELS
+from metrics.signal import SIGNAL_CODES, SIGNAL_LABELS
 from portfolio.dashboard.compiled import CompiledQuery
 from portfolio.dashboard.filters import AGE_BUCKETS, RISK_FLAGS
 from portfolio.dashboard.selectors.facts import (
@@ -147,7 +148,7 @@ def funnel_and_age(counted: list[dict], *, now: datetime) -> dict:
             "label": stage_labels[s],
             "buckets": ages[s],
             "over_expected": over[s],
-            "expected_days": EXPECTED_STAGE_DAYS.get(s),
+            "expected_days": settings.PILOTGATE_EXPECTED_STAGE_DAYS.get(s),
             "longest_days": (now - oldest[s]).days if oldest[s] else None,
         }
         for s in STAGE_ORDER

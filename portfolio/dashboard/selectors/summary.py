@@ -55,7 +55,7 @@ def portfolio_summary(
         economics=economics(scope, counted, now=now),
         reliability=reliability_trends(scope, now=now),
         reviews=review_cycle_times(view),
-        planner=planner(view, budget=filters.budget),
+        planner=planner(view, budget=filters.budget, measured_only=filters.measured_only),
     )
     if page:
         summary["page_rows"] = page_rows

@@ -125,8 +125,8 @@ def test_metric_expectations_of_many_pilots_in_one_query(owner):
     assert len(ctx.captured_queries) == 1
     assert found == sorted(
         [
-            MetricExpectation(first.pk, "error_rate", "target", "<=", 2.0, "", None),
-            MetricExpectation(first.pk, "uptime_pct", "target", ">=", 99.5, "", None),
+            MetricExpectation(first.pk, "error_rate", "target", "<=", 2.0, "", None, 5.0),
+            MetricExpectation(first.pk, "uptime_pct", "target", ">=", 99.5, "", None, 95.0),
             MetricExpectation(first.pk, "error_rate", "stop", ">", 8.0, "end", soon),
             MetricExpectation(second.pk, "adoption_rate", "stop", "<", 10.0, "revise", soon),
             MetricExpectation(
