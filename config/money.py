@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -124,9 +124,15 @@ def format_money(value, *, exact: bool = False, missing: str = MISSING) -> str:
         return str(value)
     cur = currency()
     places = cur.digits if exact else 0
-    rounded = amount.quantize(_QUANTA[places], rounding=ROUND_HALF_UP)
+    try:
+        rounded = amount.quantize(_QUANTA[places], rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than the default context holds (28)
+        digits = max(amount.adjusted() + 1, 1) + places + 2
+        rounded = amount.quantize(
+            _QUANTA[places], rounding=ROUND_HALF_UP, context=Context(prec=digits)
+        )
     sign = "-" if rounded < 0 else ""
-    return f"{sign}{cur.prefix}{abs(rounded):,.{places}f}"
+    return f"{sign}{cur.prefix}{rounded.copy_abs():,.{places}f}"
 
 
 def metric_unit(unit: str | None) -> str:

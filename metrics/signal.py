@@ -33,6 +33,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
+from config.money import format_money
 from gates.engine import format_number
 
 # Dimension statuses (the decision table's words).
@@ -339,11 +340,11 @@ def assess_economics(
     failing = False
     net = realized_net_annual_value if realized_net_annual_value is not None else net_annual_value
     if realized_net_annual_value is not None:
-        planned = "" if net_annual_value is None else f"; planned {_number(net_annual_value)}"
+        planned = "" if net_annual_value is None else f"; planned {format_money(net_annual_value)}"
         basis = f" ({realised_basis})" if realised_basis else ""
-        reasons.append(f"Realised net annual value is {_number(net)}{basis}{planned}")
+        reasons.append(f"Realized net annual value is {format_money(net)}{basis}{planned}")
     elif net_annual_value is not None:
-        reasons.append(f"Planned net annual value is {_number(net)} (no measured costs yet)")
+        reasons.append(f"Planned net annual value is {format_money(net)} (no measured costs yet)")
     if net is not None and net <= 0:
         failing = True
         reasons.append("The net annual value must be positive")

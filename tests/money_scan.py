@@ -63,8 +63,10 @@ def _is_money_label(label: str) -> bool:
 
 
 def _figure(text: str) -> str:
-    """The figure in a cell, without a trailing note like '(3 reporting)'."""
-    return re.sub(r"\s*\(.*\)$", "", text).strip()
+    """The figure in a cell, without a trailing note like '(3 reporting)' or the planner's
+    'estimated' / 'measured' mark."""
+    text = re.sub(r"\s*\(.*\)$", "", text).strip()
+    return re.sub(r"\s+(estimated|measured)$", "", text)
 
 
 def _judged(html: str):

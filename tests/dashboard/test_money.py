@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from portfolio.dashboard.views import CSV_COLUMNS, CSV_MONEY
 from tests.dashboard.conftest import add_alert
-from tests.money_scan import bare_amounts, money_cells, section
+from tests.money_scan import bare_amounts, money_cells, money_pattern, section
 
 URL = "/portfolio/"
 
@@ -123,7 +123,13 @@ def test_pilot_page_shows_planned_beside_realized_with_the_currency(
     assert rows["Net annual value"] == "€83,000"
     assert "€12,000" in econ  # realized: 1,000 a month
     assert "120.0 %" in econ  # realized ROI
-    assert "Not measured yet" in econ  # no realized net value per pilot yet
+    # The realized net annual value is the signal's own figure, shown in both blocks.
+    realized_net = re.search(
+        r"Net annual value</th>\s*<td>[^<]+</td>\s*<td>([^<]+)</td>", econ
+    ).group(1)
+    assert money_pattern().match(realized_net)
+    signal_block = html[: html.index('id="economics"')]
+    assert realized_net in signal_block.split("Realized (last", 1)[1]
 
 
 def test_pilot_page_without_a_case_says_how_to_get_one(owner, small_portfolio, client_for):

@@ -73,7 +73,7 @@ def test_dashboard_page_shows_realised_beside_planned_net_value_and_the_basis(
     executive, candidates, client_for
 ):
     html = client_for(executive).get("/portfolio/").content.decode()
-    assert "Realised net annual value</th>" in html
-    assert "400,000.00" in html
+    assert "Realized net annual value</th>" in html
+    assert "€400,000" in html
     assert '<span class="badge">estimated</span>' in html
     assert "1 of them is an estimate" in html

@@ -297,7 +297,7 @@ def test_economics_is_unknown_without_a_case_or_cost_metrics() -> None:
 def test_economics_is_acceptable_with_positive_planned_net_value() -> None:
     assessment = assess_economics({}, net_annual_value=Decimal("125000.50"))
     assert assessment.status == ACCEPTABLE
-    assert assessment.reasons == ("Planned net annual value is 125,000.5 (no measured costs yet)",)
+    assert assessment.reasons == ("Planned net annual value is €125,001 (no measured costs yet)",)
 
 
 @pytest.mark.parametrize("net", [Decimal("0"), Decimal("-1.00"), -250000.0])
@@ -314,8 +314,8 @@ def test_realized_net_value_wins_over_the_plan() -> None:
     )
     assert assessment.status == FAILING
     assert assessment.reasons[0] == (
-        "Realised net annual value is -42,000 (measured cost per transaction; planned "
-        "benefit); planned 180,000"
+        "Realized net annual value is -€42,000 (measured cost per transaction; planned "
+        "benefit); planned €180,000"
     )
     good = assess_economics({}, net_annual_value=Decimal(-5), realized_net_annual_value=1)
     assert good.status == ACCEPTABLE
@@ -493,7 +493,7 @@ def test_scale_signal_reads_well() -> None:
     assert signal.label == "Scale carefully"
     assert signal.reasons[0] == "Value clear, operations stable, costs acceptable: scale carefully"
     assert (
-        "Economics (acceptable): Planned net annual value is 50,000 (no measured costs yet)"
+        "Economics (acceptable): Planned net annual value is €50,000 (no measured costs yet)"
         in signal.reasons
     )
 
@@ -521,7 +521,7 @@ def test_the_explanation_carries_the_cell_and_its_inputs() -> None:
     assert explained["rule_from_source"] is True
     assert explained["economics_basis"] == "planned"
     assert explained["inputs"]["reliability"] == ["error_rate is 0.03, target 0.02"]
-    assert explained["inputs"]["economics"][0].startswith("Planned net annual value is -20,000")
+    assert explained["inputs"]["economics"][0].startswith("Planned net annual value is -€20,000")
 
 
 def test_an_empty_pilot_has_insufficient_data() -> None:

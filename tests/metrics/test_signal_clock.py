@@ -156,5 +156,5 @@ def test_the_pilot_page_explains_the_cell_with_its_inputs(owner, client_for):
         "Rule applied: Value clear, operations stable, costs acceptable: scale carefully "
         "(a row of the source's decision table)." in html
     )
-    assert "<dt>Planned (economic case)</dt><dd>150,000.00</dd>" in html
+    assert "<dt>Planned (economic case)</dt><dd>€150,000</dd>" in html
     assert "Not measured yet" in html

@@ -156,7 +156,7 @@ def test_every_cell_of_the_decision_table_through_the_api(portfolio):
         scale["reasons"][0] == "Value clear, operations stable, costs acceptable: scale carefully"
     )
     assert scale["explanation"]["inputs"]["economics"] == [
-        "Planned net annual value is 150,000 (no measured costs yet)"
+        "Planned net annual value is €150,000 (no measured costs yet)"
     ]
     unproven = signal_of(api, pilots["promising/stable/acceptable"])
     assert unproven["code"] == "hold"
@@ -170,8 +170,8 @@ def test_every_cell_of_the_decision_table_through_the_api(portfolio):
     assert body["economics"]["realised"]["measured"] == ["cost per transaction"]
     assert body["code"] == "redesign"
     assert body["explanation"]["inputs"]["economics"][0] == (
-        "Realised net annual value is -100,000 (measured cost per transaction; planned "
-        "benefit); planned 150,000"
+        "Realized net annual value is -€100,000 (measured cost per transaction; planned "
+        "benefit); planned €150,000"
     )
 
     body = signal_of(api, pilots["stop condition"])
