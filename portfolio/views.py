@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods
 
 from accounts import rules
@@ -32,7 +33,9 @@ def pilot_list(request):
     template = "portfolio/pilot_list.html"
     if request.htmx and not request.htmx.boosted:
         template += "#results"
-    return render(request, template, context)
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))  # a full page or a fragment, same URL
+    return response
 
 
 @login_required
@@ -67,6 +70,7 @@ def pilot_detail(request, pk):
         "events": events,
         "can_edit": rules.can_edit_pilot(request.user, pilot),
         "can_assign": rules.can_assign_roles(request.user, pilot),
+        "counts": selectors.pilot_page_counts(pilot=pilot),
     }
     return render(request, "portfolio/pilot_detail.html", context)
 

@@ -11,12 +11,15 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
+from accounts import rules
 from metrics.signal import SIGNAL_CODES, SIGNAL_LABELS
 from portfolio.dashboard import charts, selectors
 from portfolio.dashboard.filters import AGE_BUCKETS, RISK_FLAGS, parse_filters
-from portfolio.models import Stage
+from portfolio.dashboard.selectors.attention import attention_counts
+from portfolio.models import Pilot, Stage
 from portfolio.templatetags.dashboard import money
 
 PAGE_SIZE = 25
@@ -122,7 +125,16 @@ def dashboard(request):
         "planner_rows": _planner_table(summary["planner"]),
         "links": _section_links(summary, link, stages),
     }
-    return render(request, template, context)
+    if not fragment:
+        # Across every pilot the reader may see, whatever the filters: the headline.
+        context["attention"] = attention_counts(
+            rules.visible_pilots(request.user, Pilot.objects.all()), now
+        )
+    response = render(request, template, context)
+    # The same URL answers a full page or an htmx fragment: caches must keep them apart,
+    # or browser Back after a filter could show a bare fragment.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 def _reliability_table(reliability: dict) -> list[dict]:
