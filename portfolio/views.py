@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import rules
 from accounts.models import PilotRoleKind
 from portfolio import selectors, services
+from portfolio.dashboard.views import clean_url
 from portfolio.filters import PilotFilter
 from portfolio.forms import PilotForm, RoleAssignForm
 from portfolio.workbooks.facts import prefetch_workbook_facts
@@ -35,6 +36,8 @@ def pilot_list(request):
         template += "#results"
     response = render(request, template, context)
     patch_vary_headers(response, ("HX-Request",))  # a full page or a fragment, same URL
+    if request.htmx and not request.htmx.boosted:
+        response["HX-Push-Url"] = clean_url(request)
     return response
 
 

@@ -134,7 +134,16 @@ def dashboard(request):
     # The same URL answers a full page or an htmx fragment: caches must keep them apart,
     # or browser Back after a filter could show a bare fragment.
     patch_vary_headers(response, ("HX-Request",))
+    if fragment:
+        response["HX-Push-Url"] = clean_url(request)
     return response
+
+
+def clean_url(request) -> str:
+    """The request's URL without its empty parameters: what htmx puts in the address bar
+    after a filter (the form sends every field, most of them empty)."""
+    query = urlencode([(k, v) for k, v in request.GET.items() if v != ""])
+    return f"{request.path}?{query}" if query else request.path
 
 
 def _reliability_table(reliability: dict) -> list[dict]:

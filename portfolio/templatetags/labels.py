@@ -45,3 +45,43 @@ def alert_status_label(code) -> str:
 @register.filter
 def expectation_label(code) -> str:
     return _label(_EXPECTATION_KINDS, code)
+
+
+_MAX_CHANGES = 8
+_MAX_TEXT = 90
+
+
+def _short(value) -> str:
+    """A value of an audit event as a person reads it: text, numbers, lists joined."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        text = ", ".join(_short(v) for v in value)
+    elif isinstance(value, dict):
+        text = "; ".join(f"{k}: {_short(v)}" for k, v in value.items())
+    else:
+        text = str(value)
+    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 1] + "…"
+
+
+@register.filter
+def audit_changes(event) -> dict:
+    """What an audit event changed, as (field, before, after) rows of short text: only the
+    fields whose value differs, at most a few (the API and the admin have the whole event).
+    Replaces the raw dictionaries the page used to print."""
+    before = event.before if isinstance(event.before, dict) else {}
+    after = event.after if isinstance(event.after, dict) else {}
+    keys = [
+        k for k in (*after, *(k for k in before if k not in after)) if before.get(k) != after.get(k)
+    ]
+    rows = [
+        (
+            key.replace("_", " ").capitalize(),
+            _short(before.get(key)) if key in before else "",
+            _short(after.get(key)),
+        )
+        for key in keys[:_MAX_CHANGES]
+    ]
+    return {"rows": rows, "more": max(0, len(keys) - _MAX_CHANGES)}
