@@ -13,21 +13,22 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
     DateTimeField,
-    Exists,
     ExpressionWrapper,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    When,
 )
 from django.db.models.functions import Coalesce
 
 from accounts.models import AuditEvent
 from gates.models import Review
 from metrics.signal import STOP
-from portfolio.dashboard.selectors.pilots import open_alerts_q, stale_q
+from portfolio.dashboard.selectors.pilots import open_alerts_q, over_expected_q
 from portfolio.models import Status
 
 
@@ -68,15 +69,27 @@ def kinds() -> tuple[Kind, ...]:
     return tuple(Kind(key, LABELS[key], helps[key]) for key in KEYS)
 
 
-def _held_since() -> Coalesce:
+def _held_since() -> Case:
     """When the pilot went on hold: its last transition to on_hold in the audit trail (every
-    transition writes one), else its last update."""
+    transition writes one), else its last update. Looked up for pilots on hold only (the
+    CASE keeps PostgreSQL from running the subquery for every other pilot)."""
     went_on_hold = AuditEvent.objects.filter(
         pilot_id=OuterRef("pk"), action="pilot.transition", after__status=Status.ON_HOLD
     ).order_by("-id")
-    return Coalesce(
-        Subquery(went_on_hold.values("created_at")[:1]), "updated_at", output_field=DateTimeField()
+    return Case(
+        When(
+            status=Status.ON_HOLD,
+            then=Coalesce(Subquery(went_on_hold.values("created_at")[:1]), "updated_at"),
+        ),
+        default=None,
+        output_field=DateTimeField(),
     )
+
+
+def _pending_reviews(**conditions) -> QuerySet:
+    """Pilot ids with a pending review: a semi-join PostgreSQL hashes once, where a
+    correlated EXISTS would run once per pilot."""
+    return Review.objects.filter(status="pending", **conditions).values("pilot_id")
 
 
 def condition(key: str, now: datetime) -> Q:
@@ -87,14 +100,11 @@ def condition(key: str, now: datetime) -> Q:
         # Annotated by `annotate_for`; the Q only compares.
         return Q(status=Status.ON_HOLD, held_since__lte=now - timedelta(days=hold_days()))
     if key == "review_waiting":
-        waiting = Review.objects.filter(
-            pilot=OuterRef("pk"),
-            status="pending",
-            requested_at__lt=now - timedelta(days=reminder_days()),
-        )
-        return Q(Exists(waiting))
+        return Q(pk__in=_pending_reviews(requested_at__lt=now - timedelta(days=reminder_days())))
     if key == "stale":
-        return stale_q(now)
+        # stale_q's meaning (active, too long in stage, no review asked), with the pending
+        # reviews as a semi-join.
+        return Q(status=Status.ACTIVE) & over_expected_q(now) & ~Q(pk__in=_pending_reviews())
     if key == "alerts":
         return open_alerts_q()
     raise KeyError(key)
