@@ -66,6 +66,17 @@ def _short(value) -> str:
     return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 1] + "…"
 
 
+_CODED = {"stage": _STAGES, "from_stage": _STAGES, "to_stage": _STAGES, "status": _STATUSES}
+
+
+def _value(key: str, value) -> str:
+    """A stage or status by its label ("on_hold" -> "On hold"), anything else shortened."""
+    labels = _CODED.get(key)
+    if labels is not None and isinstance(value, str) and value in labels:
+        return labels[value]
+    return _short(value)
+
+
 @register.filter
 def audit_changes(event) -> dict:
     """What an audit event changed, as (field, before, after) rows of short text: only the
@@ -79,8 +90,8 @@ def audit_changes(event) -> dict:
     rows = [
         (
             key.replace("_", " ").capitalize(),
-            _short(before.get(key)) if key in before else "",
-            _short(after.get(key)),
+            _value(key, before.get(key)) if key in before else "",
+            _value(key, after.get(key)),
         )
         for key in keys[:_MAX_CHANGES]
     ]
