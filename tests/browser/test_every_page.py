@@ -17,7 +17,7 @@ from django.test import override_settings
 from playwright.sync_api import expect
 
 from accounts.models import User
-from gates.models import Review
+from gates.models import Gate, Review
 from metrics.models import MetricSource
 from portfolio.models import Pilot
 from tests.browser.axe import violations
@@ -60,6 +60,7 @@ def demo_pages() -> list[Page]:
     ) or Pilot.objects.order_by("pk").first()
     review = Review.objects.filter(status="pending").order_by("pk").first()
     source = MetricSource.objects.order_by("pk").first()
+    gate = Gate.objects.order_by("pk").first()
     assert review is not None and source is not None, "the demo has a pending review and a source"
     pk = busy.pk
     pages = [
@@ -82,7 +83,7 @@ def demo_pages() -> list[Page]:
         Page("review-detail", f"/gates/reviews/{review.pk}/", user="grace"),
         Page("waiver-new", f"/gates/pilots/{pk}/waivers/new/", user="grace"),
         Page("criteria", "/gates/criteria/", user="grace"),
-        Page("criteria-edit", "/gates/criteria/1/", user="grace"),
+        Page("criteria-edit", f"/gates/criteria/{gate.pk}/", user="grace"),
         Page("sources", f"/metrics/pilots/{source.pilot_id}/sources/"),
         Page("source-detail", f"/metrics/sources/{source.pk}/"),
         Page("source-new", f"/metrics/pilots/{source.pilot_id}/sources/new/"),
