@@ -23,7 +23,12 @@ from portfolio.models import Pilot
 from tests.browser.axe import violations
 from tests.browser.conftest import ARTIFACTS, htmx_ready
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    # Like the other browser modules: a transactional test flushes the database at the end,
+    # and one without serialized_rollback would leave it unfit for the next one that has it.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 DEMO_PASSWORD = "pilotgate-demo"  # noqa: S105
 SCREENSHOTS = ARTIFACTS / "screenshots"
