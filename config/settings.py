@@ -315,6 +315,8 @@ PILOTGATE_CURRENCY = validate_currency(env_str("PILOTGATE_CURRENCY", DEFAULT_CUR
 PILOTGATE_EXPECTED_STAGE_DAYS = env_stage_days(
     "PILOTGATE_EXPECTED_STAGE_DAYS", {"discovery": 45, "pilot": 90, "readiness": 60}
 )
+# The dashboard's "needs attention" block: a pilot on hold this many days or longer.
+PILOTGATE_HOLD_ATTENTION_DAYS = env_int("PILOTGATE_HOLD_ATTENTION_DAYS", 30)
 # Absolute links in emails (gate reviews).
 PILOTGATE_BASE_URL = env_str("PILOTGATE_BASE_URL", "http://127.0.0.1:8000")
 # Metric pulls (metrics/connectors): hosts exempt from the internal-address refusal, and

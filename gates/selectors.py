@@ -22,7 +22,7 @@ from gates.models import (
     ReviewStatus,
     Waiver,
 )
-from portfolio.models import Pilot
+from portfolio.models import Pilot, Stage
 
 
 @dataclass(frozen=True)
@@ -173,6 +173,12 @@ class TimelineEntry:
     review_id: int | None = None
 
 
+def _gate_label(review) -> str:
+    stages = dict(Stage.choices)
+    before, after = review.from_stage, review.to_stage
+    return f"{stages.get(before, before)} → {stages.get(after, after)}"
+
+
 def pilot_timeline(*, pilot: Pilot) -> list[TimelineEntry]:
     """Every review request, decision, withdrawal, waiver and revocation, newest first."""
     entries: list[TimelineEntry] = []
@@ -181,7 +187,7 @@ def pilot_timeline(*, pilot: Pilot) -> list[TimelineEntry]:
             TimelineEntry(
                 at=review.requested_at,
                 kind="request",
-                title=f"Review requested: {review.from_stage} → {review.to_stage}",
+                title=f"Review requested: {_gate_label(review)}",
                 who=str(review.requested_by),
                 text=review.note,
                 review_id=review.pk,
@@ -197,8 +203,7 @@ def pilot_timeline(*, pilot: Pilot) -> list[TimelineEntry]:
                 TimelineEntry(
                     at=decision.created_at,
                     kind="decision",
-                    title=f"{decision.get_decision_display()} ({review.from_stage} → "
-                    f"{review.to_stage})",
+                    title=f"{decision.get_decision_display()} ({_gate_label(review)})",
                     who=str(decision.decided_by),
                     text=text.strip(),
                     review_id=review.pk,

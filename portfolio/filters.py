@@ -1,7 +1,11 @@
 import django_filters
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.models import PilotRole
+from metrics.signal import SIGNAL_CODES, SIGNAL_LABELS
+from portfolio.dashboard.selectors import attention
+from portfolio.dashboard.selectors.pilots import signal_expr
 from portfolio.models import Pilot, RiskTier, Stage, Status
 
 
@@ -14,10 +18,22 @@ class PilotFilter(django_filters.FilterSet):
     business_unit = django_filters.CharFilter(field_name="business_unit", label="Business unit")
     risk_tier = django_filters.ChoiceFilter(choices=RiskTier.choices, label="Risk tier")
     mine = django_filters.BooleanFilter(method="filter_mine", label="Only mine")
+    signal = django_filters.ChoiceFilter(
+        choices=[(c, SIGNAL_LABELS[c]) for c in SIGNAL_CODES], method="filter_signal"
+    )
+    attention = django_filters.ChoiceFilter(
+        choices=list(attention.LABELS.items()), method="filter_attention", label="Needs attention"
+    )
 
     class Meta:
         model = Pilot
-        fields = ["q", "stage", "status", "business_unit", "risk_tier", "mine"]
+        fields = ["q", "stage", "status", "business_unit", "risk_tier", "mine", "signal"]
+
+    def filter_signal(self, queryset, name, value):
+        return queryset.annotate(signal_code=signal_expr()).filter(signal_code=value)
+
+    def filter_attention(self, queryset, name, value):
+        return attention.filter_pilots(queryset, value, timezone.now())
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(Q(name__icontains=value) | Q(summary__icontains=value))

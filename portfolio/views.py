@@ -3,12 +3,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods
 
 from accounts import rules
 from accounts.models import PilotRoleKind
 from portfolio import selectors, services
 from portfolio.audit_trail import describe_events
+from portfolio.dashboard.views import clean_url
 from portfolio.filters import PilotFilter
 from portfolio.forms import PilotForm, RoleAssignForm
 from portfolio.workbooks.facts import prefetch_workbook_facts
@@ -33,7 +35,11 @@ def pilot_list(request):
     template = "portfolio/pilot_list.html"
     if request.htmx and not request.htmx.boosted:
         template += "#results"
-    return render(request, template, context)
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))  # a full page or a fragment, same URL
+    if request.htmx and not request.htmx.boosted:
+        response["HX-Push-Url"] = clean_url(request)
+    return response
 
 
 @login_required
@@ -69,6 +75,7 @@ def pilot_detail(request, pk):
         "trail": describe_events(events.object_list),
         "can_edit": rules.can_edit_pilot(request.user, pilot),
         "can_assign": rules.can_assign_roles(request.user, pilot),
+        "counts": selectors.pilot_page_counts(pilot=pilot),
     }
     return render(request, "portfolio/pilot_detail.html", context)
 

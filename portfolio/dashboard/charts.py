@@ -18,13 +18,26 @@ from portfolio.models import Status
 STATUS_COLOURS = {"active": "#0072B2", "on_hold": "#E69F00", "stopped": "#D55E00"}
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9"]
 LAYOUT = {
-    "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
-    "height": 320,
-    "font": {"family": "system-ui, sans-serif", "size": 13},
+    # Small fixed margins: every axis has automargin, so Plotly widens a margin to fit its
+    # labels ("Insufficient data", long pilot names) instead of clipping them.
+    "margin": {"l": 16, "r": 16, "t": 48, "b": 16, "pad": 4},
+    "height": 340,
+    "font": {"family": "system-ui, sans-serif", "size": 13, "color": "#1b1f24"},
     "paper_bgcolor": "#ffffff",
     "plot_bgcolor": "#ffffff",
-    "legend": {"orientation": "h", "y": -0.2},
+    # The legend sits at the figure's own bottom edge (container coordinates), below the
+    # x-axis title, and pushes the bottom margin; placed in plot coordinates it overlapped
+    # the axis title whenever the tick labels were long.
+    "legend": {
+        "orientation": "h",
+        "x": 0,
+        "xanchor": "left",
+        "yref": "container",
+        "y": 0,
+        "yanchor": "bottom",
+    },
 }
+AXES = ("xaxis", "yaxis", "yaxis2")
 
 Link = Callable[..., str]
 
@@ -48,10 +61,15 @@ def _trace(kind: str, **props) -> dict:
 def _figure(traces: list[dict], title: str, **layout) -> dict:
     """Plotly's figure JSON: the traces, and a layout we write ourselves (go.Figure would
     add its default template, about 10 kB of JSON per figure)."""
-    return {
-        "data": traces,
-        "layout": {"title": {"text": title}, **LAYOUT, **layout},
+    full = {
+        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+        **LAYOUT,
+        **layout,
     }
+    for axis in AXES:
+        if axis in full or axis != "yaxis2":
+            full[axis] = {"automargin": True, **full.get(axis, {})}
+    return {"data": traces, "layout": full}
 
 
 def funnel_figure(summary: dict, link: Link) -> dict:
@@ -104,7 +122,7 @@ def signal_figure(signals: dict, stages: list[tuple[str, str]], link: Link) -> d
 
 
 def money_axis(label: str) -> dict:
-    """A y axis of amounts: titled with the currency, ticks like "€180k"."""
+    """An axis of amounts: titled with the currency, ticks like "€180k"."""
     return {
         "title": {"text": with_currency(label)},
         "tickprefix": currency().prefix,
@@ -112,9 +130,11 @@ def money_axis(label: str) -> dict:
     }
 
 
-def money_hover(name: str) -> str:
-    """Hover text of an amount: "Claims triage, Planned annual cost: €180,000"."""
-    return "%{x}, " + name + ": " + currency().prefix + "%{y:,.0f}<extra></extra>"
+def money_hover(name: str, *, horizontal: bool = False) -> str:
+    """Hover text of an amount: "Claims triage, Planned annual cost: €180,000". The pilot
+    is on the x axis of vertical bars and on the y axis of horizontal ones."""
+    label, amount = ("y", "x") if horizontal else ("x", "y")
+    return f"%{{{label}}}, {name}: {currency().prefix}%{{{amount}:,.0f}}<extra></extra>"
 
 
 def economics_figures(econ: dict, pilot_link: Link) -> dict[str, dict]:
@@ -122,12 +142,18 @@ def economics_figures(econ: dict, pilot_link: Link) -> dict[str, dict]:
     names = [p["name"] for p in pilots]
     links = [pilot_link(p["id"]) for p in pilots]
 
+    # Horizontal bars, one row per pilot: names stay readable (rotated under vertical bars
+    # they took most of the chart's height), and the chart grows with the pilots shown.
+    height = max(LAYOUT["height"], 110 + 26 * len(pilots))
+    names_axis = {"autorange": "reversed", "automargin": True}
+
     def bars(name: str, key: str, color: str, hover: str | None = None) -> dict:
         return _trace(
             "bar",
             name=name,
-            x=names,
-            y=[_num(p[key]) for p in pilots],
+            y=names,
+            x=[_num(p[key]) for p in pilots],
+            orientation="h",
             marker={"color": color},
             customdata=links,
             **({"hovertemplate": hover} if hover else {}),
@@ -140,7 +166,9 @@ def economics_figures(econ: dict, pilot_link: Link) -> dict[str, dict]:
         ],
         "First-year ROI, planned versus realized",
         barmode="group",
-        yaxis={"title": {"text": "%"}},
+        height=height,
+        yaxis=names_axis,
+        xaxis={"title": {"text": "ROI %"}},
     )
     cost = _figure(
         [
@@ -148,18 +176,20 @@ def economics_figures(econ: dict, pilot_link: Link) -> dict[str, dict]:
                 "Planned annual cost",
                 "annual_cost",
                 PALETTE[0],
-                money_hover("Planned annual cost"),
+                money_hover("Planned annual cost", horizontal=True),
             ),
             bars(
                 "Realized annual run cost",
                 "realized_annual_cost",
                 PALETTE[3],
-                money_hover("Realized annual run cost"),
+                money_hover("Realized annual run cost", horizontal=True),
             ),
         ],
         "Annual run cost, planned versus realized",
         barmode="group",
-        yaxis=money_axis("Per year"),
+        height=height,
+        yaxis=names_axis,
+        xaxis=money_axis("Per year"),
     )
     return {"roi": roi, "cost": cost}
 

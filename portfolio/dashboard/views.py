@@ -12,15 +12,18 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.text import capfirst
 from django.views.decorators.http import require_GET
 
+from accounts import rules
 from config.money import with_currency
 from config.pdf import pdf_response
 from metrics.signal import SIGNAL_CODES, SIGNAL_LABELS
 from portfolio.dashboard import charts, selectors
 from portfolio.dashboard.filters import AGE_BUCKETS, FILTER_FIELDS, RISK_FLAGS, parse_filters
-from portfolio.models import Stage
+from portfolio.dashboard.selectors.attention import attention_counts
+from portfolio.models import Pilot, Stage
 from portfolio.templatetags.dashboard import money
 
 PAGE_SIZE = 25
@@ -73,7 +76,13 @@ def dashboard(request):
     template = "portfolio/dashboard/dashboard.html"
     if fragment:  # htmx swaps the results in; the filter form stays as it is
         template += "#results"
-    return render(request, template, context)
+    response = render(request, template, context)
+    # The same URL answers a full page or an htmx fragment: caches must keep them apart,
+    # or browser Back after a filter could show a bare fragment.
+    patch_vary_headers(response, ("HX-Request",))
+    if fragment:
+        response["HX-Push-Url"] = clean_url(request)
+    return response
 
 
 @login_required
@@ -126,7 +135,7 @@ def _dashboard_context(request, *, fragment: bool) -> dict:
 
     page, page_rows = pagination["page"], summary.pop("page_rows")
     choices = None if fragment else selectors.filter_choices(user=request.user)
-    return {
+    context = {
         "form": form,
         "filters": filters,
         "choices": choices,
@@ -149,6 +158,12 @@ def _dashboard_context(request, *, fragment: bool) -> dict:
             form, filters, dict(choices["owners"]) if choices else {}
         ),
     }
+    if not fragment:
+        # Across every pilot the reader may see, whatever the filters: the headline.
+        context["attention"] = attention_counts(
+            rules.visible_pilots(request.user, Pilot.objects.all()), now
+        )
+    return context
 
 
 def _filters_in_use(form, filters, owners: dict) -> list[tuple[str, str]]:
@@ -169,6 +184,13 @@ def _filters_in_use(form, filters, owners: dict) -> list[tuple[str, str]]:
             text = str(dict(getattr(field, "choices", ())).get(value, value))
         shown.append((str(field.label or capfirst(name.replace("_", " "))), text))
     return shown
+
+
+def clean_url(request) -> str:
+    """The request's URL without its empty parameters: what htmx puts in the address bar
+    after a filter (the form sends every field, most of them empty)."""
+    query = urlencode([(k, v) for k, v in request.GET.items() if v != ""])
+    return f"{request.path}?{query}" if query else request.path
 
 
 def _reliability_table(reliability: dict) -> list[dict]:

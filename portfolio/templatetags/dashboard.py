@@ -4,11 +4,13 @@ import html
 
 from django import template
 from django.utils.formats import localize
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 
+from metrics.signal import SIGNAL_LABELS
 from portfolio.dashboard.filters import AGE_BUCKETS, RISK_FLAGS
-from portfolio.models import Stage
+from portfolio.models import Stage, Status
 from portfolio.templatetags.money import money
 
 register = template.Library()
@@ -57,6 +59,19 @@ def pilot_metric_charts(pilot):
 # {{ value }} writes and escapes it in the page's {% localize off %}.
 
 _CUTOFF = mark_safe(' class="cutoff"')  # noqa: S308 (a constant)
+
+
+def _badges(kind: str, labels) -> dict[str, SafeString]:
+    """code -> its badge with the human label, built once: a table cell is a dict lookup."""
+    return {
+        code: mark_safe(f'<span class="{kind} {kind}-{code}">{escape(label)}</span>')  # noqa: S308
+        for code, label in labels
+    }
+
+
+STAGE_BADGES = _badges("stage", Stage.choices)
+STATUS_BADGES = _badges("status", Status.choices)
+SIGNAL_BADGES = _badges("signal", SIGNAL_LABELS.items())
 
 
 def _cell(value) -> str:
@@ -143,7 +158,7 @@ def signal_rows(rows, links):
         )
 
     return _rows(
-        '<tr><th scope="row">{}</th>{}<td><a href="{}">{}</a></td><td>{}{}</td></tr>',
+        '<tr><th scope="row">{}</th>{}<td><a href="{}">{}</a></td><td class="names">{}{}</td></tr>',
         map(cells, rows),
     )
 
@@ -240,7 +255,7 @@ def planner_rows(rows):
                 r["rank"],
                 r["url"],
                 r["name"],
-                r["stage"],
+                STAGE_BADGES.get(r["stage"], r["stage"]),
                 r["net_value"],
                 r.get("value_basis", "estimated"),
                 r["first_year_cost"],
@@ -262,8 +277,8 @@ def at_risk_rows(pilots):
             (
                 p["url"],
                 p["name"],
-                p["stage"],
-                p["signal_label"],
+                STAGE_BADGES.get(p["stage"], p["stage"]),
+                SIGNAL_BADGES.get(p["signal_code"], p["signal_label"]),
                 p["open_alerts"],
                 _yes_no(p["stop_recommended"]),
                 p["degraded_sources"],
@@ -286,9 +301,9 @@ def pilot_rows(pilots):
                 p["url"],
                 p["name"],
                 p["business_unit"],
-                p["stage"],
-                p["status"],
-                p["signal_label"],
+                STAGE_BADGES.get(p["stage"], p["stage"]),
+                STATUS_BADGES.get(p["status"], p["status"]),
+                SIGNAL_BADGES.get(p["signal_code"], p["signal_label"]),
                 p["owner"] or "—",
                 p["days_in_stage"],
                 p["open_alerts"],

@@ -52,7 +52,7 @@ def _cells(row, list_spec, pilot) -> dict:
         if display is not None:
             value = display()
         elif name == "metric":
-            value = row.metric_id
+            value = row.metric.name  # the catalog's label, never the key
         elif name in list_spec.people:
             value = value.get_username() if value is not None else ""
         elif isinstance(value, bool):

@@ -10,6 +10,11 @@ SERIOUS = {"serious", "critical"}
 
 def serious_violations(page) -> list[dict]:
     """Run WCAG 2 A and AA rules on the page; return the serious and critical violations."""
+    return [v for v in violations(page) if v["impact"] in SERIOUS]
+
+
+def violations(page) -> list[dict]:
+    """Run WCAG 2 A and AA rules on the page; return every violation, whatever its impact."""
     if not AXE.exists():
         unavailable(f"axe-core at {AXE} (run `npm ci`)")
     # Evaluated through the DevTools protocol rather than added as a <script> tag: our
@@ -28,5 +33,4 @@ def serious_violations(page) -> list[dict]:
             "nodes": [n["target"] for n in v["nodes"][:5]],
         }
         for v in result["violations"]
-        if v["impact"] in SERIOUS
     ]

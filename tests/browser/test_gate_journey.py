@@ -60,9 +60,9 @@ def test_owner_requests_review_and_governance_lead_approves_it(browser, live_url
     owner_page.goto(live_url(f"/pilots/{pilot.pk}/"))
     expect(owner_page.locator(".facts .stage")).to_have_text("Pilot")
     timeline = owner_page.locator("ol.timeline")
-    expect(timeline.get_by_text("Approve (discovery → pilot)")).to_be_visible()
+    expect(timeline.get_by_text("Approve (Discovery → Pilot)")).to_be_visible()
     expect(timeline.get_by_text("Owners named; the memo is convincing.")).to_be_visible()
-    expect(timeline.get_by_text("Review requested: discovery → pilot")).to_be_visible()
+    expect(timeline.get_by_text("Review requested: Discovery → Pilot")).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     owner_page.screenshot(path=str(ARTIFACTS / "gate-timeline.png"), full_page=True)
     assert Pilot.objects.get(pk=pilot.pk).stage == "pilot"

@@ -137,8 +137,9 @@ def test_htmx_request_gets_only_the_results_fragment(executive, small_portfolio,
     assert response.status_code == 200
     assert html.lstrip().startswith('<div id="results"')
     assert "<html" not in html and "Echo" in html and "Alpha" not in html
-    # The filter form is not swapped, so its choices (units, owners) are not read.
-    assert len(partial.captured_queries) == len(full.captured_queries) - 2
+    # The filter form is not swapped, so its choices (units, owners) are not read, nor is
+    # the "needs attention" headline above it (one query).
+    assert len(partial.captured_queries) == len(full.captured_queries) - 3
 
 
 def test_bad_filter_is_reported_and_ignored(executive, small_portfolio, client_for):
@@ -298,3 +299,21 @@ def test_planner_without_budget_only_ranks():
 def test_planner_with_zero_budget_funds_nothing():
     plan = selectors.plan_portfolio(CANDIDATES, Decimal(0))
     assert plan["funded"] == 0 and plan["cut_after_rank"] == 0
+
+
+def test_pages_show_human_labels_never_codes(executive, portfolio_facts, client_for):
+    """Stages, statuses and signals read as words on the dashboard and the pilot list."""
+    import re
+
+    client = client_for(executive)
+    for url in (URL, "/pilots/"):
+        html = client.get(url).content.decode()
+        # Codes may sit in attributes (URLs, classes, option values) and in the charts' JSON
+        # (drill-down URLs), never in the text a person reads.
+        text = re.sub(r"<script.*?</script>", " ", html, flags=re.S)
+        text = re.sub(r"<[^>]+>", " ", text)
+        for code in ("on_hold", "insufficient_data", "readiness", "discovery"):
+            assert code not in text, (url, code)
+    html = client.get(URL).content.decode()
+    assert '<span class="status status-on_hold">On hold</span>' in html
+    assert '<span class="signal signal-stop">Stop</span>' in html

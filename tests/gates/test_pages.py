@@ -200,8 +200,8 @@ def test_pilot_page_timeline_shows_reviews_decisions_and_waivers(
     )
     html = client_for(owner).get(f"/pilots/{ready_pilot.pk}/").content.decode()
     assert "Stage timeline" in html
-    assert "Review requested: discovery → pilot" in html
-    assert "Approve with conditions (discovery → pilot)" in html
+    assert "Review requested: Discovery → Pilot" in html
+    assert "Approve with conditions (Discovery → Pilot)" in html
     assert "Fine &lt;i&gt;mostly&lt;/i&gt;" in html
     assert "Name a risk lead" in html
 

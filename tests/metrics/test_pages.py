@@ -45,7 +45,8 @@ def test_pilot_page_shows_signal_metrics_and_alerts(pilot, owner, client_for):
     seed(pilot, 2)
     _, html = page_queries(client_for(owner), pilot)
     assert '<h2 id="metrics-heading">Metrics</h2>' in html
-    assert "<code>error_rate</code>" in html
+    # The alert names its metric as the catalog labels it, never by its key.
+    assert "<td>Error rate</td>" in html and "<code>error_rate</code>" not in html
     assert "Disable the AI component" in html
     assert "Acknowledge" in html and "Resolve" in html
 
@@ -68,7 +69,7 @@ def test_pilot_page_query_count_does_not_grow_with_metrics_and_alerts(
 def test_readers_see_alerts_without_manage_buttons(pilot, executive, client_for):
     seed(pilot, 1)
     _, html = page_queries(client_for(executive), pilot)
-    assert "<code>error_rate</code>" in html
+    assert "<td>Error rate</td>" in html
     assert "Acknowledge" not in html
 
 

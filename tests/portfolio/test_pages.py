@@ -197,3 +197,44 @@ def test_pilot_detail_query_count_does_not_grow_with_audit_events(owner, pilot, 
     for n in range(30):
         services.pilot_update(pilot=pilot, by=owner, summary=f"v{n}")
     assert _count_queries(client, pilot.get_absolute_url()) == small
+
+
+def test_pilot_page_navigation_counts_reviews_open_alerts_and_evidence(owner, pilot, client_for):
+    from django.utils import timezone
+
+    from gates.models import CriteriaVersion, Gate, Review
+    from portfolio.workbooks.models import TestResult, ValidationLayer
+    from tests.dashboard.conftest import add_alert
+
+    gate = Gate.objects.get(from_stage="discovery", to_stage="pilot")
+    version = CriteriaVersion.objects.create(gate=gate, number=99, criteria=[], note="t")
+    for status in ("withdrawn", "pending"):
+        Review.objects.create(
+            pilot=pilot,
+            from_stage="discovery",
+            to_stage="pilot",
+            criteria_version=version,
+            requested_by=owner,
+            requested_at=timezone.now(),
+            status=status,
+        )
+    add_alert(pilot, "error_rate", "monitor")
+    add_alert(pilot, "uptime_pct", "monitor", status="acknowledged")
+    add_alert(pilot, "p95_latency_ms", "monitor", status="resolved")
+    TestResult.objects.create(pilot=pilot, category="functional", evidence_url="https://e.x/1")
+    TestResult.objects.create(pilot=pilot, category="ethical")  # no evidence
+    ValidationLayer.objects.create(pilot=pilot, layer="data", evidence_url="https://e.x/2")
+    other = PilotFactory(owner=owner)
+    TestResult.objects.create(pilot=other, category="functional", evidence_url="https://e.x/3")
+
+    response = client_for(owner).get(pilot.get_absolute_url())
+    assert response.context["counts"] == {"reviews": 2, "alerts": 2, "evidence": 2}
+    html = response.content.decode()
+    start = html.index('aria-labelledby="h-on-this-page"')
+    nav = html[start : html.index("</nav>", start)]
+    # Each link jumps to a section that is on the page.
+    for anchor in ("signal", "workbooks", "gates", "metrics", "metric-sources", "people", "audit"):
+        assert f'href="#{anchor}"' in nav
+        assert f'id="{anchor}"' in html
+    assert '2<span class="visually-hidden"> open alerts</span>' in nav
+    assert '2<span class="visually-hidden"> reviews</span>' in nav

@@ -71,8 +71,14 @@ def test_api_docs_page_has_no_inline_script_or_style(client):
 
 
 def test_base_template_turns_off_htmx_inline_indicator_styles(client):
+    import json
+    import re
+
     html = client.get("/accounts/login/").content.decode()
-    assert '<meta name="htmx-config" content=\'{"includeIndicatorStyles": false}\'>' in html
+    config = json.loads(re.search(r'<meta name="htmx-config" content=\'([^\']*)\'>', html)[1])
+    assert config["includeIndicatorStyles"] is False
+    # No history snapshots either: restoring one would put Plotly's inline styles back.
+    assert config["historyCacheSize"] == 0 and config["refreshOnHistoryMiss"] is True
 
 
 # --- login lockout, passwords -------------------------------------------------------

@@ -1,0 +1,224 @@
+"""Every page of the demo, as its users see it, at a desktop and a phone width.
+
+One walk over the demo (seeding it takes a while) checks, on every page and at both widths:
+axe-core finds no WCAG 2 A/AA violation of any impact, and the page does not scroll
+sideways (wide tables scroll inside their own box). It writes a full-page screenshot of each
+to test-artifacts/screenshots/ (CI keeps test-artifacts/), for people to look at.
+
+The Back/Forward test walks the dashboard's htmx filters and the browser's history.
+"""
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+from playwright.sync_api import expect
+
+from accounts.models import User
+from gates.models import Gate, Review
+from metrics.models import MetricSource
+from portfolio.models import Pilot
+from tests.browser.axe import violations
+from tests.browser.conftest import ARTIFACTS, htmx_ready
+
+pytestmark = [
+    pytest.mark.browser,
+    # Like the other browser modules: a transactional test flushes the database at the end,
+    # and one without serialized_rollback would leave it unfit for the next one that has it.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+DEMO_PASSWORD = "pilotgate-demo"  # noqa: S105
+SCREENSHOTS = ARTIFACTS / "screenshots"
+VIEWPORTS = {"desktop": (1440, 900), "phone": (390, 844)}
+CHARTS_DRAWN = (
+    "() => [...document.querySelectorAll('[data-figure]')]"
+    ".every(el => el.querySelector('.main-svg'))"
+)
+CSP_LISTENER = (
+    "document.addEventListener('securitypolicyviolation', e => "
+    "console.error('CSP violation: ' + e.violatedDirective + ' ' + "
+    "e.blockedURI + ' ' + (e.sourceFile || '') + ':' + e.lineNumber));"
+)
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    path: str
+    user: str = "admin"  # who looks at it (a demo login, or "" for nobody)
+
+
+def demo_pages() -> list[Page]:
+    # The pilot with the most to show: open alerts, metric charts, reviews.
+    from django.db.models import Exists, OuterRef
+
+    from metrics.models import MetricRollup
+
+    charted = MetricRollup.objects.filter(pilot=OuterRef("pk"))
+    busy = (
+        Pilot.objects.filter(Exists(charted), signal__open_alerts__gt=0)
+        .order_by("-signal__open_alerts", "pk")
+        .first()
+    ) or Pilot.objects.order_by("pk").first()
+    review = Review.objects.filter(status="pending").order_by("pk").first()
+    source = MetricSource.objects.order_by("pk").first()
+    gate = Gate.objects.order_by("pk").first()
+    assert review is not None and source is not None, "the demo has a pending review and a source"
+    pk = busy.pk
+    pages = [
+        Page("login", "/accounts/login/", user=""),
+        Page("dashboard", "/portfolio/", user="erin"),
+        Page("dashboard-filtered", "/portfolio/?stage=pilot&signal=stop", user="erin"),
+        Page("pilot-list", "/pilots/"),
+        Page("pilot-list-attention", "/pilots/?attention=alerts"),
+        Page("pilot", f"/pilots/{pk}/"),
+        Page("pilot-owner-view", f"/pilots/{review.pilot_id}/", user="olivia"),
+        Page("pilot-edit", f"/pilots/{pk}/edit/"),
+        Page("pilot-roles", f"/pilots/{pk}/roles/"),
+        Page("pilot-new", "/pilots/new/", user="olivia"),
+        *(
+            Page(f"workbook-{phase}", f"/pilots/{pk}/workbooks/{phase}/")
+            for phase in ("strategy", "data", "deployment", "operations", "monitoring")
+        ),
+        Page("memo", f"/pilots/{pk}/memo/"),
+        Page("review-queue", "/gates/reviews/", user="grace"),
+        Page("review-detail", f"/gates/reviews/{review.pk}/", user="grace"),
+        Page("waiver-new", f"/gates/pilots/{pk}/waivers/new/", user="grace"),
+        Page("criteria", "/gates/criteria/", user="grace"),
+        Page("criteria-edit", f"/gates/criteria/{gate.pk}/", user="grace"),
+        Page("sources", f"/metrics/pilots/{source.pilot_id}/sources/"),
+        Page("source-detail", f"/metrics/sources/{source.pk}/"),
+        Page("source-new", f"/metrics/pilots/{source.pilot_id}/sources/new/"),
+        Page("csv-upload", f"/metrics/pilots/{source.pilot_id}/csv/"),
+        Page("tokens", "/accounts/tokens/"),
+        Page("password", "/accounts/password/"),
+    ]
+    return pages
+
+
+def _log_in(page, live_url, username: str) -> None:
+    page.context.clear_cookies()
+    if not username:
+        return
+    page.goto(live_url("/accounts/login/"))
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state("networkidle")
+
+
+@override_settings(PILOTGATE_DEMO_PASSWORD=DEMO_PASSWORD)
+def test_every_page_is_accessible_fits_a_phone_and_is_photographed(browser, live_url):
+    call_command("seed_demo")
+    assert User.objects.filter(username="admin").exists()
+    pages = demo_pages()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    for size, (width, height) in VIEWPORTS.items():
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        who = None
+        for spec in pages:
+            if spec.user != who:
+                _log_in(page, live_url, spec.user)
+                who = spec.user
+            response = page.goto(live_url(spec.path))
+            assert response is not None and response.status == 200, (spec, response)
+            page.wait_for_load_state("networkidle")
+            page.wait_for_function(CHARTS_DRAWN)
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            if wide > width:
+                problems.append(f"{spec.name} at {width} px is {wide} px wide")
+            for v in violations(page):
+                problems.append(
+                    f"{spec.name} at {width} px: {v['id']} ({v['impact']}) {v['nodes']}"
+                )
+            page.screenshot(path=str(SCREENSHOTS / f"{spec.name}-{size}.png"), full_page=True)
+        context.close()
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.fixture
+def filtered_portfolio():
+    """Pilots in two units and three stages, with a signal, so each filter changes the page."""
+    from metrics.models import PilotSignal
+    from tests.factories import PilotFactory, UserFactory
+
+    owner = UserFactory(username="olga", roles=["contributor"])
+    for name, unit, stage in [
+        ("Claims triage", "Claims", "discovery"),
+        ("Fraud scorer", "Claims", "scale"),
+        ("Invoice matcher", "Finance", "scale"),
+        ("Spend analyser", "Finance", "pilot"),
+    ]:
+        pilot = PilotFactory(name=name, business_unit=unit, stage=stage, owner=owner)
+        PilotSignal.objects.create(pilot=pilot, code="hold", label="Hold and harden")
+    return UserFactory(username="erin", roles=["executive"])
+
+
+def test_back_forward_and_reload_after_filters_keep_charts_selects_and_csp(
+    page, live_url, login, filtered_portfolio
+):
+    """After htmx filters, the browser's Back, Forward and reload each show the page the
+    URL names: charts drawn (not restored as blocked inline-styled SVG), selects matching
+    the URL, the matching pilots listed, and no Content-Security-Policy violation."""
+    seen: list[str] = []
+    page.on("console", lambda m: seen.append(m.text) if m.text.startswith("CSP ") else None)
+    page.add_init_script(CSP_LISTENER)
+    login(page, filtered_portfolio)
+    page.goto(live_url("/portfolio/"))
+    htmx_ready(page)
+    page.wait_for_function(CHARTS_DRAWN)
+
+    def shows(unit: str, stage: str, count: int) -> None:
+        page.wait_for_load_state("load")
+        page.wait_for_function(CHARTS_DRAWN)
+        expect(page.locator("#results .count strong")).to_have_text(str(count))
+        expect(page.locator("#f-bu")).to_have_value(unit)
+        expect(page.locator("#f-stage")).to_have_value(stage)
+        query = page.evaluate("location.search")
+        assert (f"business_unit={unit}" in query) == bool(unit), query
+        assert (f"stage={stage}" in query) == bool(stage), query
+        # Every chart is a fresh Plotly drawing whose SVG sits inside its own box.
+        assert (
+            page.locator("[data-figure] .main-svg").count() >= page.locator("[data-figure]").count()
+        )
+        assert (
+            page.locator("[data-figure][data-drawn='1']").count()
+            == page.locator("[data-figure]").count()
+        )
+
+    shows("", "", 4)
+    page.locator("#f-bu").select_option("Claims")
+    expect(page).to_have_url(re.compile(r"business_unit=Claims"))
+    shows("Claims", "", 2)
+    htmx_ready(page)
+    page.locator("#f-stage").select_option("scale")
+    expect(page).to_have_url(re.compile(r"business_unit=Claims.*stage=scale"))
+    shows("Claims", "scale", 1)
+
+    page.go_back()
+    expect(page).not_to_have_url(re.compile(r"stage=scale"))
+    shows("Claims", "", 2)
+    page.go_back()
+    expect(page).not_to_have_url(re.compile(r"business_unit"))
+    shows("", "", 4)
+    page.go_forward()
+    expect(page).to_have_url(re.compile(r"business_unit=Claims"))
+    shows("Claims", "", 2)
+    page.go_forward()
+    expect(page).to_have_url(re.compile(r"stage=scale"))
+    shows("Claims", "scale", 1)
+    page.reload()
+    shows("Claims", "scale", 1)
+    # After a reload, the filters still work and Back still returns.
+    htmx_ready(page)
+    page.locator("#f-bu").select_option("Finance")
+    expect(page).to_have_url(re.compile(r"business_unit=Finance.*stage=scale"))
+    shows("Finance", "scale", 1)
+    page.go_back()
+    shows("Claims", "scale", 1)
+    assert seen == [], "\n".join(seen)
