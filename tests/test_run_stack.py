@@ -63,7 +63,8 @@ def var_dir(tmp_path):
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
 def test_embedded_stack_serves_links_its_address_and_stops_cleanly(var_dir):
     port = _free_port()
-    env = {**os.environ, "PILOTGATE_VAR_DIR": str(var_dir), "PORT": str(port)}
+    # Static files from the source folders: building them is tested in test_static_files.
+    env = {**os.environ, "PILOTGATE_VAR_DIR": str(var_dir), "PORT": str(port), "STATIC_BUILT": "0"}
     for name in ("DATABASE_URL", "REDIS_URL", "PILOTGATE_BASE_URL"):
         env.pop(name, None)
     stack = subprocess.Popen(
@@ -106,7 +107,7 @@ def test_embedded_stack_serves_links_its_address_and_stops_cleanly(var_dir):
 
 def test_embedded_stack_reports_a_process_that_dies_by_itself(var_dir):
     port = _free_port()
-    env = {**os.environ, "PILOTGATE_VAR_DIR": str(var_dir), "PORT": str(port)}
+    env = {**os.environ, "PILOTGATE_VAR_DIR": str(var_dir), "PORT": str(port), "STATIC_BUILT": "0"}
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     env["HOST"] = "256.0.0.1"  # runserver refuses the address and exits
