@@ -148,7 +148,7 @@ def test_board_pack_of_the_demo_portfolio_is_at_most_two_pages(client_for):
     assert erin.groups.filter(pk__in=Group.objects.all()).exists()
     text, reader = _text(client_for(erin).get(reverse("dashboard:board_pack")).content)
     assert 1 <= len(reader.pages) <= 2
-    for heading in ("Return and run cost", "Portfolio planner", "At-risk pilots"):
+    for heading in ("Return and run cost", "Portfolio planner", "Pilots at risk"):
         assert heading in text
 
 
