@@ -407,7 +407,12 @@ def checklist(request, pk, slug):
     if request.method == "POST":
         # A refused save shows what was submitted, not what is stored.
         given.update({item.key: request.POST.get(item.key, "") for _, item in spec.items()})
-    context = {"pilot": pilot, "spec": spec, "can_edit": can_edit}
+    context = {
+        "pilot": pilot,
+        "spec": spec,
+        "can_edit": can_edit,
+        "can_edit_criteria": rules.can_edit_criteria(request.user),
+    }
     context.update(_checklist_scores(spec, given, errors))
     next_gate = selectors.next_gate(pilot)
     context["requirements"] = [
@@ -433,7 +438,9 @@ def _checklist_scores(spec, given: dict[str, str], errors: dict) -> dict:
             "section": section,
             "score": fmt(scores[section.key]),
             "out_of": len(section.items),
-            "answered": sum(1 for item in section.items if given.get(item.key)),
+            "in_place": sum(
+                1 for item in section.items if spec.points(given.get(item.key, "")) > 0
+            ),
             "weakest": scores[section.key] == overall,
             "items": [
                 (item, given.get(item.key, ""), errors.get(item.key)) for item in section.items

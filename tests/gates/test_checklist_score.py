@@ -292,14 +292,20 @@ def test_the_checklist_page_shows_sections_overall_band_and_the_gates_minimum(
     assert "needs at least <strong>2</strong>" in html and ">not met</span>" in html
     assert "(this pilot's next)" in html
     assert "Done by hand and documented (0.5)" in html
-    # The executive reads but cannot answer.
+    # The executive reads but cannot answer, and is told who can; nor may they set minimums.
     assert "Save checklist" not in html and client_for(executive).post(url, data).status_code == 403
+    assert 'id="checklist-readonly"' in html and "Set a gate's minimum score" not in html
+    owner_html = client_for(owner).get(url).content.decode()
+    assert "Save checklist" in owner_html and 'id="checklist-readonly"' not in owner_html
 
 
-def test_the_checklist_page_marks_a_met_minimum(client_for, ready_pilot, owner, scored_gate):
+def test_the_checklist_page_marks_a_met_minimum(
+    client_for, ready_pilot, owner, governance_lead, scored_gate
+):
     url = f"/gates/pilots/{ready_pilot.pk}/checklists/ml_test_score/"
     client_for(owner).post(url, _answers(data=2, model=2, infrastructure=2, monitoring=2.5))
-    html = client_for(owner).get(url).content.decode()
+    html = client_for(governance_lead).get(url).content.decode()
+    assert "Set a gate's minimum score" in html
     assert '<strong id="checklist-score">2</strong>' in html
     assert ">met</span>" in html and ">not met</span>" not in html
     assert html.count(">lowest</span>") == 3
