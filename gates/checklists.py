@@ -8,9 +8,16 @@
   Map, Measure, Manage) with their categories. Each category is addressed, partly
   addressed or not yet; a function scores the share of its categories addressed.
 
-The item texts are our own short paraphrases, not the sources' wording.
-Answers live in `ChecklistAnswer`; the engine sees them as a pseudo-workbook named
-`checklist_<slug>` whose fields are True for an item in place (see `checklist_workbook_facts`).
+The item texts and band meanings are our own short paraphrases, not the sources' wording.
+Answers live in `ChecklistAnswer` as a status per item ("" / manual / automated for the ML
+Test Score: 0, 0.5 and 1 point). A gate uses a checklist in one of two ways:
+
+- a minimum score (`checklist_min_score`, ML Test Score only): one criterion that passes
+  when the lowest section reaches the minimum; the engine gets `engine.ChecklistFacts`
+  (see `checklist_score_facts`);
+- each item as its own criterion (`field_present` on a pseudo-workbook named
+  `checklist_<slug>` whose fields are True for an item in place; see
+  `checklist_workbook_facts`), which makes every item a separate requirement.
 """
 
 from __future__ import annotations
@@ -35,6 +42,21 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Band:
+    """How to read an overall score: `above` < score <= `up_to` (None: no bound)."""
+
+    above: float | None
+    up_to: float | None
+    scores: str
+    meaning: str
+
+    def holds(self, score: float) -> bool:
+        low_ok = self.above is None or score > self.above
+        high_ok = self.up_to is None or score <= self.up_to
+        return low_ok and high_ok
+
+
+@dataclass(frozen=True)
 class Checklist:
     slug: str
     title: str
@@ -42,6 +64,11 @@ class Checklist:
     sections: tuple[Section, ...]
     # answer value -> (label, points); an item is "in place" when its points are > 0.
     answers: tuple[tuple[str, str, float], ...]
+    # True: a section scores the sum of its points (ML Test Score), which a gate can require
+    # a minimum of; False: a section scores the share of its points (NIST).
+    scored_in_points: bool = False
+    bands: tuple[Band, ...] = ()
+    bands_source: str = ""
 
     @property
     def phase(self) -> str:
@@ -52,6 +79,13 @@ class Checklist:
 
     def points(self, status: str) -> float:
         return next((p for value, _, p in self.answers if value == status), 0.0)
+
+    @property
+    def max_section(self) -> int:
+        return max(len(section.items) for section in self.sections)
+
+    def band(self, score: float) -> Band | None:
+        return next((band for band in self.bands if band.holds(score)), None)
 
 
 def _section(key: str, title: str, *texts: str) -> Section:
@@ -70,6 +104,30 @@ ML_TEST_SCORE = Checklist(
         ("", "Not in place", 0.0),
         ("manual", "Done by hand and documented", 0.5),
         ("automated", "Automated and run regularly", 1.0),
+    ),
+    scored_in_points=True,
+    # Scores move in steps of 0.5, so each band's range is shown as the scores it holds.
+    bands=(
+        Band(None, 0, "0", "Not production-ready yet: the weakest area has no test or check."),
+        Band(0, 1, "0.5 to 1", "Some testing exists, but expect serious gaps in reliability."),
+        Band(1, 2, "1.5 to 2", "A first round of hardening is done; more work is likely needed."),
+        Band(
+            2,
+            3,
+            "2.5 to 3",
+            "Reasonably well tested; more of the tests and procedures could be automated.",
+        ),
+        Band(
+            3,
+            5,
+            "3.5 to 5",
+            "Strong automated testing and monitoring, fit for a system the business relies on.",
+        ),
+        Band(5, None, "5.5 to 7", "Exceptional automated testing and monitoring."),
+    ),
+    bands_source=(
+        "Reading of the bands after the interpretation of final scores in Breck et al., "
+        "The ML Test Score (2017); the wording is ours"
     ),
     sections=(
         _section(
@@ -170,21 +228,54 @@ NIST_AI_RMF = Checklist(
 CHECKLISTS: dict[str, Checklist] = {c.slug: c for c in (ML_TEST_SCORE, NIST_AI_RMF)}
 
 
+def score_facts(checklist: Checklist, answers: dict[str, str]) -> engine.ChecklistFacts:
+    """Item -> status answers as the engine scores them; unanswered items are left out."""
+    return engine.ChecklistFacts(
+        title=checklist.title,
+        sections=tuple(
+            engine.ChecklistSection(
+                title=section.title,
+                items=tuple(item.key for item in section.items),
+                points={
+                    item.key: checklist.points(answers[item.key])
+                    for item in section.items
+                    if item.key in answers
+                },
+            )
+            for section in checklist.sections
+        ),
+    )
+
+
 def section_scores(checklist: Checklist, answers: dict[str, str]) -> dict[str, float]:
-    """Section key -> score. ML Test Score: points; NIST: share of categories addressed."""
+    """Section key -> score. ML Test Score: points, as the engine sums them; NIST: share of
+    categories addressed."""
+    if checklist.scored_in_points:
+        facts = score_facts(checklist, answers)
+        return {s.key: f.score for s, f in zip(checklist.sections, facts.sections, strict=True)}
     scores = {}
     for section in checklist.sections:
         points = sum(checklist.points(answers.get(item.key, "")) for item in section.items)
-        if checklist is ML_TEST_SCORE:
-            scores[section.key] = points
-        else:
-            scores[section.key] = round(points / len(section.items), 3)
+        scores[section.key] = round(points / len(section.items), 3)
     return scores
 
 
 def overall_score(checklist: Checklist, answers: dict[str, str]) -> float:
     """The lowest section score: a pilot is only as ready as its weakest area."""
     return min(section_scores(checklist, answers).values())
+
+
+def checklist_score_facts(
+    answers: Iterable[tuple[str, str, str]],
+) -> dict[str, engine.ChecklistFacts]:
+    """(checklist, item, status) rows -> the engine's facts for each checklist scored in points."""
+    by_checklist: dict[str, dict[str, str]] = {
+        slug: {} for slug, c in CHECKLISTS.items() if c.scored_in_points
+    }
+    for slug, item, status in answers:
+        if slug in by_checklist:
+            by_checklist[slug][item] = status
+    return {slug: score_facts(CHECKLISTS[slug], given) for slug, given in by_checklist.items()}
 
 
 def checklist_workbook_facts(
@@ -214,8 +305,24 @@ def checklist_workbook_facts(
     return facts
 
 
+def min_score_key(slug: str) -> str:
+    return f"{slug}_min_score"
+
+
+def min_score_criterion(slug: str, min_score: float, *, mandatory: bool = True) -> engine.Criterion:
+    """The one criterion a checklist adds to a gate in minimum-score mode."""
+    checklist = CHECKLISTS[slug]
+    return engine.Criterion(
+        key=min_score_key(slug),
+        kind=engine.CHECKLIST_MIN_SCORE,
+        label=f"{checklist.title} at least {engine.format_number(min_score)} (lowest section)",
+        params={"checklist": slug, "min_score": min_score},
+        mandatory=mandatory,
+    )
+
+
 def checklist_criteria(slug: str, *, mandatory: bool = False) -> list[engine.Criterion]:
-    """The criteria a checklist adds to a gate: one per item."""
+    """The criteria a checklist adds to a gate in per-item mode: one per item."""
     checklist = CHECKLISTS[slug]
     return [
         engine.Criterion(

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from gates import engine
-from gates.checklists import checklist_workbook_facts
+from gates.checklists import checklist_score_facts, checklist_workbook_facts
 
 SOURCES_PHASE = "metric_sources"
 
@@ -127,7 +127,9 @@ def pilot_facts(
     since = now - timedelta(days=days + 1)
     targets, thresholds = metric_limits_for(pilot)
     workbooks = workbook_facts_for(pilot)
-    answers = ChecklistAnswer.objects.filter(pilot=pilot).values_list("checklist", "item", "status")
+    answers = list(
+        ChecklistAnswer.objects.filter(pilot=pilot).values_list("checklist", "item", "status")
+    )
     workbooks.update(checklist_workbook_facts(answers))
     workbooks[SOURCES_PHASE] = source_health_facts(pilot)
     roles = {r.role: r.user.get_username() for r in pilot.roles.all()}
@@ -144,4 +146,5 @@ def pilot_facts(
         metric_thresholds=thresholds,
         open_alerts=open_alert_count_for(pilot),
         met_conditions=met,
+        checklists=checklist_score_facts(answers),
     )

@@ -126,5 +126,29 @@ class CriteriaNoteForm(forms.Form):
 
 
 class ChecklistAttachForm(forms.Form):
+    """How a gate uses a scored checklist; the service checks the minimum score."""
+
     checklist = forms.ChoiceField(choices=[(s, c.title) for s, c in CHECKLISTS.items()])
-    mandatory = StrictBooleanField(required=False, label="Make its items mandatory")
+    mode = forms.ChoiceField(
+        label="How the gate uses it",
+        choices=[
+            ("min_score", "A minimum overall score: its lowest section must reach it"),
+            ("items", "Each item as its own criterion (every item must be in place)"),
+        ],
+        initial="min_score",
+        widget=forms.RadioSelect,
+        help_text="A minimum score needs the ML Test Score; the NIST AI RMF attaches item by item.",
+    )
+    min_score = forms.CharField(
+        required=False,
+        max_length=20,
+        label="Minimum score",
+        widget=forms.NumberInput(attrs={"min": 0, "max": 7, "step": 0.5, "inputmode": "decimal"}),
+        help_text="0 to 7 in steps of 0.5. Each item earns 0.5 done by hand and 1 automated; "
+        "a section is the sum of its 7 items and the score is the lowest section.",
+    )
+    mandatory = StrictBooleanField(
+        required=False,
+        initial=True,
+        label="Mandatory: a review is refused while it is not met (unless waived)",
+    )

@@ -57,6 +57,22 @@ def gates_with_current_version() -> list[tuple[Gate, CriteriaVersion | None]]:
     return [(gate, latest.get(gate.pk)) for gate in gates]
 
 
+def checklist_min_scores(slug: str) -> list[tuple[Gate, engine.Criterion, float]]:
+    """(gate, criterion, minimum) for each gate whose current criteria require a minimum
+    score of checklist `slug`; a misconfigured minimum is left out (its gate shows it)."""
+    found = []
+    for gate, version in gates_with_current_version():
+        for criterion in version.as_criteria() if version else ():
+            if criterion.kind != engine.CHECKLIST_MIN_SCORE:
+                continue
+            if criterion.params.get("checklist") != slug:
+                continue
+            minimum = criterion.params.get("min_score")
+            if isinstance(minimum, int | float) and not isinstance(minimum, bool):
+                found.append((gate, criterion, float(minimum)))
+    return found
+
+
 def current_version(gate: Gate) -> CriteriaVersion | None:
     return gate.versions.order_by("-number").first()
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import rules
 from config.errors import Conflict
-from gates import selectors, services
+from gates import engine, selectors, services
 from gates.checklists import CHECKLISTS, overall_score, section_scores
 from gates.forms import (
     ChecklistAttachForm,
@@ -301,6 +301,17 @@ def _initial_rows(version) -> list[dict]:
     ]
 
 
+def _criteria_edit_context(gate, *, formset, note_form, attach_form) -> dict:
+    return {
+        "gate": gate,
+        "version": selectors.current_version(gate),
+        "formset": formset,
+        "note_form": note_form,
+        "attach_form": attach_form,
+        "history": gate.versions.select_related("created_by").order_by("-number"),
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def criteria_edit(request, pk):
@@ -311,7 +322,6 @@ def criteria_edit(request, pk):
     initial = _initial_rows(version) if request.method == "GET" else None
     formset = CriterionFormSet(request.POST or None, initial=initial, prefix="c")
     note_form = CriteriaNoteForm(request.POST or None)
-    attach_form = ChecklistAttachForm()
     status = 200
     if request.method == "POST":
         if formset.is_valid() and note_form.is_valid():
@@ -339,15 +349,9 @@ def criteria_edit(request, pk):
                 messages.success(request, f"Saved as version {new.number}.")
                 return redirect("gates:criteria_edit", pk=gate.pk)
         status = 400
-    history = gate.versions.select_related("created_by").order_by("-number")
-    context = {
-        "gate": gate,
-        "version": version,
-        "formset": formset,
-        "note_form": note_form,
-        "attach_form": attach_form,
-        "history": history,
-    }
+    context = _criteria_edit_context(
+        gate, formset=formset, note_form=note_form, attach_form=ChecklistAttachForm()
+    )
     return render(request, "gates/criteria_edit.html", context, status=status)
 
 
@@ -358,11 +362,22 @@ def criteria_attach_checklist(request, pk):
     gate = get_object_or_404(Gate, pk=pk)
     form = ChecklistAttachForm(request.POST)
     if form.is_valid():
-        version = services.checklist_attach(gate=gate, by=request.user, **form.cleaned_data)
-        messages.success(request, f"Checklist attached: version {version.number}.")
-    else:
-        messages.error(request, "Choose a checklist.")
-    return redirect("gates:criteria_edit", pk=gate.pk)
+        try:
+            version = services.checklist_attach(gate=gate, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"Checklist attached: version {version.number}.")
+            return redirect("gates:criteria_edit", pk=gate.pk)
+    # The attach form comes back with its errors beside the criteria as they stand.
+    rows = _initial_rows(selectors.current_version(gate))
+    context = _criteria_edit_context(
+        gate,
+        formset=CriterionFormSet(initial=rows, prefix="c"),
+        note_form=CriteriaNoteForm(),
+        attach_form=form,
+    )
+    return render(request, "gates/criteria_edit.html", context, status=400)
 
 
 @login_required
@@ -390,24 +405,57 @@ def checklist(request, pk, slug):
         ChecklistAnswer.objects.filter(pilot=pilot, checklist=slug).values_list("item", "status")
     )
     if request.method == "POST":
-        given.update({k: request.POST.get(k, "") for k in given})
+        # A refused save shows what was submitted, not what is stored.
+        given.update({item.key: request.POST.get(item.key, "") for _, item in spec.items()})
+    context = {
+        "pilot": pilot,
+        "spec": spec,
+        "can_edit": can_edit,
+        "can_edit_criteria": rules.can_edit_criteria(request.user),
+    }
+    context.update(_checklist_scores(spec, given, errors))
+    next_gate = selectors.next_gate(pilot)
+    context["requirements"] = [
+        {
+            "gate": gate,
+            "min_score": engine.format_number(minimum),
+            "mandatory": criterion.mandatory,
+            "met": context["overall_value"] >= minimum,
+            "next": next_gate is not None and gate.pk == next_gate.pk,
+        }
+        for gate, criterion, minimum in selectors.checklist_min_scores(slug)
+    ]
+    return render(request, "gates/checklist.html", context, status=400 if errors else 200)
+
+
+def _checklist_scores(spec, given: dict[str, str], errors: dict) -> dict:
+    """Section scores, the overall score and how to read it, formatted for the page."""
     scores = section_scores(spec, given)
+    overall = overall_score(spec, given)
+    fmt = engine.format_number if spec.scored_in_points else (lambda v: f"{v:.0%}")
     sections = [
         {
             "section": section,
-            "score": scores[section.key],
+            "score": fmt(scores[section.key]),
+            "out_of": len(section.items),
+            "in_place": sum(
+                1 for item in section.items if spec.points(given.get(item.key, "")) > 0
+            ),
+            "weakest": scores[section.key] == overall,
             "items": [
                 (item, given.get(item.key, ""), errors.get(item.key)) for item in section.items
             ],
         }
         for section in spec.sections
     ]
-    context = {
-        "pilot": pilot,
-        "spec": spec,
+    band = spec.band(overall) if spec.scored_in_points else None
+    return {
         "sections": sections,
-        "overall": overall_score(spec, given),
-        "can_edit": can_edit,
-        "max_section": max(len(s.items) for s in spec.sections),
+        "overall": fmt(overall),
+        "overall_value": overall,
+        "band": band,
+        "answer_choices": [
+            (value, f"{label} ({engine.format_number(points)})" if spec.scored_in_points else label)
+            for value, label, points in spec.answers
+        ],
     }
-    return render(request, "gates/checklist.html", context, status=400 if errors else 200)

@@ -13,7 +13,8 @@ Modules, in the order data flows through them:
 
 - `vocabulary`: stages, result statuses, criterion kinds and their options
 - `criteria`: `Criterion`, what a gate asks for
-- `facts`: `PilotFacts` and friends, what the caller knows about a pilot
+- `facts`: `PilotFacts` and friends, what the caller knows about a pilot (with
+  `ChecklistFacts`, the answers to a checklist scored in points)
 - `windows`: metric windows and aggregates over daily rollups
 - `checks`: one check per criterion kind
 - `evaluation`: `evaluate`, which applies the checks and the waivers
@@ -24,14 +25,24 @@ Modules, in the order data flows through them:
 Callers import from `gates.engine`; the modules are an internal layout.
 """
 
+from gates.engine.checks import checklist_min_score
 from gates.engine.criteria import Criterion, CriterionError, condition_criterion
 from gates.engine.defaults import DEFAULT_GATES, LIVE_WINDOW_DAYS, PILOT_WINDOW_DAYS
 from gates.engine.evaluation import evaluate
-from gates.engine.facts import MetricDaily, PilotFacts, Waiver, WorkbookFacts
+from gates.engine.facts import (
+    ChecklistFacts,
+    ChecklistSection,
+    MetricDaily,
+    PilotFacts,
+    Waiver,
+    WorkbookFacts,
+)
 from gates.engine.results import Evaluation, Result
 from gates.engine.vocabulary import (
     ACCEPTED_TEST_STATUSES,
     AGGREGATES,
+    CHECKLIST_MIN_SCORE,
+    CHECKLIST_SCORE_STEP,
     CONDITION,
     FAIL,
     FIELD_PRESENT,
@@ -59,6 +70,8 @@ from gates.engine.wording import format_number, format_pair, humanize
 __all__ = [
     "ACCEPTED_TEST_STATUSES",
     "AGGREGATES",
+    "CHECKLIST_MIN_SCORE",
+    "CHECKLIST_SCORE_STEP",
     "CONDITION",
     "DEFAULT_GATES",
     "FAIL",
@@ -81,6 +94,8 @@ __all__ = [
     "TEST_CATEGORIES",
     "TEST_STATUSES",
     "WORKBOOK_COMPLETE",
+    "ChecklistFacts",
+    "ChecklistSection",
     "Criterion",
     "CriterionError",
     "Evaluation",
@@ -90,6 +105,7 @@ __all__ = [
     "Waiver",
     "WorkbookFacts",
     "aggregate",
+    "checklist_min_score",
     "condition_criterion",
     "evaluate",
     "format_number",

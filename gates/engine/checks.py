@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from gates.engine.criteria import CriterionError
-from gates.engine.facts import PilotFacts
+from gates.engine.facts import ChecklistFacts, PilotFacts
 from gates.engine.vocabulary import (
     ACCEPTED_TEST_STATUSES,
     AGGREGATES,
+    CHECKLIST_MIN_SCORE,
+    CHECKLIST_SCORE_STEP,
     CONDITION,
     FAIL,
     FIELD_PRESENT,
@@ -208,6 +211,48 @@ def _check_manual_steps_cost(
     )
 
 
+def _check_checklist_min_score(
+    key: str, params: Mapping[str, Any], facts: PilotFacts, now: datetime
+) -> tuple[str, str]:
+    """The checklist's overall score (its lowest section) must reach `min_score`.
+
+    Scored as the ML Test Score paper scores it: a section is the sum of its items' points
+    and the overall score is the weakest section, so strength elsewhere cannot hide a gap.
+    """
+    slug = params["checklist"]
+    checklist = facts.checklists.get(slug)
+    if checklist is None or not checklist.sections:
+        known = ", ".join(sorted(facts.checklists)) or "none"
+        raise CriterionError(f"checklist {slug!r} has no score; scored checklists: {known}")
+    minimum = checklist_min_score(params["min_score"], checklist)
+    score = checklist.score
+    weakest = ", ".join(f"{s.title} {format_number(s.score)}" for s in checklist.weakest)
+    noun = "section" if len(checklist.weakest) == 1 else "sections"
+    sections = "; ".join(f"{s.title} {format_number(s.score)}" for s in checklist.sections)
+    reason = (
+        f"{checklist.title} {format_number(score)} (lowest {noun}: {weakest}); "
+        f"this gate needs at least {format_number(minimum)}. Sections: {sections}"
+    )
+    return (PASS if score >= minimum else FAIL), reason
+
+
+def checklist_min_score(value: Any, checklist: ChecklistFacts) -> float:
+    """`value` as a minimum score of `checklist`, or CriterionError saying what is wrong."""
+    top = checklist.max_section
+    wanted = f"a number from 0 to {top:,} in steps of {format_number(CHECKLIST_SCORE_STEP)}"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise CriterionError(f"min_score must be {wanted}, not {value!r}")
+    minimum = float(value)
+    if not math.isfinite(minimum) or not 0 <= minimum <= top:
+        raise CriterionError(
+            f"min_score {value!r} is out of range: it must be {wanted}, "
+            f"{top:,} being the most a section of the {checklist.title} can score"
+        )
+    if not (minimum / CHECKLIST_SCORE_STEP).is_integer():
+        raise CriterionError(f"min_score {value!r} is not a multiple of 0.5: it must be {wanted}")
+    return minimum
+
+
 CHECKS = {
     WORKBOOK_COMPLETE: _check_workbook_complete,
     FIELD_PRESENT: _check_field_present,
@@ -218,6 +263,7 @@ CHECKS = {
     NO_OPEN_ALERTS: _check_no_open_alerts,
     CONDITION: _check_condition,
     MANUAL_STEPS_COST: _check_manual_steps_cost,
+    CHECKLIST_MIN_SCORE: _check_checklist_min_score,
 }
 
 

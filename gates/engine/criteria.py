@@ -29,6 +29,10 @@ class Criterion:
     - manual_steps_cost: none; fails (a warning when not mandatory) while the data
       workbook lists manual steps, with their hours a week and yearly labour cost at the
       economic case's loaded hourly cost
+    - checklist_min_score: checklist (a slug in `PilotFacts.checklists`, e.g.
+      "ml_test_score"), min_score (0 up to the items of a section, in steps of 0.5); passes
+      when the checklist's lowest section score reaches min_score, as the ML Test Score
+      paper scores a system; unanswered items count 0
     """
 
     key: str

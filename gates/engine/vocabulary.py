@@ -21,6 +21,7 @@ METRIC_RULE = "metric_rule"
 NO_OPEN_ALERTS = "no_open_alerts"
 CONDITION = "condition"
 MANUAL_STEPS_COST = "manual_steps_cost"
+CHECKLIST_MIN_SCORE = "checklist_min_score"
 KINDS: tuple[str, ...] = (
     WORKBOOK_COMPLETE,
     FIELD_PRESENT,
@@ -31,7 +32,10 @@ KINDS: tuple[str, ...] = (
     NO_OPEN_ALERTS,
     CONDITION,
     MANUAL_STEPS_COST,
+    CHECKLIST_MIN_SCORE,
 )
+# A checklist's minimum score is set in these steps: an item earns 0, 0.5 or 1.
+CHECKLIST_SCORE_STEP = 0.5
 WEEKS_PER_YEAR = 52
 
 TEST_CATEGORIES: tuple[str, ...] = (

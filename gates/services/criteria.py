@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,7 +13,14 @@ from django.db import transaction
 from accounts import rules
 from accounts.audit import audit_record
 from gates import engine
-from gates.checklists import CHECKLISTS, checklist_criteria
+from gates.checklists import (
+    CHECKLISTS,
+    checklist_criteria,
+    checklist_score_facts,
+    min_score_criterion,
+    min_score_key,
+    score_facts,
+)
 from gates.models import CriteriaVersion, Gate
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
@@ -27,7 +35,9 @@ _PROBE_FACTS = engine.PilotFacts(
     metric_targets={},
     metric_thresholds={},
     open_alerts=0,
+    checklists=checklist_score_facts(()),
 )
+ATTACH_MODES = ("min_score", "items")
 
 
 def criterion_problems(data) -> dict[str, str]:
@@ -114,16 +124,61 @@ def criteria_version_create(*, gate: Gate, criteria: list, by, note: str = "") -
     return version
 
 
-def checklist_attach(*, gate: Gate, checklist: str, by, mandatory: bool = False) -> CriteriaVersion:
-    """Add a scored checklist's items to `gate` as criteria (a new version)."""
+@transaction.atomic
+def checklist_attach(
+    *,
+    gate: Gate,
+    checklist: str,
+    by,
+    mode: str = "min_score",
+    min_score=None,
+    mandatory: bool = True,
+) -> CriteriaVersion:
+    """Attach a scored checklist to `gate` (a new criteria version), in one of two modes.
+
+    - "min_score": one criterion, the checklist's overall score (lowest section) must reach
+      `min_score`; it replaces the checklist's per-item criteria and an earlier minimum.
+    - "items": one criterion per item (28 for the ML Test Score); it replaces a minimum.
+    """
     rules.ensure(rules.can_edit_criteria(by), by, "edit_criteria", f"gate:{gate.pk}")
-    if checklist not in CHECKLISTS:
-        raise ValidationError({"checklist": f"Unknown checklist {checklist!r}."})
-    current = gate.versions.order_by("-number").first()
-    criteria = list(current.criteria) if current else []
-    present = {c["key"] for c in criteria}
-    added = [c.to_dict() for c in checklist_criteria(checklist, mandatory=mandatory)]
-    criteria += [c for c in added if c["key"] not in present]
-    return criteria_version_create(
-        gate=gate, criteria=criteria, by=by, note=f"Attached {CHECKLISTS[checklist].title}"
-    )
+    spec = CHECKLISTS.get(checklist)
+    if spec is None:
+        choices = ", ".join(CHECKLISTS)
+        raise ValidationError({"checklist": f"Unknown checklist {checklist!r}; use {choices}."})
+    if mode not in ATTACH_MODES:
+        raise ValidationError({"mode": f"Mode must be one of {', '.join(ATTACH_MODES)}."})
+    items = [c.to_dict() for c in checklist_criteria(checklist, mandatory=mandatory)]
+    item_keys = {c["key"] for c in items}
+    if mode == "min_score":
+        if not spec.scored_in_points:
+            raise ValidationError(
+                {"mode": f"The {spec.title} has no overall score in points; attach its items."}
+            )
+        minimum = _min_score(spec, min_score)
+        added = [min_score_criterion(checklist, minimum, mandatory=mandatory).to_dict()]
+        replaced = item_keys | {min_score_key(checklist)}
+        note = f"{spec.title}: minimum score {engine.format_number(minimum)} (lowest section)"
+    else:
+        added = items
+        replaced = item_keys | {min_score_key(checklist)}
+        note = f"{spec.title}: each of its {len(items)} items as a criterion"
+    current = Gate.objects.select_for_update().get(pk=gate.pk).versions.order_by("-number").first()
+    criteria = [c for c in (current.criteria if current else []) if c["key"] not in replaced]
+    return criteria_version_create(gate=gate, criteria=criteria + added, by=by, note=note)
+
+
+def _min_score(spec, value) -> float:
+    """A minimum score from a form or a caller, or a ValidationError naming min_score."""
+    if value is None or value == "":
+        raise ValidationError({"min_score": "Give the minimum score the gate requires."})
+    if isinstance(value, Decimal):
+        value = float(value)
+    elif isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            value = value.strip()
+    try:
+        return engine.checklist_min_score(value, score_facts(spec, {}))
+    except engine.CriterionError as exc:
+        raise ValidationError({"min_score": f"{exc}."}) from exc

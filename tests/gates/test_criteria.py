@@ -197,7 +197,7 @@ def test_attached_checklist_is_evaluated_from_owner_answers(
 
     gate = Gate.objects.get(from_stage="discovery")
     version = services.checklist_attach(
-        gate=gate, checklist="ml_test_score", by=governance_lead, mandatory=True
+        gate=gate, checklist="ml_test_score", by=governance_lead, mode="items", mandatory=True
     )
     assert len(version.criteria) == len(simple_gates[("discovery", "pilot")].criteria) + 28
     services.checklist_answer_set(
@@ -230,7 +230,7 @@ def test_checklist_page_shows_score_and_saves(client_for, ready_pilot, owner, ex
     assert client_for(owner).post(url, data).status_code == 302
     page = client_for(executive).get(url)
     assert page.status_code == 200
-    assert '<strong id="checklist-score">1.0</strong>' in page.content.decode()
+    assert '<strong id="checklist-score">1</strong>' in page.content.decode()
     assert client_for(executive).post(url, data).status_code == 403
     assert (
         client_for(owner).get(f"/gates/pilots/{ready_pilot.pk}/checklists/nope/").status_code == 404

@@ -578,7 +578,7 @@ PAGES: dict[str, Row] = {
         -      403   ok  403  403     403      403   login login
         """,
         _gate_url("attach/"),
-        {"checklist": "ml_test_score"},
+        {"checklist": "ml_test_score", "mode": "min_score", "min_score": "2"},
     ),
     "POST metrics:alert_acknowledge": Row(_page(EDIT_PILOT_API), _alert("acknowledge/")),
     "POST metrics:alert_resolve": Row(
