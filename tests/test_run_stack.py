@@ -60,22 +60,29 @@ def var_dir(tmp_path):
     return tmp_path
 
 
-@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
-def test_embedded_stack_serves_links_its_address_and_stops_cleanly(var_dir):
-    port = _free_port()
-    # Static files from the source folders: building them is tested in test_static_files.
+def _start_stack(var_dir, port: int, **extra: str) -> subprocess.Popen:
+    """`bin/run-stack embedded` in its own process group, as a terminal would start it, on
+    the embedded defaults (no DATABASE_URL or REDIS_URL from the test run's environment).
+    Static files come from the source folders: building them is tested in test_static_files.
+    """
     env = {**os.environ, "PILOTGATE_VAR_DIR": str(var_dir), "PORT": str(port), "STATIC_BUILT": "0"}
     for name in ("DATABASE_URL", "REDIS_URL", "PILOTGATE_BASE_URL"):
         env.pop(name, None)
-    stack = subprocess.Popen(
+    return subprocess.Popen(
         ["bin/run-stack", "embedded"],
         cwd=ROOT,
-        env=env,
+        env={**env, **extra},
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_embedded_stack_serves_links_its_address_and_stops_cleanly(var_dir):
+    port = _free_port()
+    stack = _start_stack(var_dir, port)
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -106,20 +113,7 @@ def test_embedded_stack_serves_links_its_address_and_stops_cleanly(var_dir):
 
 
 def test_embedded_stack_reports_a_process_that_dies_by_itself(var_dir):
-    port = _free_port()
-    env = {**os.environ, "PILOTGATE_VAR_DIR": str(var_dir), "PORT": str(port), "STATIC_BUILT": "0"}
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
-    env["HOST"] = "256.0.0.1"  # runserver refuses the address and exits
-    stack = subprocess.Popen(
-        ["bin/run-stack", "embedded"],
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    stack = _start_stack(var_dir, _free_port(), HOST="256.0.0.1")  # runserver refuses it
     try:
         output = stack.communicate(timeout=120)[0].decode()
     finally:
