@@ -18,8 +18,13 @@ class PilotFilter(django_filters.FilterSet):
     business_unit = django_filters.CharFilter(field_name="business_unit", label="Business unit")
     risk_tier = django_filters.ChoiceFilter(choices=RiskTier.choices, label="Risk tier")
     mine = django_filters.BooleanFilter(method="filter_mine", label="Only mine")
+    # field_name names the annotation, not the model's `signal` relation (an integer key),
+    # so the schema describes the parameter as the signal codes it takes.
     signal = django_filters.ChoiceFilter(
-        choices=[(c, SIGNAL_LABELS[c]) for c in SIGNAL_CODES], method="filter_signal"
+        field_name="signal_code",
+        choices=[(c, SIGNAL_LABELS[c]) for c in SIGNAL_CODES],
+        method="filter_signal",
+        label="Signal",
     )
     attention = django_filters.ChoiceFilter(
         choices=list(attention.LABELS.items()), method="filter_attention", label="Needs attention"
@@ -27,7 +32,16 @@ class PilotFilter(django_filters.FilterSet):
 
     class Meta:
         model = Pilot
-        fields = ["q", "stage", "status", "business_unit", "risk_tier", "mine", "signal"]
+        fields = [
+            "q",
+            "stage",
+            "status",
+            "business_unit",
+            "risk_tier",
+            "mine",
+            "signal",
+            "attention",
+        ]
 
     def filter_signal(self, queryset, name, value):
         return queryset.annotate(signal_code=signal_expr()).filter(signal_code=value)

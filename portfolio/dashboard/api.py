@@ -65,6 +65,8 @@ def _strict_errors(query) -> dict[str, list[str]]:
             re.fullmatch(r"[0-9]{1,10}", raw) and 1 <= int(raw) <= _INT_MAX
         ):
             errors[name] = ["Give a whole number of at least 1."]
+        elif isinstance(field, forms.BooleanField) and raw not in ("true", "false"):
+            errors[name] = ["Give true or false."]
         elif raw == "":
             errors[name] = ["Give a value or leave the parameter out."]
     return errors

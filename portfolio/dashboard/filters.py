@@ -106,7 +106,7 @@ class DashboardFilters:
         if self.budget is not None:
             params["budget"] = str(self.budget)
         if self.measured_only:
-            params["measured_only"] = "on"
+            params["measured_only"] = "true"
         return params
 
 

@@ -65,7 +65,7 @@ def test_ranking_on_measured_value_only_leaves_the_estimates_out(executive, cand
 def test_the_measured_only_filter_is_read_from_the_query_string():
     filters, _ = parse_filters({"measured_only": "on"})
     assert filters.measured_only is True
-    assert filters.with_(stage="pilot")["measured_only"] == "on"
+    assert filters.with_(stage="pilot")["measured_only"] == "true"
     assert parse_filters({})[0].measured_only is False
 
 
@@ -77,3 +77,17 @@ def test_dashboard_page_shows_realised_beside_planned_net_value_and_the_basis(
     assert "€400,000" in html
     assert '<span class="badge">estimated</span>' in html
     assert "1 of them is an estimate" in html
+
+
+@pytest.mark.django_db
+def test_the_summary_api_takes_measured_only_as_a_boolean_and_refuses_anything_else(
+    executive, api_for
+):
+    """The schema says boolean: `null` or `on` is a 400 naming the parameter, not a yes."""
+    api = api_for(executive)
+    for good in ("true", "false"):
+        assert api.get("/api/portfolio/summary/", {"measured_only": good}).status_code == 200
+    for bad in ("null", "on", "", "1"):
+        response = api.get("/api/portfolio/summary/", {"measured_only": bad})
+        assert response.status_code == 400, bad
+        assert response.json()["errors"]["measured_only"] == ["Give true or false."]

@@ -121,3 +121,21 @@ def test_openapi_schema_and_docs_are_served(client, owner):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert b"cdn" not in docs.content.lower()
+
+
+def test_the_pilot_list_schema_describes_signal_and_attention_as_their_codes():
+    """The signal filter is a code, not the model's signal relation (an integer key): a
+    fuzzer sent `signal=0.5` as schema-valid and the API rightly refused it."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    params = {p["name"]: p["schema"] for p in schema["paths"]["/api/pilots/"]["get"]["parameters"]}
+    assert params["signal"]["type"] == "string"
+    assert set(params["signal"]["enum"]) == {
+        "scale",
+        "hold",
+        "redesign",
+        "stop",
+        "insufficient_data",
+    }
+    assert params["attention"]["type"] == "string"
