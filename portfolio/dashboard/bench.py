@@ -222,6 +222,10 @@ def build(*, pilots: int, snapshots: int, log: Callable[[str], None]) -> Built:
             "stop_recommended",
             "stop_reason",
             "computed_at",
+            "table_code",
+            "explanation",
+            "economics_basis",
+            "realized_net_value",
         ],
         (
             (
@@ -237,6 +241,11 @@ def build(*, pilots: int, snapshots: int, log: Callable[[str], None]) -> Built:
                 pid % 5 == 3 and pid % 3 == 0,
                 "",
                 _ts(now),
+                SIGNALS[pid % 5],
+                "{}",
+                # A third measure their costs, so the planner ranks measured and estimated.
+                "realised" if pid % 3 == 0 else "planned",
+                f"{(pid * 7919) % 400000 - 50000}.00" if pid % 3 == 0 else None,
             )
             for pid in ids
         ),
