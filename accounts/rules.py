@@ -13,6 +13,7 @@ import logging
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import GlobalRole, PilotRole, PilotRoleKind
+from portfolio.models import Status
 
 security_log = logging.getLogger("pilotgate.security")
 
@@ -258,6 +259,33 @@ def _independent_lead(user, pilot) -> bool:
 def can_decide(user, review) -> bool:
     """Governance leads without a role on the pilot decide; the requester never does."""
     return _independent_lead(user, review.pilot) and review.requested_by_id != user.pk
+
+
+def decide_blocker(user, review, *, pilot=None) -> str | None:
+    """Why `user` cannot decide `review` now although `can_decide` allows it, or None.
+
+    The state half of the rule `gates.services.review_decide` enforces (it answers 409 with
+    this message, on the locked rows it passes in): the review is still pending, its pilot
+    is active in the review's from-stage, and `user` has not decided it already. Pages that
+    say "you can decide" (review queue, My work) ask `can_decide_now`, so they never promise
+    what the service refuses. Reads `review.decisions` prefetched when it is.
+    """
+    pilot = pilot or review.pilot
+    if not review.is_pending:
+        return "This review is already closed; reload to see the outcome."
+    if pilot.stage != review.from_stage or pilot.status != Status.ACTIVE:
+        return (
+            f"The pilot is now {pilot.get_status_display().lower()} in {pilot.stage}; this "
+            "review no longer applies. Withdraw it."
+        )
+    if any(d.decided_by_id == user.pk for d in review.decisions.all()):
+        return "You have already decided this review; it waits for another lead."
+    return None
+
+
+def can_decide_now(user, review) -> bool:
+    """`user` may decide `review` and the service would take the decision now."""
+    return can_decide(user, review) and decide_blocker(user, review) is None
 
 
 def can_waive(user, pilot) -> bool:

@@ -89,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "portfolio.mywork.context_processors.my_work",
             ],
             # |money, |money_exact and {% currency_code %} on every page without a load.
             "builtins": ["portfolio.templatetags.money"],

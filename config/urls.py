@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from config import views
+from portfolio.mywork.views import home
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="dashboard:home"), name="home"),
+    path("", home, name="home"),
+    path("my-work/", include("portfolio.mywork.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("pilots/", include("portfolio.urls")),

@@ -275,13 +275,9 @@ def review_decide(
     pilot = Pilot.objects.select_for_update().get(pk=review.pilot_id)
     # Re-check on the locked rows: roles may have changed since the page was loaded.
     rules.ensure(rules.can_decide(by, review), by, "decide_review", f"review:{review.pk}")
-    if pilot.stage != review.from_stage or pilot.status != Status.ACTIVE:
-        raise Conflict(
-            f"The pilot is now {pilot.get_status_display().lower()} in {pilot.stage}; this "
-            "review no longer applies. Withdraw it."
-        )
-    if review.decisions.filter(decided_by=by).exists():
-        raise Conflict("You have already decided this review; it waits for another lead.")
+    blocker = rules.decide_blocker(by, review, pilot=pilot)
+    if blocker:
+        raise Conflict(blocker)
     live = selectors.pilot_evaluation(pilot=pilot, gate=review.criteria_version.gate, now=now)
     Decision.objects.create(
         review=review,
