@@ -41,7 +41,12 @@ def owned_pilots(*, user) -> QuerySet:
     if not user.is_authenticated:
         return Pilot.objects.none()
     mine = PilotRole.objects.filter(user_id=user.pk).values("pilot_id")
-    return Pilot.objects.filter(pk__in=mine).exclude(status=Status.STOPPED).order_by("name", "id")
+    return (
+        Pilot.objects.filter(pk__in=mine)
+        .exclude(status=Status.STOPPED)
+        .prefetch_related(Prefetch("roles", queryset=PilotRole.objects.select_related("user")))
+        .order_by("name", "id")
+    )
 
 
 def holds_pilot_roles(user) -> bool:
@@ -124,6 +129,9 @@ def next_steps(pilots: list[Pilot], *, now: datetime) -> list[NextStep]:
     )
     conditions = _by_pilot(_unmet_conditions().filter(pilot_id__in=ids).order_by("id"))
     waivers = _by_pilot(_expiring_waivers(now).filter(pilot_id__in=ids).order_by("expires_at"))
+    gates = {
+        (g.from_stage, g.to_stage): (g, v) for g, v in gate_selectors.gates_with_current_version()
+    }
     steps = []
     for pilot in pilots:
         step = NextStep(
@@ -133,21 +141,21 @@ def next_steps(pilots: list[Pilot], *, now: datetime) -> list[NextStep]:
             conditions=[c for c in conditions.get(pilot.pk, []) if c.from_stage == pilot.stage],
             waivers=waivers.get(pilot.pk, []),
         )
-        gate = gate_selectors.next_gate(pilot)
+        following = engine.next_stage(pilot.stage)
+        gate, version = gates.get((pilot.stage, following), (None, None))
         step.gate_to = gate.to_stage if gate else None
         if gate is not None and step.pending_review is None and not step.on_hold:
-            _fill_gate(step, gate, now)
+            _fill_gate(step, gate, version, now)
         steps.append(step)
     return steps
 
 
-def _fill_gate(step: NextStep, gate, now: datetime) -> None:
-    pilot = prefetch_workbook_facts(step.pilot)
-    try:
-        live = gate_selectors.pilot_evaluation(pilot=pilot, gate=gate, now=now)
-    except LookupError:  # a gate without criteria: nothing to check before the request
+def _fill_gate(step: NextStep, gate, version, now: datetime) -> None:
+    if version is None:  # a gate without criteria: nothing to check before the request
         step.ready_for_review = True
         return
+    pilot = prefetch_workbook_facts(step.pilot)
+    live = gate_selectors.pilot_evaluation(pilot=pilot, gate=gate, now=now, version=version)
     fix_links.remember_criteria(pilot, live.criteria)
     by_key = {c.key: c for c in live.criteria}
     facts = workbook_facts(pilot)
