@@ -90,9 +90,19 @@ class NextStep:
     conditions: list[Condition] = field(default_factory=list)
     waivers: list[Waiver] = field(default_factory=list)
 
+    SHOWN = 6
+
     @property
     def on_hold(self) -> bool:
         return self.pilot.status == Status.ON_HOLD
+
+    @property
+    def first_failing(self) -> list[Failing]:
+        return self.failing[: self.SHOWN]
+
+    @property
+    def more_failing(self) -> int:
+        return max(0, len(self.failing) - self.SHOWN)
 
 
 def _by_pilot(rows, attr: str = "pilot_id") -> dict[int, list]:
@@ -129,9 +139,9 @@ def next_steps(pilots: list[Pilot], *, now: datetime) -> list[NextStep]:
     )
     conditions = _by_pilot(_unmet_conditions().filter(pilot_id__in=ids).order_by("id"))
     waivers = _by_pilot(_expiring_waivers(now).filter(pilot_id__in=ids).order_by("expires_at"))
-    gates = {
-        (g.from_stage, g.to_stage): (g, v) for g, v in gate_selectors.gates_with_current_version()
-    }
+    current = gate_selectors.gates_with_current_version()
+    gates = {(g.from_stage, g.to_stage): (g, v) for g, v in current}
+    label_waivers([w for rows in waivers.values() for w in rows], current)
     steps = []
     for pilot in pilots:
         step = NextStep(
@@ -148,6 +158,16 @@ def next_steps(pilots: list[Pilot], *, now: datetime) -> list[NextStep]:
             _fill_gate(step, gate, version, now)
         steps.append(step)
     return steps
+
+
+def label_waivers(waivers, current=None) -> None:
+    """Put the label of its criterion on each waiver (`criterion_label`), from the gates'
+    current criteria (read once); a key no gate has any more stays as it is."""
+    labels = {}
+    for _gate, version in current or gate_selectors.gates_with_current_version():
+        labels.update({c.key: c.label for c in (version.as_criteria() if version else ())})
+    for waiver in waivers:
+        waiver.criterion_label = labels.get(waiver.criterion_key, waiver.criterion_key)
 
 
 def _fill_gate(step: NextStep, gate, version, now: datetime) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -28,6 +29,7 @@ def home(request):
 
 def _page(request, rows, name: str, size: int):
     page = Paginator(rows, size).get_page(request.GET.get(name))
+    page.object_list = list(page.object_list)  # read once, however often the page looks
     query = request.GET.copy()
     query.pop(name, None)
     return {"page": page, "param": name, "query": query.urlencode()}
@@ -56,5 +58,9 @@ def my_work(request):
                 request, selectors.stale_pilots(user=user, now=now), "stale", ROWS_PER_PAGE
             ),
         )
+        selectors.label_waivers(context["waivers"]["page"].object_list)
+        expected = settings.PILOTGATE_EXPECTED_STAGE_DAYS
+        for pilot in context["stale"]["page"].object_list:
+            pilot.expected_days = expected.get(pilot.stage)
     context["waiver_soon_days"] = selectors.WAIVER_SOON_DAYS
     return render(request, "portfolio/mywork/my_work.html", context)

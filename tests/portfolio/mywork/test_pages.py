@@ -65,7 +65,7 @@ def test_owner_sees_their_pilot_with_links_to_the_fields_that_fix_it(client_for,
     html = client_for(owner).get(URL).content.decode()
     assert "Claims triage" in html
     assert f'href="/pilots/{pilot.pk}/workbooks/strategy/#id_kpi"' in html
-    assert "Finish the strategy and success definition workbook" in html
+    assert "Finish the workbook “Strategy and success definition”" in html
     assert "As a governance lead" not in html
 
 
@@ -90,7 +90,7 @@ def test_lead_sees_a_decidable_review_with_its_age_against_the_reminder_threshol
     Review.objects.filter(pk=review.pk).update(requested_at=timezone.now() - timedelta(days=7))
     html = client_for(governance_lead).get(URL).content.decode()
     assert f'href="/gates/reviews/{review.pk}/"' in html
-    assert "7 days" in html and "Over 5" in html
+    assert "7 days" in html and "Overdue" in html and "waiting 5 days or more is overdue" in html
     assert "No review waits for your decision" not in html
 
 
