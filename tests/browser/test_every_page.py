@@ -84,6 +84,8 @@ def demo_pages() -> list[Page]:
             for phase in ("strategy", "data", "deployment", "operations", "monitoring")
         ),
         Page("memo", f"/pilots/{pk}/memo/"),
+        Page("my-work-owner", "/my-work/", user="olivia"),
+        Page("my-work-lead", "/my-work/", user="grace"),
         Page("review-queue", "/gates/reviews/", user="grace"),
         Page("review-detail", f"/gates/reviews/{review.pk}/", user="grace"),
         Page("waiver-new", f"/gates/pilots/{pk}/waivers/new/", user="grace"),

@@ -450,6 +450,14 @@ PAGES: dict[str, Row] = {
         """,
         "/portfolio/",
     ),
+    # Everyone's own work; nothing of anyone else's (tests/portfolio/mywork).
+    "GET mywork:home": Row(
+        """
+               admin gov exec contrib outsider owner anon  revoked
+        -      ok    ok  ok   ok      ok       ok    login login
+        """,
+        "/my-work/",
+    ),
     "GET dashboard:export_csv": Row(
         """
                admin gov exec contrib outsider owner anon  revoked
@@ -757,7 +765,7 @@ PAGES: dict[str, Row] = {
 
 # Open to everyone by design; each with the reason.
 PUBLIC = {
-    "home": "redirects to the pilot list, which asks for a login",
+    "home": "asks for a login, then redirects to My work or the dashboard",
     "healthz": "load balancer probe; says only 'ok'",
     "accounts:login": "the login form",
     "accounts:logout": "ends the caller's own session",
