@@ -153,3 +153,14 @@ def test_lead_page_and_navigation_query_counts_do_not_grow(
     small = (count_queries(client, URL), count_queries(client, "/pilots/"))
     _pending(owner, technical_owner, 25, 100)
     assert (count_queries(client, URL), count_queries(client, "/pilots/")) == small
+
+
+def test_the_lead_lists_paginate_oldest_review_first(
+    client_for, owner, technical_owner, governance_lead, simple_gates
+):
+    _pending(owner, technical_owner, 12, 0)
+    client = client_for(governance_lead)
+    first = client.get(URL).content.decode()
+    assert "Page 1 of 2" in first and "Queue 000" in first and "Queue 011" not in first
+    second = client.get(URL + "?reviews=2").content.decode()
+    assert "Queue 011" in second and "Queue 000" not in second.split('id="reviews"')[1]

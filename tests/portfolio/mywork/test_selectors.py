@@ -166,3 +166,14 @@ def test_owner_count_counts_pilots_that_need_their_owner(ready_pilot, owner, out
     services.review_request(pilot=ready_pilot, to_stage="pilot", by=owner)
     assert selectors.owner_count(user=owner, now=now()) == 0  # waiting for the leads
     assert selectors.owner_count(user=outsider, now=now()) == 0
+
+
+def test_fix_links_point_at_the_roles_page_and_the_metrics_section(owner, simple_gates):
+    from gates import engine, fix_links
+
+    pilot = PilotFactory(owner=owner)
+    (step,) = selectors.next_steps([pilot], now=now())
+    assert [f.url for f in step.failing] == [f"/pilots/{pilot.pk}/roles/"]
+    alerts = engine.Result("no_alerts", "No open alerts", "fail", "1 open", True)
+    fix_links.remember_criteria(pilot, [engine.Criterion("no_alerts", "no_open_alerts", "x", {})])
+    assert fix_links.fix_url(pilot, alerts) == f"/pilots/{pilot.pk}/#metrics"
