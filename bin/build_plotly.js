@@ -59,7 +59,6 @@ const banner = [
 ].join("\n");
 
 async function main() {
-  fs.rmSync(folder, { recursive: true, force: true });
   fs.mkdirSync(folder, { recursive: true });
   await esbuild.build({
     stdin: { contents: entry, resolveDir: ROOT, sourcefile: "plotly-custom.js" },
