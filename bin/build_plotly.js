@@ -48,7 +48,13 @@ const entry = [
   "module.exports = Plotly;",
 ].join("\n");
 
+// The first line is V8's explicit compile hint (Chrome 136 and later): compile every function
+// eagerly, on a background thread while the file streams in, rather than each one on the
+// main thread when first called. Nearly all of plotly.js runs when the first chart is drawn;
+// this took the bundle's evaluation from about 95 ms to 30 ms of main-thread time in a cold
+// dashboard load (bin/measure_frontend.py).
 const banner = [
+  "//# allFunctionsCalledOnLoad",
   "/**",
   `* plotly.js (custom - minified) v${version}`,
   `* Traces: scatter, ${TRACES.join(", ")}. Built by bin/build_plotly.js; do not edit.`,
