@@ -4,7 +4,8 @@
  * draws, minified by esbuild, into static/vendor/plotly-custom-<version>/ with plotly.js's
  * licence. The output is committed: running Pilotgate needs no npm.
  *
- *     make vendor-plotly        # npm ci, this script, then bin/plotly_css.py
+ *     make vendor-plotly            # npm ci, this script, then bin/plotly_css.py
+ *     node bin/build_plotly.js DIR  # build into DIR instead (tests compare it with ours)
  *
  * The trace types must cover every `_trace("<type>", ...)` in portfolio/dashboard/charts.py
  * (tests/test_plotly_css.py and tests/browser/test_plotly_bundle.py check). plotly.js's
@@ -20,7 +21,8 @@ const ROOT = path.resolve(__dirname, "..");
 // Trace modules besides scatter, which plotly.js's core always registers.
 const TRACES = ["bar", "heatmap"];
 const version = require("plotly.js/package.json").version;
-const folder = path.join(ROOT, "static", "vendor", `plotly-custom-${version}`);
+const folder =
+  process.argv[2] || path.join(ROOT, "static", "vendor", `plotly-custom-${version}`);
 const outfile = path.join(folder, "plotly-custom.min.js");
 
 // plotly.js's registry imports MapLibre's stylesheet for map subplots (plotly.js's own build

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.services import require_binary, unavailable
+
 ROOT = Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location("plotly_css", ROOT / "bin" / "plotly_css.py")
 plotly_css = importlib.util.module_from_spec(spec)
@@ -110,6 +112,26 @@ def test_the_vendored_bundle_is_a_custom_one_with_only_the_trace_types_we_draw()
     script = (ROOT / "bin" / "build_plotly.js").read_text(encoding="utf-8")
     listed = re.search(r"const TRACES = \[([^\]]*)\]", script).group(1)
     assert set(re.findall(r'"(\w+)"', listed)) | {"scatter"} == built
+
+
+def test_the_vendored_bundle_is_what_build_plotly_js_builds(tmp_path):
+    """The committed bundle is the script's output, byte for byte, from the pinned npm
+    packages (CI installs them with npm ci): nobody edited or hand-built it."""
+    import subprocess
+
+    node = require_binary("node")
+    if not (ROOT / "node_modules" / "plotly.js" / "package.json").is_file():
+        unavailable("npm packages (npm ci)")
+    subprocess.run(  # noqa: S603
+        [node, str(ROOT / "bin" / "build_plotly.js"), str(tmp_path)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (folder,) = (ROOT / "static" / "vendor").glob("plotly-custom-*")
+    for name in ("plotly-custom.min.js", "LICENSE"):
+        assert (tmp_path / name).read_bytes() == (folder / name).read_bytes(), name
 
 
 def test_the_npm_plotly_the_bundle_is_built_from_is_pinned_to_the_vendored_version():
