@@ -57,15 +57,15 @@ bench: install
 lighthouse: demo
 	$(PY) bin/measure_frontend.py $(MEASURE_ARGS)
 
-## plotly.js: the cartesian partial bundle (bar, heatmap, scatter and a few more; the product
-## draws bar, heatmap and scatter) copied from npm into static/, then its CSS regenerated.
-## Match the version to the Python plotly package (tests/test_plotly_css.py checks).
-PLOTLY_NPM := node_modules/plotly.js-cartesian-dist-min
+## plotly.js: a custom bundle of plotly.js's core (with scatter) plus the bar and heatmap
+## traces, the only types the product draws, built with esbuild by bin/build_plotly.js into
+## static/vendor/plotly-custom-<version>/ (committed: running needs no npm), then its CSS
+## regenerated. Pin plotly.js in package.json to the Python plotly package's version
+## (tests/test_plotly_css.py checks).
 vendor-plotly:
 	npm ci --no-audit --no-fund --silent
 	rm -rf static/vendor/plotly-*
-	dest=static/vendor/plotly-cartesian-$$(node -p 'require("./$(PLOTLY_NPM)/package.json").version') && \
-	  mkdir -p $$dest && cp $(PLOTLY_NPM)/plotly-cartesian.min.js $(PLOTLY_NPM)/LICENSE $$dest/
+	node bin/build_plotly.js
 	$(PY) bin/plotly_css.py
 
 clean:

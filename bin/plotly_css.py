@@ -151,8 +151,13 @@ def script_include(version: str, path: str) -> str:
 
 
 def bundle_version(bundle: str) -> str:
-    """The version in the bundle's licence header: "plotly.js (cartesian - minified) v4.1.1"."""
-    match = re.match(r"/\*\*\s*\*\s*plotly\.js\b[^\n]*? v(\d+\.\d+\.\d+)", bundle)
+    """The version in the bundle's licence header: "plotly.js (custom - minified) v4.1.1",
+    after the compile hint our build puts on the first line (bin/build_plotly.js)."""
+    match = re.match(
+        r"(?://# allFunctionsCalledOnLoad\n)?"
+        r"/\*\*\s*\*\s*plotly\.js\b[^\n]*? v(\d+\.\d+\.\d+)",
+        bundle,
+    )
     if match is None:
         raise SystemExit("plotly_css: no plotly.js version in the bundle's header")
     return match.group(1)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.services import require_binary, unavailable
+
 ROOT = Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location("plotly_css", ROOT / "bin" / "plotly_css.py")
 plotly_css = importlib.util.module_from_spec(spec)
@@ -68,7 +70,7 @@ def test_a_bundle_without_the_rules_fails_loudly():
 @pytest.mark.django_db
 def test_chart_pages_link_the_stylesheet_of_the_plotly_they_load(client_for, executive):
     html = client_for(executive).get("/portfolio/").content.decode()
-    # Hashed names (plotly-cartesian.min.<hash>.js) when the static files are built.
+    # Hashed names (plotly-custom.min.<hash>.js) when the static files are built.
     scripts = re.findall(r'src="[^"]*vendor/(plotly-[a-z-]*[\d.]+)/(plotly[^"/]*\.js)"', html)
     link = re.search(
         r'<link rel="stylesheet" href="[^"]*vendor/(plotly-[a-z-]*[\d.]+)/plotly[^"/]*\.css"\s+'
@@ -92,14 +94,50 @@ def test_the_vendored_plotly_is_the_version_the_python_package_targets():
     assert "MIT License" in (folder / "LICENSE").read_text(encoding="utf-8")
 
 
-def test_the_vendored_bundle_is_a_partial_one_with_the_trace_types_we_draw():
-    """Only the cartesian partial bundle ships: the full one is about 4.8 MB."""
+def test_the_vendored_bundle_is_a_custom_one_with_only_the_trace_types_we_draw():
+    """bin/build_plotly.js bundles plotly.js's core (with scatter) and the trace modules the
+    charts use: about 1.2 MB, where the cartesian partial bundle was 1.5 and the full 4.8."""
     from portfolio.dashboard import charts
 
-    (bundle,) = (ROOT / "static" / "vendor").glob("plotly-*/*.min.js")
-    assert bundle.stat().st_size < 2_000_000
-    header = bundle.read_text(encoding="utf-8")[:200]
-    assert "(cartesian - minified)" in header
+    (bundle,) = (ROOT / "static" / "vendor").glob("plotly-custom-*/plotly-custom.min.js")
+    assert bundle.stat().st_size < 1_300_000
+    header = bundle.read_text(encoding="utf-8")[:400]
+    assert "(custom - minified)" in header
+    # V8's compile hint (bin/build_plotly.js) only counts on the file's first line.
+    assert header.startswith("//# allFunctionsCalledOnLoad\n")
+    built = set(re.search(r"Traces: ([\w, ]+)\.", header).group(1).split(", "))
     drawn = set(re.findall(r'_trace\(\s*"(\w+)"', Path(charts.__file__).read_text()))
-    # The cartesian bundle's trace modules (its README); browser tests draw every chart.
-    assert drawn and drawn <= {"bar", "heatmap", "scatter", "box", "histogram", "pie"}
+    # Every type the charts draw is in the bundle, and the bundle holds nothing else.
+    assert drawn and drawn == built, (drawn, built)
+    script = (ROOT / "bin" / "build_plotly.js").read_text(encoding="utf-8")
+    listed = re.search(r"const TRACES = \[([^\]]*)\]", script).group(1)
+    assert set(re.findall(r'"(\w+)"', listed)) | {"scatter"} == built
+
+
+def test_the_vendored_bundle_is_what_build_plotly_js_builds(tmp_path):
+    """The committed bundle is the script's output, byte for byte, from the pinned npm
+    packages (CI installs them with npm ci): nobody edited or hand-built it."""
+    import subprocess
+
+    node = require_binary("node")
+    if not (ROOT / "node_modules" / "plotly.js" / "package.json").is_file():
+        unavailable("npm packages (npm ci)")
+    subprocess.run(  # noqa: S603
+        [node, str(ROOT / "bin" / "build_plotly.js"), str(tmp_path)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (folder,) = (ROOT / "static" / "vendor").glob("plotly-custom-*")
+    for name in ("plotly-custom.min.js", "LICENSE"):
+        assert (tmp_path / name).read_bytes() == (folder / name).read_bytes(), name
+
+
+def test_the_npm_plotly_the_bundle_is_built_from_is_pinned_to_the_vendored_version():
+    import json
+
+    package = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))
+    (folder,) = (ROOT / "static" / "vendor").glob("plotly-*")
+    assert folder.name == f"plotly-custom-{package['devDependencies']['plotly.js']}"
+    assert re.fullmatch(r"\d+\.\d+\.\d+", package["devDependencies"]["esbuild"])

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 
 BUILT = "config.storage.BuiltStaticFilesStorage"
-PLOTLY = "vendor/plotly-cartesian-4.1.1/plotly-cartesian.min.js"
+PLOTLY = "vendor/plotly-custom-4.1.1/plotly-custom.min.js"
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,7 @@ def test_the_build_names_files_by_their_content_and_keeps_compressed_copies(stat
     manifest = json.loads((static_root / "staticfiles.json").read_text())
     hashed = manifest["paths"][PLOTLY]
     assert re.fullmatch(
-        r"vendor/plotly-cartesian-4\.1\.1/plotly-cartesian\.min\.[0-9a-f]{12}\.js", hashed
+        r"vendor/plotly-custom-4\.1\.1/plotly-custom\.min\.[0-9a-f]{12}\.js", hashed
     )
     original = (static_root / hashed).read_bytes()
     assert gzip.decompress((static_root / f"{hashed}.gz").read_bytes()) == original
@@ -70,7 +70,7 @@ def test_pages_load_hashed_urls_which_are_served_compressed_and_cached_for_a_yea
     html = client.get("/portfolio/").content.decode()
     scripts = re.findall(r'<script src="(/static/[^"]+)"', html)
     styles = re.findall(r'<link rel="stylesheet" href="(/static/[^"]+)"', html)
-    plotly = next(url for url in scripts if "plotly-cartesian" in url)
+    plotly = next(url for url in scripts if "plotly-custom" in url)
     assert all(re.search(r"\.[0-9a-f]{12}\.(js|css)$", url) for url in scripts + styles), (
         scripts + styles
     )
