@@ -14,7 +14,14 @@
   function draw(root) {
     if (!window.Plotly || !root || !root.querySelectorAll) return;
     root.querySelectorAll("[data-figure]").forEach(function (el) {
-      if (el.dataset.drawn !== "1" && queue.indexOf(el) < 0) queue.push(el);
+      if (el.dataset.drawn === "1" || queue.indexOf(el) >= 0) return;
+      var block = document.getElementById(el.dataset.figure);
+      if (!block) return;
+      el.pilotgateFigure = JSON.parse(block.textContent);
+      // Reserve the chart's height now, so the page does not grow while charts draw.
+      var height = el.pilotgateFigure.layout && el.pilotgateFigure.layout.height;
+      if (height) el.style.minHeight = height + "px";
+      queue.push(el);
     });
     schedule();
   }
@@ -32,9 +39,8 @@
 
   function drawOne(el) {
     if (el.dataset.drawn === "1") return;
-    var block = document.getElementById(el.dataset.figure);
-    if (!block) return;
-    var fig = JSON.parse(block.textContent);
+    var fig = el.pilotgateFigure;
+    if (!fig) return;
     el.dataset.drawn = "1";
     window.Plotly.newPlot(el, fig.data || [], fig.layout || {}, {
       responsive: true,
