@@ -8,7 +8,8 @@ from config.forms import StrictBooleanField
 from gates import engine
 from gates.checklists import CHECKLISTS
 from gates.models import DecisionKind
-from portfolio.models import STAGE_ORDER
+from gates.services.decisions import send_back_stages
+from portfolio.models import STAGE_ORDER, Stage
 
 
 class ReviewRequestForm(forms.Form):
@@ -27,6 +28,10 @@ class ReviewRequestForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
+    """A governance lead's decision. Conditions belong to "approve with conditions", the
+    narrowed scope and "Send back to" to "redesign": the page shows each only beside its
+    decision (static/js/decisions.js), and the service refuses them with any other."""
+
     decision = forms.ChoiceField(choices=DecisionKind.choices, widget=forms.RadioSelect)
     rationale = forms.CharField(
         required=False,
@@ -37,20 +42,55 @@ class DecisionForm(forms.Form):
     conditions = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Approve with conditions: one condition per line. Each becomes a mandatory "
-        "criterion of the pilot's next gate.",
+        help_text="One condition per line. Each becomes a mandatory criterion of the pilot's "
+        "next gate.",
     )
     scope_note = forms.CharField(
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        label="Narrowed scope (redesign)",
+        label="Narrowed scope",
     )
-    redesign_to_stage = forms.ChoiceField(
-        required=False,
-        choices=[("", "The stage before")] + [(s, s.capitalize()) for s in STAGE_ORDER],
-        label="Send back to (redesign)",
-    )
+    redesign_to_stage = forms.ChoiceField(required=False, label="Send back to")
+
+    # Which decision each conditional field belongs to.
+    BELONGS_TO = {
+        "conditions": DecisionKind.APPROVE_WITH_CONDITIONS,
+        "scope_note": DecisionKind.REDESIGN,
+        "redesign_to_stage": DecisionKind.REDESIGN,
+    }
+
+    def __init__(self, *args, review=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["redesign_to_stage"]
+        stages = dict(Stage.choices)
+        earlier = send_back_stages(review) if review is not None else STAGE_ORDER
+        default = stages[earlier[-1]]
+        if review is not None and earlier[-1] == review.from_stage:
+            default = f"Default: back to the start of {default}"
+        else:
+            default = f"Default: the stage before ({default})"
+        field.choices = [("", default)] + [(s, stages[s]) for s in earlier]
+        if review is not None:
+            field.error_messages["invalid_choice"] = (
+                f"Send back to: choose a stage before {stages.get(review.from_stage, '')}."
+            )
+
+    def choices_with_effects(self, effects: dict[str, str]) -> list[dict]:
+        """Each decision radio with the sentence saying what it does and the fields that
+        belong to it (shown under it)."""
+        return [
+            {
+                "option": option,
+                "effect": effects.get(option.data["value"], ""),
+                "fields": [
+                    self[name]
+                    for name, kind in self.BELONGS_TO.items()
+                    if kind == option.data["value"]
+                ],
+            }
+            for option in self["decision"]
+        ]
 
 
 class CommentForm(forms.Form):

@@ -9,7 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts import rules
-from accounts.models import PilotRole
+from accounts.models import AuditEvent, PilotRole
 from gates import engine
 from gates.facts import pilot_facts
 from gates.models import (
@@ -22,7 +22,7 @@ from gates.models import (
     ReviewStatus,
     Waiver,
 )
-from portfolio.models import Pilot, Stage
+from portfolio.models import Pilot, Stage, Status
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,7 @@ def review_comments(*, review: Review) -> QuerySet:
 @dataclass(frozen=True)
 class TimelineEntry:
     at: datetime
-    kind: str  # request, decision, waiver, revocation, withdrawal
+    kind: str  # request, decision, stage, waiver, revocation, withdrawal
     title: str
     who: str
     text: str
@@ -196,7 +196,8 @@ def _gate_label(review) -> str:
 
 
 def pilot_timeline(*, pilot: Pilot) -> list[TimelineEntry]:
-    """Every review request, decision, withdrawal, waiver and revocation, newest first."""
+    """Every review request, decision, withdrawal, stage or status change, waiver and
+    revocation, newest first."""
     entries: list[TimelineEntry] = []
     for review in pilot_reviews(pilot=pilot):
         entries.append(
@@ -236,6 +237,7 @@ def pilot_timeline(*, pilot: Pilot) -> list[TimelineEntry]:
                     review_id=review.pk,
                 )
             )
+    entries += _stage_changes(pilot)
     for waiver in pilot_waivers(pilot=pilot):
         entries.append(
             TimelineEntry(
@@ -257,3 +259,69 @@ def pilot_timeline(*, pilot: Pilot) -> list[TimelineEntry]:
                 )
             )
     return sorted(entries, key=lambda e: e.at, reverse=True)
+
+
+def _stage_changes(pilot: Pilot) -> list[TimelineEntry]:
+    """One entry per change of stage or status, from the audit events `pilot_transition`
+    writes: gate decisions, redesigns sending a pilot back and direct changes by an admin."""
+    stages, statuses = dict(Stage.choices), dict(Status.choices)
+    entries = []
+    events = AuditEvent.objects.filter(pilot_id=pilot.pk, action="pilot.transition")
+    for event in events.only("created_at", "actor_label", "before", "after"):
+        before, after = event.before or {}, event.after or {}
+        changes = []
+        for key, names, what in (("stage", stages, "Stage"), ("status", statuses, "Status")):
+            old, new = before.get(key), after.get(key)
+            if old != new:
+                changes.append(f"{what}: {names.get(old, old)} → {names.get(new, new)}")
+        if not changes:
+            continue
+        entries.append(
+            TimelineEntry(
+                at=event.created_at,
+                kind="stage",
+                title="; ".join(changes),
+                who=event.actor_label,
+                text=str(after.get("reason") or ""),
+            )
+        )
+    return entries
+
+
+@dataclass(frozen=True)
+class ComparedResult:
+    """One criterion of a review: its result at request time beside its result now."""
+
+    label: str
+    mandatory: bool
+    frozen: engine.Result | None
+    live: engine.Result | None
+    change: str  # empty when the two agree (or nothing is live to compare)
+
+
+def _state(result: engine.Result) -> str:
+    from portfolio.templatetags.labels import result_label
+
+    return result_label(result.status) + (" (waived)" if result.waived else "")
+
+
+def review_comparison(
+    frozen: engine.Evaluation, live: engine.Evaluation | None
+) -> list[ComparedResult]:
+    """The frozen evaluation's criteria beside the live ones, with what changed in words."""
+    if live is None:
+        return [ComparedResult(r.label, r.mandatory, r, None, "") for r in frozen.results]
+    live_by_key = {r.criterion_key: r for r in live.results}
+    rows = []
+    for r in frozen.results:
+        now = live_by_key.pop(r.criterion_key, None)
+        if now is None:
+            change = "Changed: no longer a criterion."
+        elif (now.status, now.waived) != (r.status, r.waived):
+            change = f"Changed: {_state(r)} at request, {_state(now)} now."
+        else:
+            change = ""
+        rows.append(ComparedResult(r.label, r.mandatory, r, now, change))
+    for now in live_by_key.values():
+        rows.append(ComparedResult(now.label, now.mandatory, None, now, "Changed: new criterion."))
+    return rows
