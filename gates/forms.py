@@ -9,7 +9,26 @@ from gates import engine
 from gates.checklists import CHECKLISTS
 from gates.models import DecisionKind
 from gates.services.decisions import send_back_stages
+from gates.services.reviews import MAX_EVIDENCE_FILES
 from portfolio.models import STAGE_ORDER, Stage
+from portfolio.workbooks import evidence
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class EvidenceFilesField(forms.FileField):
+    """Several evidence files in one input; the service checks each (type, size)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        items = data if isinstance(data, list | tuple) else [data]
+        return [super(EvidenceFilesField, self).clean(item, initial) for item in items if item]
 
 
 class ReviewRequestForm(forms.Form):
@@ -25,6 +44,15 @@ class ReviewRequestForm(forms.Form):
         label="Evidence links",
         help_text="One web address per line: test reports, dashboards, documents.",
     )
+    evidence_files = EvidenceFilesField(label="Evidence files")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit = evidence.max_bytes() / (1024 * 1024)
+        self.fields["evidence_files"].help_text = (
+            f"Up to {MAX_EVIDENCE_FILES} files of at most {limit:g} MB each: PDF, images, text, "
+            "CSV, JSON, Word, Excel or PowerPoint. The reviewers see them with the request."
+        )
 
 
 class DecisionForm(forms.Form):
@@ -100,17 +128,24 @@ class CommentForm(forms.Form):
 
 
 class WaiverForm(forms.Form):
-    criterion_key = forms.ChoiceField(label="Criterion")
+    """Waive one or more of the criteria that fail now (the choices), until one expiry."""
+
+    criterion_keys = forms.MultipleChoiceField(
+        label="Criteria to waive",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only criteria of the next gate that fail now are listed.",
+        error_messages={"required": "Choose at least one failing criterion."},
+    )
     justification = forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
     expires_at = UTCDateTimeField(
         label="Expires at (UTC)",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        help_text="After this moment the waiver stops counting by itself.",
+        help_text="After this moment the waivers stop counting by themselves.",
     )
 
     def __init__(self, *args, choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["criterion_key"].choices = list(choices)
+        self.fields["criterion_keys"].choices = list(choices)
 
 
 class WaiverRevokeForm(forms.Form):

@@ -81,6 +81,7 @@ def _review_context(request, review, decision_form=None, comment_form=None) -> d
         ),
         "decisions": decisions,
         "comments": list(selectors.review_comments(review=review)),
+        "evidence_files": list(selectors.review_evidence_files(review=review)),
         "can_decide": can_decide,
         "decided": decided_summary(mine, review) if mine else "",
         "decision_choices": form.choices_with_effects(decision_effects(review))

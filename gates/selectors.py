@@ -144,6 +144,10 @@ def _review_queryset() -> QuerySet:
     )
 
 
+def review_evidence_files(*, review: Review) -> QuerySet:
+    return review.evidence_files.select_related("uploaded_by").order_by("uploaded_at", "id")
+
+
 def review_list(*, user, status: str | None = None) -> QuerySet:
     """Reviews of the pilots `user` may see, oldest request first."""
     queryset = _review_queryset().filter(pilot__in=rules.visible_pilots(user, Pilot.objects.all()))

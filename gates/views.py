@@ -28,7 +28,9 @@ from gates.forms import (
 )
 from gates.models import ChecklistAnswer, Condition, Gate
 from gates.services.reviews import ReviewRefused
-from gates.services.waivers import waivable_keys
+from gates.services.waivers import failing_criteria
+from metrics.selectors import pilot_signal_detail
+from metrics.signal import STOP
 from portfolio import selectors as pilot_selectors
 
 
@@ -54,7 +56,7 @@ def review_request(request, pk):
     if gate is None:
         raise Http404("No gate follows this pilot's stage.")
     live = selectors.pilot_evaluation(pilot=pilot, gate=gate, now=timezone.now())
-    form = ReviewRequestForm(request.POST or None)
+    form = ReviewRequestForm(request.POST or None, request.FILES or None)
     context = {"pilot": pilot, "gate": gate, "live": live, "form": form}
     if request.method == "POST" and form.is_valid():
         try:
@@ -64,6 +66,7 @@ def review_request(request, pk):
                 by=request.user,
                 note=form.cleaned_data["note"],
                 evidence_links=form.cleaned_data["evidence_links"],
+                evidence_uploads=form.cleaned_data["evidence_files"],
             )
         except ReviewRefused as exc:
             context["blocking"] = exc.blocking
@@ -81,20 +84,34 @@ def review_request(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def waiver_grant(request, pk):
+    """One form for every criterion that fails now; warns when the signal says stop."""
     pilot = pilot_selectors.pilot_get(user=request.user, pk=pk)
     rules.ensure(rules.can_waive(request.user, pilot), request.user, "grant_waiver", f"pilot:{pk}")
-    choices = [(key, f"{label} ({key})") for key, label in waivable_keys(pilot).items()]
+    failing = failing_criteria(pilot)
+    choices = [
+        (r.criterion_key, f"{r.label}{'' if r.mandatory else ' (advisory)'}: {r.reason}")
+        for r in failing
+    ]
     form = WaiverForm(request.POST or None, choices=choices)
-    context = {"pilot": pilot, "form": form}
+    signal = pilot_signal_detail(pilot)
+    context = {
+        "pilot": pilot,
+        "form": form,
+        "gate": selectors.next_gate(pilot),
+        "signal": signal,
+        "signal_says_stop": signal["code"] == STOP or signal["stop_recommended"],
+    }
     if request.method == "POST" and form.is_valid():
         try:
-            services.waiver_grant(pilot=pilot, by=request.user, **form.cleaned_data)
+            granted = services.waivers_grant(pilot=pilot, by=request.user, **form.cleaned_data)
         except Conflict as exc:
             return _conflict(request, exc, "gates/waiver_form.html", context)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(request, "Waiver granted.")
+            messages.success(
+                request, f"{len(granted)} waiver{'s' if len(granted) != 1 else ''} granted."
+            )
             return redirect(pilot)
     status = 400 if request.method == "POST" else 200
     return render(request, "gates/waiver_form.html", context, status=status)

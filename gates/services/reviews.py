@@ -22,8 +22,12 @@ from config.errors import Conflict
 from gates import engine, notifications, selectors
 from gates.models import Review, ReviewStatus
 from portfolio.models import STAGE_ORDER, Pilot, Status
+from portfolio.workbooks import evidence
+from portfolio.workbooks.services import evidence_store
 
 MAX_EVIDENCE_LINKS = 20
+MAX_EVIDENCE_FILES = 10
+EVIDENCE_FILES_FIELD = "evidence_files"
 
 
 class ReviewRefused(Conflict):
@@ -62,14 +66,28 @@ def _clean_links(links) -> list[str]:
     return cleaned
 
 
+def _check_uploads(uploads) -> list:
+    """Every upload checked before any is stored, so a refused one leaves no file behind."""
+    uploads = [u for u in (uploads or []) if u]
+    if len(uploads) > MAX_EVIDENCE_FILES:
+        raise ValidationError(
+            {EVIDENCE_FILES_FIELD: f"Attach at most {MAX_EVIDENCE_FILES} files to one review."}
+        )
+    for upload in uploads:
+        evidence.check_upload(upload, EVIDENCE_FILES_FIELD)
+    return uploads
+
+
 @transaction.atomic
 def review_request(
-    *, pilot: Pilot, to_stage: str, by, note: str = "", evidence_links=None, now=None
-) -> Review:
+    *, pilot: Pilot, to_stage: str, by, note: str = "", evidence_links=None,
+    evidence_uploads=None, now=None,
+) -> Review:  # fmt: skip
     """Ask for a review of `pilot` into `to_stage` (its next stage).
 
     Refused (`ReviewRefused`, 409) while a mandatory criterion fails without an
-    unexpired waiver; the exception lists them.
+    unexpired waiver; the exception lists them. `evidence_uploads` are files checked and
+    stored like workbook evidence (size limit, type allow-list), attached to the review.
     """
     now = now or timezone.now()
     rules.ensure_visible(by, pilot)
@@ -99,6 +117,7 @@ def review_request(
     if len(note) > 4000:
         raise ValidationError({"note": "Keep the note to 4,000 characters or fewer."})
     links = _clean_links(evidence_links)
+    uploads = _check_uploads(evidence_uploads)
     gate = selectors.gate_get(from_stage=pilot.stage, to_stage=to_stage)
     if gate is None:
         raise Conflict(f"No gate is defined from {pilot.stage} to {to_stage}.")
@@ -126,6 +145,11 @@ def review_request(
             )
     except IntegrityError as exc:
         raise Conflict("This pilot already has a pending review; withdraw it or wait.") from exc
+    files = [
+        evidence_store(pilot=pilot, upload=upload, by=by, field=EVIDENCE_FILES_FIELD)
+        for upload in uploads
+    ]
+    review.evidence_files.add(*files)
     audit_record(
         actor=by,
         action="review.request",
@@ -137,6 +161,7 @@ def review_request(
             "criteria_version": live.version.number,
             "approvals_needed": review.approvals_needed,
             "waived": [r.criterion_key for r in live.evaluation.results if r.waived],
+            "evidence_files": [{"id": f.pk, "name": f.name, "size": f.size} for f in files],
         },
     )
     transaction.on_commit(lambda: notifications.review_requested(review.pk))
