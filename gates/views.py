@@ -88,15 +88,13 @@ def waiver_grant(request, pk):
     pilot = pilot_selectors.pilot_get(user=request.user, pk=pk)
     rules.ensure(rules.can_waive(request.user, pilot), request.user, "grant_waiver", f"pilot:{pk}")
     failing = failing_criteria(pilot)
-    choices = [
-        (r.criterion_key, f"{r.label}{'' if r.mandatory else ' (advisory)'}: {r.reason}")
-        for r in failing
-    ]
+    choices = [(r.criterion_key, r.label) for r in failing]
     form = WaiverForm(request.POST or None, choices=choices)
     signal = pilot_signal_detail(pilot)
     context = {
         "pilot": pilot,
         "form": form,
+        "criteria": list(zip(form["criterion_keys"], failing, strict=True)),
         "gate": selectors.next_gate(pilot),
         "signal": signal,
         "signal_says_stop": signal["code"] == STOP or signal["stop_recommended"],
