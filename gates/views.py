@@ -78,7 +78,8 @@ def review_request(request, pk):
         else:
             messages.success(request, "Review requested. Governance leads have been told.")
             return redirect("gates:review_detail", pk=review.pk)
-    return render(request, "gates/review_request.html", context)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "gates/review_request.html", context, status=status)
 
 
 @login_required

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import urlparse
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -26,7 +27,9 @@ from portfolio.workbooks import evidence
 from portfolio.workbooks.services import evidence_store
 
 MAX_EVIDENCE_LINKS = 20
-MAX_EVIDENCE_FILES = 10
+# As many as one request may carry (DATA_UPLOAD_MAX_NUMBER_FILES): the same limit for
+# the page and any other caller.
+MAX_EVIDENCE_FILES = settings.DATA_UPLOAD_MAX_NUMBER_FILES
 EVIDENCE_FILES_FIELD = "evidence_files"
 
 
