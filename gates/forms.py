@@ -93,12 +93,9 @@ class DecisionForm(forms.Form):
         field = self.fields["redesign_to_stage"]
         stages = dict(Stage.choices)
         earlier = send_back_stages(review) if review is not None else STAGE_ORDER
-        default = stages[earlier[-1]]
-        if review is not None and earlier[-1] == review.from_stage:
-            default = f"Default: back to the start of {default}"
-        else:
-            default = f"Default: the stage before ({default})"
-        field.choices = [("", default)] + [(s, stages[s]) for s in earlier]
+        # Empty means the stage just before; a browser without JS sends it with every
+        # decision, so it must be a value the other decisions accept.
+        field.choices = [("", f"{stages[earlier[-1]]} (default)")] + [(s, stages[s]) for s in earlier]
         if review is not None:
             field.error_messages["invalid_choice"] = (
                 f"Send back to: choose a stage before {stages.get(review.from_stage, '')}."

@@ -32,7 +32,9 @@
 
   document.addEventListener("htmx:beforeSwap", function (event) {
     var status = event.detail.xhr.status;
-    if ((status === 400 || status === 409) && event.detail.elt.closest("form[data-decision-form]")) {
+    var config = event.detail.requestConfig || {};
+    var source = config.elt || event.detail.elt || event.target;
+    if ((status === 400 || status === 409) && source && source.closest && source.closest("form[data-decision-form]")) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }

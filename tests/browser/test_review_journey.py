@@ -68,6 +68,12 @@ def test_lead_decides_sees_the_after_state_and_a_second_lead_moves_the_pilot(
     row.get_by_role("link", name="Refund reason tagger", exact=True).click()
     expect(page.locator("#id_decision_0_effect")).to_contain_text("once 2 leads have approved")
     assert violations(page) == []
+    # A refused decision (no rationale) comes back in place, its summary focused.
+    page.get_by_label("Stop", exact=True).check()
+    page.get_by_role("button", name="Record decision").click()
+    expect(page.locator("#decision-errors")).to_contain_text("Give the reasons")
+    expect(page.locator("#decision-errors")).to_be_focused()
+    expect(page.get_by_label("Stop", exact=True)).to_be_checked()
     _decide_approve(page, "Owners named; half the quorum.")
 
     decided = page.locator("#decided")

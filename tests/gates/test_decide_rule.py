@@ -134,3 +134,31 @@ def test_a_review_of_a_pilot_moved_meanwhile_is_not_decidable(
     assert "no longer applies" in queue
     with pytest.raises(Conflict, match="no longer applies"):
         _decide(selectors.review_get(user=governance_lead, pk=review.pk), governance_lead)
+
+
+def _decided_reviews(owner, technical_owner, lead, count):
+    for _ in range(count):
+        pilot = PilotFactory(owner=owner, risk_tier="high")
+        PilotRole.objects.create(pilot=pilot, role="technical_owner", user=technical_owner)
+        review = services.review_request(pilot=pilot, to_stage="pilot", by=owner)
+        services.review_decide(review=review, decision="approve", by=lead)
+
+
+def test_queue_query_count_is_constant_as_decided_reviews_grow(
+    client_for, owner, technical_owner, governance_lead, simple_gates
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(governance_lead)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            html = client.get("/gates/reviews/").content.decode()
+        assert "waiting for a second lead" in html
+        return len(ctx.captured_queries)
+
+    _decided_reviews(owner, technical_owner, governance_lead, 2)
+    small = queries()
+    _decided_reviews(owner, technical_owner, governance_lead, 5)
+    assert queries() == small

@@ -100,3 +100,35 @@ def test_wrong_actors_cannot_attach_files(request, client_for, ready_pilot, who)
             evidence_uploads=[SimpleUploadedFile("r.pdf", PDF)],
         )  # fmt: skip
     assert not EvidenceFile.objects.exists() and not Review.objects.exists()
+
+
+def test_review_page_query_count_is_constant_as_files_grow(
+    client_for, ready_pilot, owner, governance_lead
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    review = services.review_request(
+        pilot=ready_pilot, to_stage="pilot", by=owner,
+        evidence_uploads=[SimpleUploadedFile("a.txt", b"a")],
+    )  # fmt: skip
+    client = client_for(governance_lead)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/gates/reviews/{review.pk}/").status_code == 200
+        return len(ctx.captured_queries)
+
+    small = queries()
+    for i in range(4):
+        review.evidence_files.add(
+            EvidenceFile.objects.create(
+                pilot=ready_pilot,
+                file=f"evidence/x{i}.txt",
+                name=f"x{i}.txt",
+                content_type="text/plain",
+                size=1,
+                uploaded_by=owner,
+            )  # fmt: skip
+        )
+    assert queries() == small
