@@ -95,7 +95,8 @@ class DecisionForm(forms.Form):
         earlier = send_back_stages(review) if review is not None else STAGE_ORDER
         # Empty means the stage just before; a browser without JS sends it with every
         # decision, so it must be a value the other decisions accept.
-        field.choices = [("", f"{stages[earlier[-1]]} (default)")] + [(s, stages[s]) for s in earlier]
+        default = ("", f"{stages[earlier[-1]]} (default)")
+        field.choices = [default] + [(s, stages[s]) for s in earlier]
         if review is not None:
             field.error_messages["invalid_choice"] = (
                 f"Send back to: choose a stage before {stages.get(review.from_stage, '')}."

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
@@ -183,6 +183,9 @@ def review_comments(*, review: Review) -> QuerySet:
     return Comment.objects.filter(review=review).select_related("author")
 
 
+_SAME_ACT = timedelta(seconds=30)
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     at: datetime
@@ -203,6 +206,7 @@ def pilot_timeline(*, pilot: Pilot) -> list[TimelineEntry]:
     """Every review request, decision, withdrawal, stage or status change, waiver and
     revocation, newest first."""
     entries: list[TimelineEntry] = []
+    decisions: list[tuple[datetime, int, int]] = []  # (when, decided by, review)
     for review in pilot_reviews(pilot=pilot):
         entries.append(
             TimelineEntry(
@@ -215,6 +219,7 @@ def pilot_timeline(*, pilot: Pilot) -> list[TimelineEntry]:
             )
         )
         for decision in review.decisions.all():
+            decisions.append((decision.created_at, decision.decided_by_id, review.pk))
             text = decision.rationale
             if decision.conditions:
                 text += "\nConditions: " + "; ".join(decision.conditions)
@@ -241,7 +246,7 @@ def pilot_timeline(*, pilot: Pilot) -> list[TimelineEntry]:
                     review_id=review.pk,
                 )
             )
-    entries += _stage_changes(pilot)
+    entries += _stage_changes(pilot, decisions)
     for waiver in pilot_waivers(pilot=pilot):
         entries.append(
             TimelineEntry(
@@ -265,13 +270,17 @@ def pilot_timeline(*, pilot: Pilot) -> list[TimelineEntry]:
     return sorted(entries, key=lambda e: e.at, reverse=True)
 
 
-def _stage_changes(pilot: Pilot) -> list[TimelineEntry]:
+def _stage_changes(pilot: Pilot, decisions: list[tuple[datetime, int, int]]) -> list[TimelineEntry]:
     """One entry per change of stage or status, from the audit events `pilot_transition`
-    writes: gate decisions, redesigns sending a pilot back and direct changes by an admin."""
+    writes: gate decisions, redesigns sending a pilot back and direct changes by an admin.
+
+    A change a decision made (by its decider, in the same transaction, moments after) links
+    to its review and leaves the reasons to the decision's own entry; a direct change
+    carries its reason."""
     stages, statuses = dict(Stage.choices), dict(Status.choices)
     entries = []
     events = AuditEvent.objects.filter(pilot_id=pilot.pk, action="pilot.transition")
-    for event in events.only("created_at", "actor_label", "before", "after"):
+    for event in events.only("created_at", "actor_id", "actor_label", "before", "after"):
         before, after = event.before or {}, event.after or {}
         changes = []
         for key, names, what in (("stage", stages, "Stage"), ("status", statuses, "Status")):
@@ -280,13 +289,22 @@ def _stage_changes(pilot: Pilot) -> list[TimelineEntry]:
                 changes.append(f"{what}: {names.get(old, old)} → {names.get(new, new)}")
         if not changes:
             continue
+        review_id = next(
+            (
+                rid
+                for at, by, rid in decisions
+                if by == event.actor_id and timedelta(0) <= event.created_at - at < _SAME_ACT
+            ),
+            None,
+        )
         entries.append(
             TimelineEntry(
                 at=event.created_at,
                 kind="stage",
                 title="; ".join(changes),
                 who=event.actor_label,
-                text=str(after.get("reason") or ""),
+                text="" if review_id else str(after.get("reason") or ""),
+                review_id=review_id,
             )
         )
     return entries

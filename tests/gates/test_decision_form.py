@@ -189,7 +189,9 @@ def test_the_timeline_has_every_stage_change(
     client_for, ready_pilot, owner, governance_lead, admin_user
 ):
     review = services.review_request(pilot=ready_pilot, to_stage="pilot", by=owner)
-    services.review_decide(review=review, decision="approve", by=governance_lead)
+    services.review_decide(
+        review=review, decision="approve", by=governance_lead, rationale="Solid memo"
+    )
     ready_pilot.refresh_from_db()
     pilot_transition(pilot=ready_pilot, by=admin_user, to_stage="readiness", reason="Fast track")
     ready_pilot.refresh_from_db()
@@ -199,8 +201,12 @@ def test_the_timeline_has_every_stage_change(
         redesign_to_stage="discovery", by=governance_lead,
     )  # fmt: skip
     html = client_for(owner).get(f"/pilots/{ready_pilot.pk}/").content.decode()
-    timeline = html[html.index('id="timeline-heading"') :]
+    start = html.index('<ol class="timeline"')
+    timeline = html[start : html.index("</ol>", start)]
     assert "Stage: Discovery → Pilot" in timeline  # the approval
     assert "Stage: Pilot → Readiness" in timeline and "Fast track" in timeline  # the admin
     assert "Stage: Readiness → Discovery" in timeline  # the send-back
     assert timeline.count('class="timeline-stage"') == 3
+    # A change a decision made links to its review; its reasons stay with the decision.
+    assert timeline.count("Solid memo") == 1
+    assert f'href="/gates/reviews/{review.pk}/">Stage: Discovery → Pilot' in timeline
