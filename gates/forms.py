@@ -49,6 +49,7 @@ class ReviewRequestForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         limit = evidence.max_bytes() / (1024 * 1024)
+        self.fields["evidence_files"].widget.attrs["accept"] = ",".join(evidence.ALLOWED_TYPES)
         self.fields["evidence_files"].help_text = (
             f"Up to {MAX_EVIDENCE_FILES} files of at most {limit:g} MB each: PDF, images, text, "
             "CSV, JSON, Word, Excel or PowerPoint. The reviewers see them with the request."
