@@ -64,7 +64,8 @@ def decision_effects(review: Review) -> dict[str, str]:
         DecisionKind.HOLD: "Closes this review and puts the pilot on hold: no reviews until a "
         "governance lead resumes it.",
         DecisionKind.REDESIGN: "Closes this review and sends the pilot back to the stage you "
-        "choose, with the narrowed scope you describe.",
+        f"choose ({_stage(send_back_stages(review)[-1])} unless you pick another), with the "
+        "narrowed scope you describe.",
         DecisionKind.STOP: "Closes this review and stops the pilot for good: no more reviews, "
         "waivers or edits.",
     }
