@@ -9,11 +9,11 @@ Pages, API and services all ask these functions. Two kinds of answer matter:
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import GlobalRole, PilotRole, PilotRoleKind
-from portfolio.models import Status
 
 security_log = logging.getLogger("pilotgate.security")
 
@@ -256,36 +256,64 @@ def _independent_lead(user, pilot) -> bool:
     )
 
 
-def can_decide(user, review) -> bool:
-    """Governance leads without a role on the pilot decide; the requester never does."""
-    return _independent_lead(user, review.pilot) and review.requested_by_id != user.pk
+@dataclass(frozen=True)
+class Refusal:
+    """Why an action is refused: a permission (403) or a clash with the state (409)."""
+
+    reason: str
+    conflict: bool = False
 
 
-def decide_blocker(user, review, *, pilot=None) -> str | None:
-    """Why `user` cannot decide `review` now although `can_decide` allows it, or None.
+def decide_refusal(user, review) -> Refusal | None:
+    """Why `user` may not decide `review` now, or None when they may.
 
-    The state half of the rule `gates.services.review_decide` enforces (it answers 409 with
-    this message, on the locked rows it passes in): the review is still pending, its pilot
-    is active in the review's from-stage, and `user` has not decided it already. Pages that
-    say "you can decide" (review queue, My work) ask `can_decide_now`, so they never promise
-    what the service refuses. Reads `review.decisions` prefetched when it is.
+    The one rule behind the review service, the review queue and the review page, so
+    "Can decide" on a page means the service accepts the decision. Who may decide:
+    governance leads without a role on the pilot, never the requester (permission, 403).
+    When: the review is pending, the pilot is still active in the review's stage, and
+    the lead has not decided it already (state, 409). Reads `review.decisions.all()`,
+    so a list prefetches them once.
     """
-    pilot = pilot or review.pilot
-    if not review.is_pending:
-        return "This review is already closed; reload to see the outcome."
-    if pilot.stage != review.from_stage or pilot.status != Status.ACTIVE:
-        return (
-            f"The pilot is now {pilot.get_status_display().lower()} in {pilot.stage}; this "
-            "review no longer applies. Withdraw it."
+    pilot = review.pilot
+    if not is_governance_lead(user) or not can_view_pilot(user, pilot):
+        return Refusal("Only governance leads decide gate reviews.")
+    if pilot_roles_of(user, pilot):
+        return Refusal("You hold a role on this pilot, so you are not independent of it.")
+    if review.requested_by_id == user.pk:
+        return Refusal("You requested this review, so you cannot decide it.")
+    if review.status != "pending":
+        return Refusal(
+            f"This review is already closed ({review.get_status_display().lower()}); "
+            "reload to see the outcome.",
+            conflict=True,
         )
     if any(d.decided_by_id == user.pk for d in review.decisions.all()):
-        return "You have already decided this review; it waits for another lead."
+        return Refusal(
+            "You have already decided this review; it waits for another lead.", conflict=True
+        )
+    if pilot.stage != review.from_stage or pilot.status != "active":
+        return Refusal(
+            f"The pilot is now {pilot.get_status_display().lower()} in {pilot.stage}; this "
+            "review no longer applies. Withdraw it.",
+            conflict=True,
+        )
     return None
 
 
-def can_decide_now(user, review) -> bool:
-    """`user` may decide `review` and the service would take the decision now."""
-    return can_decide(user, review) and decide_blocker(user, review) is None
+def can_decide(user, review) -> bool:
+    return decide_refusal(user, review) is None
+
+
+def ensure_can_decide(user, review) -> None:
+    """PermissionDenied (403) or Conflict (409) unless `user` may decide `review` now."""
+    refusal = decide_refusal(user, review)
+    if refusal is None:
+        return
+    if refusal.conflict:
+        from config.errors import Conflict
+
+        raise Conflict(refusal.reason)
+    ensure(False, user, "decide_review", f"review:{review.pk}", refusal.reason)
 
 
 def can_waive(user, pilot) -> bool:

@@ -8,7 +8,27 @@ from config.forms import StrictBooleanField
 from gates import engine
 from gates.checklists import CHECKLISTS
 from gates.models import DecisionKind
-from portfolio.models import STAGE_ORDER
+from gates.services.decisions import send_back_stages
+from gates.services.reviews import MAX_EVIDENCE_FILES
+from portfolio.models import STAGE_ORDER, Stage
+from portfolio.workbooks import evidence
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class EvidenceFilesField(forms.FileField):
+    """Several evidence files in one input; the service checks each (type, size)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        items = data if isinstance(data, list | tuple) else [data]
+        return [super(EvidenceFilesField, self).clean(item, initial) for item in items if item]
 
 
 class ReviewRequestForm(forms.Form):
@@ -24,9 +44,23 @@ class ReviewRequestForm(forms.Form):
         label="Evidence links",
         help_text="One web address per line: test reports, dashboards, documents.",
     )
+    evidence_files = EvidenceFilesField(label="Evidence files")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit = evidence.max_bytes() / (1024 * 1024)
+        self.fields["evidence_files"].widget.attrs["accept"] = ",".join(evidence.ALLOWED_TYPES)
+        self.fields["evidence_files"].help_text = (
+            f"Up to {MAX_EVIDENCE_FILES} files of at most {limit:g} MB each: PDF, images, text, "
+            "CSV, JSON, Word, Excel or PowerPoint. The reviewers see them with the request."
+        )
 
 
 class DecisionForm(forms.Form):
+    """A governance lead's decision. Conditions belong to "approve with conditions", the
+    narrowed scope and "Send back to" to "redesign": the page shows each only beside its
+    decision (static/js/decisions.js), and the service refuses them with any other."""
+
     decision = forms.ChoiceField(choices=DecisionKind.choices, widget=forms.RadioSelect)
     rationale = forms.CharField(
         required=False,
@@ -37,20 +71,53 @@ class DecisionForm(forms.Form):
     conditions = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Approve with conditions: one condition per line. Each becomes a mandatory "
-        "criterion of the pilot's next gate.",
+        help_text="One condition per line. Each becomes a mandatory criterion of the pilot's "
+        "next gate.",
     )
     scope_note = forms.CharField(
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        label="Narrowed scope (redesign)",
+        label="Narrowed scope",
     )
-    redesign_to_stage = forms.ChoiceField(
-        required=False,
-        choices=[("", "The stage before")] + [(s, s.capitalize()) for s in STAGE_ORDER],
-        label="Send back to (redesign)",
-    )
+    redesign_to_stage = forms.ChoiceField(required=False, label="Send back to")
+
+    # Which decision each conditional field belongs to.
+    BELONGS_TO = {
+        "conditions": DecisionKind.APPROVE_WITH_CONDITIONS,
+        "scope_note": DecisionKind.REDESIGN,
+        "redesign_to_stage": DecisionKind.REDESIGN,
+    }
+
+    def __init__(self, *args, review=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["redesign_to_stage"]
+        stages = dict(Stage.choices)
+        earlier = send_back_stages(review) if review is not None else STAGE_ORDER
+        # Empty means the stage just before; a browser without JS sends it with every
+        # decision, so it must be a value the other decisions accept.
+        default = ("", f"{stages[earlier[-1]]} (default)")
+        field.choices = [default] + [(s, stages[s]) for s in earlier]
+        if review is not None:
+            field.error_messages["invalid_choice"] = (
+                f"Send back to: choose a stage before {stages.get(review.from_stage, '')}."
+            )
+
+    def choices_with_effects(self, effects: dict[str, str]) -> list[dict]:
+        """Each decision radio with the sentence saying what it does and the fields that
+        belong to it (shown under it)."""
+        return [
+            {
+                "option": option,
+                "effect": effects.get(option.data["value"], ""),
+                "fields": [
+                    self[name]
+                    for name, kind in self.BELONGS_TO.items()
+                    if kind == option.data["value"]
+                ],
+            }
+            for option in self["decision"]
+        ]
 
 
 class CommentForm(forms.Form):
@@ -60,17 +127,24 @@ class CommentForm(forms.Form):
 
 
 class WaiverForm(forms.Form):
-    criterion_key = forms.ChoiceField(label="Criterion")
+    """Waive one or more of the criteria that fail now (the choices), until one expiry."""
+
+    criterion_keys = forms.MultipleChoiceField(
+        label="Criteria to waive",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only criteria of the next gate that fail now are listed.",
+        error_messages={"required": "Choose at least one failing criterion."},
+    )
     justification = forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
     expires_at = UTCDateTimeField(
         label="Expires at (UTC)",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        help_text="After this moment the waiver stops counting by itself.",
+        help_text="After this moment the waivers stop counting by themselves.",
     )
 
     def __init__(self, *args, choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["criterion_key"].choices = list(choices)
+        self.fields["criterion_keys"].choices = list(choices)
 
 
 class WaiverRevokeForm(forms.Form):

@@ -104,6 +104,10 @@ class Review(models.Model):
     note = models.TextField(blank=True, max_length=4000)
     # Links the requester offers as evidence (documents, dashboards, test reports).
     evidence_links = models.JSONField(default=list, blank=True)
+    # Files the requester attaches (stored and checked like workbook evidence).
+    evidence_files = models.ManyToManyField(
+        "portfolio.EvidenceFile", blank=True, related_name="reviews"
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts import rules
-from accounts.models import PilotRole
+from accounts.models import AuditEvent, PilotRole
 from gates import engine
 from gates.facts import pilot_facts
 from gates.models import (
@@ -22,7 +22,7 @@ from gates.models import (
     ReviewStatus,
     Waiver,
 )
-from portfolio.models import Pilot, Stage
+from portfolio.models import Pilot, Stage, Status
 
 
 @dataclass(frozen=True)
@@ -144,6 +144,10 @@ def _review_queryset() -> QuerySet:
     )
 
 
+def review_evidence_files(*, review: Review) -> QuerySet:
+    return review.evidence_files.select_related("uploaded_by").order_by("uploaded_at", "id")
+
+
 def review_list(*, user, status: str | None = None) -> QuerySet:
     """Reviews of the pilots `user` may see, oldest request first."""
     queryset = _review_queryset().filter(pilot__in=rules.visible_pilots(user, Pilot.objects.all()))
@@ -179,10 +183,13 @@ def review_comments(*, review: Review) -> QuerySet:
     return Comment.objects.filter(review=review).select_related("author")
 
 
+_SAME_ACT = timedelta(seconds=30)
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     at: datetime
-    kind: str  # request, decision, waiver, revocation, withdrawal
+    kind: str  # request, decision, stage, waiver, revocation, withdrawal
     title: str
     who: str
     text: str
@@ -196,8 +203,10 @@ def _gate_label(review) -> str:
 
 
 def pilot_timeline(*, pilot: Pilot) -> list[TimelineEntry]:
-    """Every review request, decision, withdrawal, waiver and revocation, newest first."""
+    """Every review request, decision, withdrawal, stage or status change, waiver and
+    revocation, newest first."""
     entries: list[TimelineEntry] = []
+    decisions: list[tuple[datetime, int, int]] = []  # (when, decided by, review)
     for review in pilot_reviews(pilot=pilot):
         entries.append(
             TimelineEntry(
@@ -210,6 +219,7 @@ def pilot_timeline(*, pilot: Pilot) -> list[TimelineEntry]:
             )
         )
         for decision in review.decisions.all():
+            decisions.append((decision.created_at, decision.decided_by_id, review.pk))
             text = decision.rationale
             if decision.conditions:
                 text += "\nConditions: " + "; ".join(decision.conditions)
@@ -236,6 +246,7 @@ def pilot_timeline(*, pilot: Pilot) -> list[TimelineEntry]:
                     review_id=review.pk,
                 )
             )
+    entries += _stage_changes(pilot, decisions)
     for waiver in pilot_waivers(pilot=pilot):
         entries.append(
             TimelineEntry(
@@ -257,3 +268,82 @@ def pilot_timeline(*, pilot: Pilot) -> list[TimelineEntry]:
                 )
             )
     return sorted(entries, key=lambda e: e.at, reverse=True)
+
+
+def _stage_changes(pilot: Pilot, decisions: list[tuple[datetime, int, int]]) -> list[TimelineEntry]:
+    """One entry per change of stage or status, from the audit events `pilot_transition`
+    writes: gate decisions, redesigns sending a pilot back and direct changes by an admin.
+
+    A change a decision made (by its decider, in the same transaction, moments after) links
+    to its review and leaves the reasons to the decision's own entry; a direct change
+    carries its reason."""
+    stages, statuses = dict(Stage.choices), dict(Status.choices)
+    entries = []
+    events = AuditEvent.objects.filter(pilot_id=pilot.pk, action="pilot.transition")
+    for event in events.only("created_at", "actor_id", "actor_label", "before", "after"):
+        before, after = event.before or {}, event.after or {}
+        changes = []
+        for key, names, what in (("stage", stages, "Stage"), ("status", statuses, "Status")):
+            old, new = before.get(key), after.get(key)
+            if old != new:
+                changes.append(f"{what}: {names.get(old, old)} → {names.get(new, new)}")
+        if not changes:
+            continue
+        review_id = next(
+            (
+                rid
+                for at, by, rid in decisions
+                if by == event.actor_id and timedelta(0) <= event.created_at - at < _SAME_ACT
+            ),
+            None,
+        )
+        entries.append(
+            TimelineEntry(
+                at=event.created_at,
+                kind="stage",
+                title="; ".join(changes),
+                who=event.actor_label,
+                text="" if review_id else str(after.get("reason") or ""),
+                review_id=review_id,
+            )
+        )
+    return entries
+
+
+@dataclass(frozen=True)
+class ComparedResult:
+    """One criterion of a review: its result at request time beside its result now."""
+
+    label: str
+    mandatory: bool
+    frozen: engine.Result | None
+    live: engine.Result | None
+    change: str  # empty when the two agree (or nothing is live to compare)
+
+
+def _state(result: engine.Result) -> str:
+    from portfolio.templatetags.labels import result_label
+
+    return result_label(result.status) + (" (waived)" if result.waived else "")
+
+
+def review_comparison(
+    frozen: engine.Evaluation, live: engine.Evaluation | None
+) -> list[ComparedResult]:
+    """The frozen evaluation's criteria beside the live ones, with what changed in words."""
+    if live is None:
+        return [ComparedResult(r.label, r.mandatory, r, None, "") for r in frozen.results]
+    live_by_key = {r.criterion_key: r for r in live.results}
+    rows = []
+    for r in frozen.results:
+        now = live_by_key.pop(r.criterion_key, None)
+        if now is None:
+            change = "Changed: no longer a criterion."
+        elif (now.status, now.waived) != (r.status, r.waived):
+            change = f"Changed: {_state(r)} at request, {_state(now)} now."
+        else:
+            change = ""
+        rows.append(ComparedResult(r.label, r.mandatory, r, now, change))
+    for now in live_by_key.values():
+        rows.append(ComparedResult(now.label, now.mandatory, None, now, "Changed: new criterion."))
+    return rows

@@ -1,15 +1,15 @@
 from django.urls import path
 
-from gates import views
+from gates import review_views, views
 
 app_name = "gates"
 
 urlpatterns = [
-    path("reviews/", views.review_queue, name="review_queue"),
-    path("reviews/<int:pk>/", views.review_detail, name="review_detail"),
-    path("reviews/<int:pk>/decide/", views.review_decide, name="review_decide"),
-    path("reviews/<int:pk>/withdraw/", views.review_withdraw, name="review_withdraw"),
-    path("reviews/<int:pk>/comments/", views.review_comment, name="review_comment"),
+    path("reviews/", review_views.review_queue, name="review_queue"),
+    path("reviews/<int:pk>/", review_views.review_detail, name="review_detail"),
+    path("reviews/<int:pk>/decide/", review_views.review_decide, name="review_decide"),
+    path("reviews/<int:pk>/withdraw/", review_views.review_withdraw, name="review_withdraw"),
+    path("reviews/<int:pk>/comments/", review_views.review_comment, name="review_comment"),
     path("pilots/<int:pk>/request/", views.review_request, name="review_request"),
     path("pilots/<int:pk>/waivers/new/", views.waiver_grant, name="waiver_grant"),
     path("waivers/<int:pk>/revoke/", views.waiver_revoke, name="waiver_revoke"),

@@ -1,4 +1,5 @@
-"""Pages of the gates app: request a review, the review queue, a review, waivers, criteria."""
+"""Pages of the gates app: request a review, waivers, criteria, checklists (the queue and a
+review: gates/review_views.py)."""
 
 from __future__ import annotations
 
@@ -18,10 +19,8 @@ from gates import engine, selectors, services
 from gates.checklists import CHECKLISTS, overall_score, section_scores
 from gates.forms import (
     ChecklistAttachForm,
-    CommentForm,
     CriteriaNoteForm,
     CriterionFormSet,
-    DecisionForm,
     ResumeForm,
     ReviewRequestForm,
     WaiverForm,
@@ -29,7 +28,9 @@ from gates.forms import (
 )
 from gates.models import ChecklistAnswer, Condition, Gate
 from gates.services.reviews import ReviewRefused
-from gates.services.waivers import waivable_keys
+from gates.services.waivers import failing_criteria
+from metrics.selectors import pilot_signal_detail
+from metrics.signal import STOP
 from portfolio import selectors as pilot_selectors
 
 
@@ -55,7 +56,7 @@ def review_request(request, pk):
     if gate is None:
         raise Http404("No gate follows this pilot's stage.")
     live = selectors.pilot_evaluation(pilot=pilot, gate=gate, now=timezone.now())
-    form = ReviewRequestForm(request.POST or None)
+    form = ReviewRequestForm(request.POST or None, request.FILES or None)
     context = {"pilot": pilot, "gate": gate, "live": live, "form": form}
     if request.method == "POST" and form.is_valid():
         try:
@@ -65,6 +66,7 @@ def review_request(request, pk):
                 by=request.user,
                 note=form.cleaned_data["note"],
                 evidence_links=form.cleaned_data["evidence_links"],
+                evidence_uploads=form.cleaned_data["evidence_files"],
             )
         except ReviewRefused as exc:
             context["blocking"] = exc.blocking
@@ -76,144 +78,39 @@ def review_request(request, pk):
         else:
             messages.success(request, "Review requested. Governance leads have been told.")
             return redirect("gates:review_detail", pk=review.pk)
-    return render(request, "gates/review_request.html", context)
-
-
-@login_required
-def review_queue(request):
-    rules.ensure(
-        rules.can_view_review_queue(request.user), request.user, "view_review_queue", "reviews"
-    )
-    reviews = list(selectors.review_queue(user=request.user))
-    now = timezone.now()
-    rows = [
-        {
-            "review": r,
-            "age_days": (now - r.requested_at).days,
-            "approvals": sum(1 for d in r.decisions.all() if d.decision.startswith("approve")),
-            "can_decide": rules.can_decide(request.user, r),
-        }
-        for r in reviews
-    ]
-    return render(request, "gates/review_queue.html", {"rows": rows})
-
-
-def _review_context(request, review, decision_form=None, comment_form=None) -> dict:
-    now = timezone.now()
-    live = None
-    if review.is_pending:
-        live = selectors.pilot_evaluation(
-            pilot=review.pilot, gate=review.criteria_version.gate, now=now
-        )
-    frozen = review.frozen_evaluation()
-    live_by_key = {r.criterion_key: r for r in live.evaluation.results} if live else {}
-    comparison = [(r, live_by_key.get(r.criterion_key)) for r in frozen.results]
-    frozen_keys = {r.criterion_key for r in frozen.results}
-    only_live = (
-        [r for r in live.evaluation.results if r.criterion_key not in frozen_keys] if live else []
-    )
-    user = request.user
-    return {
-        "review": review,
-        "pilot": review.pilot,
-        "frozen": frozen,
-        "live": live,
-        "comparison": comparison,
-        "only_live": only_live,
-        "decisions": list(review.decisions.all()),
-        "comments": list(selectors.review_comments(review=review)),
-        "can_decide": review.is_pending and rules.can_decide(user, review),
-        "can_withdraw": review.is_pending and rules.can_withdraw_review(user, review),
-        "can_comment": review.is_pending and rules.can_comment_review(user, review),
-        "decision_form": decision_form or DecisionForm(),
-        "comment_form": comment_form or CommentForm(),
-    }
-
-
-@login_required
-def review_detail(request, pk):
-    review = selectors.review_get(user=request.user, pk=pk)
-    return render(request, "gates/review_detail.html", _review_context(request, review))
-
-
-@login_required
-@require_POST
-def review_decide(request, pk):
-    review = selectors.review_get(user=request.user, pk=pk)
-    rules.ensure(
-        rules.can_decide(request.user, review), request.user, "decide_review", f"review:{pk}"
-    )
-    form = DecisionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.review_decide(review=review, by=request.user, **form.cleaned_data)
-        except Conflict as exc:
-            review = selectors.review_get(user=request.user, pk=pk)
-            return _conflict(
-                request, exc, "gates/review_detail.html", _review_context(request, review, form)
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            review = selectors.review_get(user=request.user, pk=pk)
-            messages.success(
-                request, f"Decision recorded: review {review.get_status_display().lower()}."
-            )
-            return redirect("gates:review_detail", pk=pk)
-    context = _review_context(request, review, decision_form=form)
-    return render(request, "gates/review_detail.html", context, status=400)
-
-
-@login_required
-@require_POST
-def review_withdraw(request, pk):
-    review = selectors.review_get(user=request.user, pk=pk)
-    try:
-        services.review_withdraw(review=review, by=request.user)
-    except Conflict as exc:
-        review = selectors.review_get(user=request.user, pk=pk)
-        return _conflict(request, exc, "gates/review_detail.html", _review_context(request, review))
-    messages.success(request, "Review withdrawn.")
-    return redirect(review.pilot)
-
-
-@login_required
-@require_POST
-def review_comment(request, pk):
-    review = selectors.review_get(user=request.user, pk=pk)
-    form = CommentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.comment_add(review=review, by=request.user, body=form.cleaned_data["body"])
-        except Conflict as exc:
-            return _conflict(
-                request, exc, "gates/review_detail.html", _review_context(request, review)
-            )
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            return redirect("gates:review_detail", pk=pk)
-    context = _review_context(request, review, comment_form=form)
-    return render(request, "gates/review_detail.html", context, status=400)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "gates/review_request.html", context, status=status)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def waiver_grant(request, pk):
+    """One form for every criterion that fails now; warns when the signal says stop."""
     pilot = pilot_selectors.pilot_get(user=request.user, pk=pk)
     rules.ensure(rules.can_waive(request.user, pilot), request.user, "grant_waiver", f"pilot:{pk}")
-    choices = [(key, f"{label} ({key})") for key, label in waivable_keys(pilot).items()]
+    failing = failing_criteria(pilot)
+    choices = [(r.criterion_key, r.label) for r in failing]
     form = WaiverForm(request.POST or None, choices=choices)
-    context = {"pilot": pilot, "form": form}
+    signal = pilot_signal_detail(pilot)
+    context = {
+        "pilot": pilot,
+        "form": form,
+        "criteria": list(zip(form["criterion_keys"], failing, strict=True)),
+        "gate": selectors.next_gate(pilot),
+        "signal": signal,
+        "signal_says_stop": signal["code"] == STOP or signal["stop_recommended"],
+    }
     if request.method == "POST" and form.is_valid():
         try:
-            services.waiver_grant(pilot=pilot, by=request.user, **form.cleaned_data)
+            granted = services.waivers_grant(pilot=pilot, by=request.user, **form.cleaned_data)
         except Conflict as exc:
             return _conflict(request, exc, "gates/waiver_form.html", context)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(request, "Waiver granted.")
+            messages.success(
+                request, f"{len(granted)} waiver{'s' if len(granted) != 1 else ''} granted."
+            )
             return redirect(pilot)
     status = 400 if request.method == "POST" else 200
     return render(request, "gates/waiver_form.html", context, status=status)

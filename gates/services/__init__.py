@@ -1,10 +1,16 @@
 """Every write of the gates app. `pilot_transition` is the only writer of stage and status."""
 
 from gates.services.criteria import checklist_attach, criteria_version_create
+from gates.services.decisions import review_decide
 from gates.services.followups import comment_add, condition_mark_met, pilot_resume
-from gates.services.reviews import review_decide, review_request, review_withdraw
+from gates.services.reviews import review_request, review_withdraw
 from gates.services.transitions import pilot_transition
-from gates.services.waivers import checklist_answer_set, waiver_grant, waiver_revoke
+from gates.services.waivers import (
+    checklist_answer_set,
+    waiver_grant,
+    waiver_revoke,
+    waivers_grant,
+)
 
 __all__ = [
     "checklist_answer_set",
@@ -19,4 +25,5 @@ __all__ = [
     "review_withdraw",
     "waiver_grant",
     "waiver_revoke",
+    "waivers_grant",
 ]

@@ -1,4 +1,5 @@
-"""Gate reviews: request, decide, withdraw (discussion and follow-ups: services/followups.py).
+"""Gate reviews: request and withdraw (decisions: services/decisions.py; discussion and
+follow-ups: services/followups.py).
 
 Race safety: every write to a review first locks its row (`select_for_update`; SQLite
 serialises writers anyway) and re-reads its status inside the transaction, then closes it
@@ -8,10 +9,10 @@ withdrawal, therefore yield exactly one outcome; the loser gets `Conflict` (HTTP
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from urllib.parse import urlparse
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -20,19 +21,16 @@ from accounts import rules
 from accounts.audit import audit_record
 from config.errors import Conflict
 from gates import engine, notifications, selectors
-from gates.models import (
-    APPROVING,
-    Condition,
-    Decision,
-    DecisionKind,
-    Review,
-    ReviewStatus,
-)
-from gates.services.transitions import pilot_transition
+from gates.models import Review, ReviewStatus
 from portfolio.models import STAGE_ORDER, Pilot, Status
+from portfolio.workbooks import evidence
+from portfolio.workbooks.services import evidence_store
 
 MAX_EVIDENCE_LINKS = 20
-MAX_CONDITIONS = 20
+# As many as one request may carry (DATA_UPLOAD_MAX_NUMBER_FILES): the same limit for
+# the page and any other caller.
+MAX_EVIDENCE_FILES = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+EVIDENCE_FILES_FIELD = "evidence_files"
 
 
 class ReviewRefused(Conflict):
@@ -71,14 +69,28 @@ def _clean_links(links) -> list[str]:
     return cleaned
 
 
+def _check_uploads(uploads) -> list:
+    """Every upload checked before any is stored, so a refused one leaves no file behind."""
+    uploads = [u for u in (uploads or []) if u]
+    if len(uploads) > MAX_EVIDENCE_FILES:
+        raise ValidationError(
+            {EVIDENCE_FILES_FIELD: f"Attach at most {MAX_EVIDENCE_FILES} files to one review."}
+        )
+    for upload in uploads:
+        evidence.check_upload(upload, EVIDENCE_FILES_FIELD)
+    return uploads
+
+
 @transaction.atomic
 def review_request(
-    *, pilot: Pilot, to_stage: str, by, note: str = "", evidence_links=None, now=None
-) -> Review:
+    *, pilot: Pilot, to_stage: str, by, note: str = "", evidence_links=None,
+    evidence_uploads=None, now=None,
+) -> Review:  # fmt: skip
     """Ask for a review of `pilot` into `to_stage` (its next stage).
 
     Refused (`ReviewRefused`, 409) while a mandatory criterion fails without an
-    unexpired waiver; the exception lists them.
+    unexpired waiver; the exception lists them. `evidence_uploads` are files checked and
+    stored like workbook evidence (size limit, type allow-list), attached to the review.
     """
     now = now or timezone.now()
     rules.ensure_visible(by, pilot)
@@ -108,6 +120,7 @@ def review_request(
     if len(note) > 4000:
         raise ValidationError({"note": "Keep the note to 4,000 characters or fewer."})
     links = _clean_links(evidence_links)
+    uploads = _check_uploads(evidence_uploads)
     gate = selectors.gate_get(from_stage=pilot.stage, to_stage=to_stage)
     if gate is None:
         raise Conflict(f"No gate is defined from {pilot.stage} to {to_stage}.")
@@ -135,6 +148,11 @@ def review_request(
             )
     except IntegrityError as exc:
         raise Conflict("This pilot already has a pending review; withdraw it or wait.") from exc
+    files = [
+        evidence_store(pilot=pilot, upload=upload, by=by, field=EVIDENCE_FILES_FIELD)
+        for upload in uploads
+    ]
+    review.evidence_files.add(*files)
     audit_record(
         actor=by,
         action="review.request",
@@ -146,6 +164,7 @@ def review_request(
             "criteria_version": live.version.number,
             "approvals_needed": review.approvals_needed,
             "waived": [r.criterion_key for r in live.evaluation.results if r.waived],
+            "evidence_files": [{"id": f.pk, "name": f.name, "size": f.size} for f in files],
         },
     )
     transaction.on_commit(lambda: notifications.review_requested(review.pk))
@@ -169,197 +188,6 @@ def _close(review: Review, status: str, now) -> None:
     if closed != 1:
         raise Conflict("This review was closed by someone else a moment ago; reload.")
     review.status, review.closed_at = status, now
-
-
-def _clean_conditions(conditions) -> list[str]:
-    if conditions is None:
-        return []
-    if isinstance(conditions, str):
-        conditions = conditions.splitlines()
-    if not isinstance(conditions, list | tuple):
-        raise ValidationError({"conditions": "Give a list of conditions."})
-    cleaned = [str(c).strip() for c in conditions if str(c).strip()]
-    if any(len(c) > 1000 for c in cleaned):
-        raise ValidationError({"conditions": "Keep each condition to 1,000 characters or fewer."})
-    if len(cleaned) > MAX_CONDITIONS:
-        raise ValidationError({"conditions": f"Give at most {MAX_CONDITIONS} conditions."})
-    return cleaned
-
-
-def _validate_decision(
-    *, review: Review, decision: str, rationale: str, conditions: list[str], scope_note: str,
-    redesign_to_stage: str,
-) -> str:  # fmt: skip
-    if decision not in DecisionKind.values:
-        raise ValidationError(
-            {"decision": f"Unknown decision {decision!r}; use one of {', '.join(DecisionKind)}."}
-        )
-    errors: dict[str, str] = {}
-    if decision != DecisionKind.APPROVE and not rationale:
-        errors["rationale"] = "Give the reasons for this decision."
-    if len(rationale) > 8000:
-        errors["rationale"] = "Keep the rationale to 8,000 characters or fewer."
-    # Rules that depend on the review's stages are conflicts with its state (409), once
-    # the input itself is fine.
-    conflict = ""
-    if decision == DecisionKind.APPROVE_WITH_CONDITIONS:
-        if not conditions:
-            errors["conditions"] = "List at least one condition, one per line."
-        elif engine.next_stage(review.to_stage) is None:
-            conflict = (
-                f"There is no gate after {review.to_stage} to carry conditions; approve, or "
-                "reject with reasons."
-            )
-    elif conditions:
-        errors["conditions"] = "Conditions belong only to 'approve with conditions'."
-    if decision == DecisionKind.REDESIGN:
-        if not scope_note:
-            errors["scope_note"] = "Describe the narrowed scope the pilot goes back with."
-        earliest_ok = STAGE_ORDER.index(review.from_stage)
-        if not redesign_to_stage:
-            redesign_to_stage = STAGE_ORDER[max(earliest_ok - 1, 0)]
-        elif redesign_to_stage not in STAGE_ORDER:
-            errors["redesign_to_stage"] = f"Unknown stage {redesign_to_stage!r}."
-        elif STAGE_ORDER.index(redesign_to_stage) > earliest_ok or (
-            earliest_ok > 0 and STAGE_ORDER.index(redesign_to_stage) == earliest_ok
-        ):
-            conflict = (
-                f"Redesign sends the pilot back to a stage before {review.from_stage}, "
-                f"not to {redesign_to_stage}."
-            )
-    elif redesign_to_stage or scope_note:
-        errors["scope_note"] = "A scope note and a stage to go back to belong only to redesign."
-    if errors:
-        raise ValidationError(errors)
-    if conflict:
-        raise Conflict(conflict)
-    return redesign_to_stage
-
-
-@transaction.atomic
-def review_decide(
-    *,
-    review: Review,
-    decision: str,
-    by,
-    rationale: str = "",
-    conditions=None,
-    scope_note: str = "",
-    redesign_to_stage: str = "",
-    now=None,
-) -> Review:
-    """Record `by`'s decision on a pending review and apply its outcome.
-
-    Approvals count towards the review's quorum (distinct governance leads); the pilot
-    moves when the quorum is reached. Any other decision closes the review at once.
-    """
-    now = now or timezone.now()
-    rules.ensure_visible(by, review.pilot)
-    rules.ensure(
-        rules.can_decide(by, review), by, "decide_review", f"review:{review.pk}",
-        "Only a governance lead without a role on this pilot, who did not request the "
-        "review, can decide it.",
-    )  # fmt: skip
-    rationale = (rationale or "").strip()
-    scope_note = (scope_note or "").strip()
-    cleaned = _clean_conditions(conditions)
-    redesign_to_stage = _validate_decision(
-        review=review,
-        decision=decision,
-        rationale=rationale,
-        conditions=cleaned,
-        scope_note=scope_note,
-        redesign_to_stage=(redesign_to_stage or "").strip(),
-    )
-    review = lock_pending_review(review)
-    pilot = Pilot.objects.select_for_update().get(pk=review.pilot_id)
-    # Re-check on the locked rows: roles may have changed since the page was loaded.
-    rules.ensure(rules.can_decide(by, review), by, "decide_review", f"review:{review.pk}")
-    blocker = rules.decide_blocker(by, review, pilot=pilot)
-    if blocker:
-        raise Conflict(blocker)
-    live = selectors.pilot_evaluation(pilot=pilot, gate=review.criteria_version.gate, now=now)
-    Decision.objects.create(
-        review=review,
-        decided_by=by,
-        decision=decision,
-        rationale=rationale,
-        conditions=cleaned,
-        scope_note=scope_note,
-        redesign_to_stage=redesign_to_stage if decision == DecisionKind.REDESIGN else "",
-        evaluation=live.to_dict(),
-        created_at=now,
-    )
-    outcome = _apply(review=review, pilot=pilot, decision=decision, by=by, now=now,
-                     rationale=rationale, scope_note=scope_note,
-                     redesign_to_stage=redesign_to_stage)  # fmt: skip
-    audit_record(
-        actor=by,
-        action="review.decide",
-        obj=review,
-        pilot_id=pilot.pk,
-        before={"status": ReviewStatus.PENDING},
-        after={
-            "decision": decision,
-            "status": review.status,
-            "rationale": rationale,
-            "conditions": cleaned,
-            "scope_note": scope_note,
-            "redesign_to_stage": redesign_to_stage if decision == DecisionKind.REDESIGN else "",
-            "outcome": outcome,
-        },
-    )
-    if review.status != ReviewStatus.PENDING:
-        transaction.on_commit(lambda: notifications.review_decided(review.pk))
-    return review
-
-
-def _apply(*, review, pilot, decision, by, now, rationale, scope_note, redesign_to_stage) -> str:
-    if decision in APPROVING:
-        votes = list(review.decisions.filter(decision__in=APPROVING))
-        approvers = {v.decided_by_id for v in votes}
-        if len(approvers) < review.approvals_needed:
-            return f"approval {len(approvers)} of {review.approvals_needed}"
-        with_conditions = [v for v in votes if v.decision == DecisionKind.APPROVE_WITH_CONDITIONS]
-        status = ReviewStatus.APPROVED_WITH_CONDITIONS if with_conditions else ReviewStatus.APPROVED
-        _close(review, status, now)
-        pilot_transition(
-            pilot=pilot, by=by, to_stage=review.to_stage, reason=rationale or "Gate approved",
-            authorized=True,
-        )  # fmt: skip
-        following = engine.next_stage(review.to_stage)
-        for vote in with_conditions:
-            for text in vote.conditions:
-                Condition.objects.create(
-                    pilot=pilot,
-                    review=review,
-                    key=f"condition_{review.pk}_{secrets.token_hex(4)}",
-                    text=text,
-                    from_stage=review.to_stage,
-                    to_stage=following,
-                )
-        return f"moved to {review.to_stage}"
-    if decision == DecisionKind.REJECT:
-        _close(review, ReviewStatus.REJECTED, now)
-        return "stays in stage"
-    if decision == DecisionKind.HOLD:
-        _close(review, ReviewStatus.ON_HOLD, now)
-        pilot_transition(
-            pilot=pilot, by=by, to_status=Status.ON_HOLD, reason=rationale, authorized=True
-        )
-        return "on hold"
-    if decision == DecisionKind.REDESIGN:
-        _close(review, ReviewStatus.REDESIGN, now)
-        pilot_transition(
-            pilot=pilot, by=by, to_stage=redesign_to_stage, reason=f"Redesign: {scope_note}",
-            authorized=True,
-        )  # fmt: skip
-        return f"back to {redesign_to_stage}"
-    _close(review, ReviewStatus.STOPPED, now)
-    pilot_transition(
-        pilot=pilot, by=by, to_status=Status.STOPPED, reason=rationale, authorized=True
-    )
-    return "stopped"
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts import rules
 from accounts.audit import audit_record
 from config.errors import Conflict
-from gates import notifications, selectors
+from gates import engine, notifications, selectors
 from gates.checklists import CHECKLISTS
 from gates.models import ChecklistAnswer, Waiver
 from portfolio.models import Pilot
@@ -87,6 +87,63 @@ def waiver_grant(
         },
     )
     return waiver
+
+
+def failing_criteria(pilot: Pilot, *, now: datetime | None = None) -> list[engine.Result]:
+    """The criteria of the pilot's next gate that do not pass now and hold no waiver:
+    the only ones worth waiving (mandatory ones first)."""
+    gate = selectors.next_gate(pilot)
+    if gate is None or selectors.current_version(gate) is None:
+        return []
+    live = selectors.pilot_evaluation(pilot=pilot, gate=gate, now=now or timezone.now())
+    failing = [r for r in live.evaluation.results if r.status != engine.PASS and not r.waived]
+    return sorted(failing, key=lambda r: not r.mandatory)
+
+
+@transaction.atomic
+def waivers_grant(
+    *,
+    pilot: Pilot,
+    criterion_keys: list[str],
+    justification: str,
+    expires_at: datetime,
+    by,
+    now: datetime | None = None,
+) -> list[Waiver]:
+    """Waive several failing criteria at once, with one justification and expiry: one
+    waiver (and audit event) each, all or none. A criterion that passes, or is waived
+    already, is refused: there is nothing to waive."""
+    now = now or timezone.now()
+    rules.ensure_visible(by, pilot)
+    rules.ensure(
+        rules.can_waive(by, pilot), by, "grant_waiver", f"pilot:{pilot.pk}",
+        "Only a governance lead without a role on this pilot can grant a waiver.",
+    )  # fmt: skip
+    keys = list(dict.fromkeys(criterion_keys or []))
+    if not keys:
+        raise ValidationError({"criterion_keys": "Choose at least one failing criterion."})
+    failing = {r.criterion_key for r in failing_criteria(pilot, now=now)}
+    labels = waivable_keys(pilot)
+    passing = [labels.get(k, k) for k in keys if k not in failing]
+    if passing:
+        raise ValidationError(
+            {
+                "criterion_keys": "Only failing criteria can be waived; "
+                f"{', '.join(passing)} "
+                f"{'passes or is' if len(passing) == 1 else 'pass or are'} already waived."
+            }
+        )
+    return [
+        waiver_grant(
+            pilot=pilot,
+            criterion_key=key,
+            justification=justification,
+            expires_at=expires_at,
+            by=by,
+            now=now,
+        )  # fmt: skip
+        for key in keys
+    ]
 
 
 @transaction.atomic

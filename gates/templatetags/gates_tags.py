@@ -43,3 +43,9 @@ def gate_panel(context, pilot):
         "can_mark_met": rules.can_mark_condition_met(user, pilot),
         "resume_form": ResumeForm(),
     }
+
+
+@register.filter
+def changed_count(comparison) -> int:
+    """How many rows of a review's frozen-versus-live comparison changed."""
+    return sum(1 for row in comparison if row.change)

@@ -3,7 +3,7 @@
 Owners (anyone holding a per-pilot role) see each of their pilots with its next step;
 governance leads see the reviews they can still decide, conditions to verify, waivers
 about to expire and stale pilots. Nothing here restates a rule: "can still decide" is
-`accounts.rules.can_decide_now` (what `review_decide` enforces), "stale" is the
+`accounts.rules.can_decide` (what `review_decide` enforces), "stale" is the
 dashboard's `stale_q`, the reminder threshold is the one the reminders use.
 
 Query counts: every list is one query (plus its prefetches) whatever its length; the
@@ -205,13 +205,13 @@ class DecidableReview:
 
 def decidable_reviews(*, user, now: datetime) -> list[DecidableReview]:
     """Pending reviews `user` can still decide, oldest first: the queue's selector, kept
-    to those `rules.can_decide_now` allows (the rule `review_decide` enforces)."""
+    to those `rules.can_decide` allows (the rule `review_decide` enforces)."""
     if not rules.is_governance_lead(user):
         return []
     threshold = reminder_days()
     rows = []
     for review in gate_selectors.review_queue(user=user):
-        if not rules.can_decide_now(user, review):
+        if not rules.can_decide(user, review):
             continue
         age = (now - review.requested_at).days
         approvers = {d.decided_by_id for d in review.decisions.all() if d.decision in APPROVING}

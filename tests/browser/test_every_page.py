@@ -66,6 +66,10 @@ def demo_pages() -> list[Page]:
     review = Review.objects.filter(status="pending").order_by("pk").first()
     source = MetricSource.objects.order_by("pk").first()
     gate = Gate.objects.order_by("pk").first()
+    # A review a lead (grace) has approved and another (gus) may still decide; a pilot
+    # whose signal says stop (the waiver form warns).
+    decided = Review.objects.filter(status="pending", decisions__isnull=False).first() or review
+    stopping = Pilot.objects.filter(signal__code="stop").order_by("pk").first() or busy
     assert review is not None and source is not None, "the demo has a pending review and a source"
     pk = busy.pk
     pages = [
@@ -88,7 +92,11 @@ def demo_pages() -> list[Page]:
         Page("my-work-lead", "/my-work/", user="grace"),
         Page("review-queue", "/gates/reviews/", user="grace"),
         Page("review-detail", f"/gates/reviews/{review.pk}/", user="grace"),
+        Page("review-detail-decided", f"/gates/reviews/{decided.pk}/", user="grace"),
         Page("waiver-new", f"/gates/pilots/{pk}/waivers/new/", user="grace"),
+        Page("waiver-new-stop", f"/gates/pilots/{stopping.pk}/waivers/new/", user="grace"),
+        Page("review-detail-to-decide", f"/gates/reviews/{decided.pk}/", user="gus"),
+        Page("review-request", f"/gates/pilots/{review.pilot_id}/request/", user="olivia"),
         Page("criteria", "/gates/criteria/", user="grace"),
         Page("criteria-edit", f"/gates/criteria/{gate.pk}/", user="grace"),
         Page("sources", f"/metrics/pilots/{source.pilot_id}/sources/"),

@@ -172,7 +172,7 @@ def test_waiver_form(client_for, ready_pilot, governance_lead, owner):
     past = client_for(governance_lead).post(
         url,
         {
-            "criterion_key": "technical_owner_named",
+            "criterion_keys": ["risk_lead_named"],
             "justification": "x",
             "expires_at": "2001-01-01T10:00",
         },
@@ -181,7 +181,7 @@ def test_waiver_form(client_for, ready_pilot, governance_lead, owner):
     future = (timezone.now() + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M")
     ok = client_for(governance_lead).post(
         url,
-        {"criterion_key": "technical_owner_named", "justification": "Hiring", "expires_at": future},
+        {"criterion_keys": ["risk_lead_named"], "justification": "Hiring", "expires_at": future},
     )
     assert ok.status_code == 302
     assert Waiver.objects.get().justification == "Hiring"
