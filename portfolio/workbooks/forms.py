@@ -121,7 +121,11 @@ def workbook_form_class(spec: PhaseSpec, fields: tuple[str, ...] | None = None):
     chosen = fields if fields is not None else spec.fields
     return forms.modelform_factory(
         spec.model,
-        form=type(f"{spec.model.__name__}Form", (WorkbookFormBase,), {"people": spec.people}),
+        form=type(
+            f"{spec.model.__name__}Form",
+            (WorkbookFormBase,),
+            {"people": spec.people, "required_marked": spec.required},
+        ),
         fields=list(chosen),
         formfield_callback=_formfield,
     )

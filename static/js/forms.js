@@ -6,12 +6,14 @@
 (function () {
   "use strict";
 
-  function focusSummary(root) {
-    var summary = root && root.querySelector ? root.querySelector("[data-error-summary]") : null;
-    if (!summary && root && root.matches && root.matches("[data-error-summary]")) summary = root;
-    if (!summary) return;
-    summary.focus();
-    summary.scrollIntoView({ block: "start" });
+  // Focus the first summary not shown before (a page load, or a fragment htmx swapped in);
+  // every summary on the page then counts as seen, so a later swap elsewhere does not jump.
+  function focusNewSummary() {
+    var fresh = document.querySelectorAll("[data-error-summary]:not([data-seen])");
+    Array.prototype.forEach.call(fresh, function (s) { s.setAttribute("data-seen", ""); });
+    if (!fresh.length) return;
+    fresh[0].focus();
+    fresh[0].scrollIntoView({ block: "start" });
   }
 
   function fieldOf(control) {
@@ -31,8 +33,7 @@
   });
 
   function syncErrors(root) {
-    var holders = root.querySelectorAll ? root.querySelectorAll("[data-error-for]") : [];
-    if (root.matches && root.matches("[data-error-for]")) holders = [root];
+    var holders = root.querySelectorAll("[data-error-for]");
     Array.prototype.forEach.call(holders, function (holder) {
       var id = holder.getAttribute("data-error-for");
       var control = document.getElementById(id) || document.getElementById(id + "_0");
@@ -55,15 +56,10 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { focusSummary(document); });
-  document.addEventListener("htmx:oobAfterSwap", function (event) { syncErrors(event.detail.target); });
-  document.addEventListener("htmx:afterSettle", function (event) {
-    syncErrors(event.detail.elt);
-    var status = event.detail.xhr ? event.detail.xhr.status : 200;
-    // A submit refused (400/422), or a fragment that came back with a summary: show it.
-    if (status === 400 || status === 422 || (event.detail.requestConfig && event.detail.requestConfig.verb === "post")) {
-      var elt = event.detail.elt;
-      focusSummary(elt && elt.isConnected ? elt : document);
-    }
+  document.addEventListener("DOMContentLoaded", focusNewSummary);
+  // After any swap (the autosave's are out-of-band, by id), re-read every error holder.
+  document.addEventListener("htmx:afterSettle", function () {
+    syncErrors(document);
+    focusNewSummary();
   });
 })();

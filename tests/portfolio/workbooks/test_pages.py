@@ -89,7 +89,7 @@ def test_htmx_save_returns_errors_progress_and_economic_case_out_of_band(pilot, 
     )
     body = response.content.decode()
     assert response.status_code == 200
-    assert 'id="err-annual_volume"' in body and "Enter a number" in body
+    assert 'id="id_annual_volume_error"' in body and "Enter a number" in body
     assert 'id="wb-progress" class="wb-progress" hx-swap-oob="true"' in body
     assert 'id="economic-case"' in body and "1,000.00" in body
     assert "1 needs attention" in body
