@@ -91,6 +91,15 @@ class PilotgateBoundField(forms.BoundField):
         return self.id_for_label or self.auto_id or ""
 
     @property
+    def summary_errors(self) -> list[str]:
+        """The errors as the summary lists them: each names its field once."""
+        label = str(self.label or "")
+        return [
+            text if not label or text.startswith(label) else f"{label}: {text}"
+            for text in (str(e) for e in self.errors)
+        ]
+
+    @property
     def marked_required(self) -> bool:
         # Workbook fields are optional for a partial save yet required for the gate.
         return self.field.required or self.name in getattr(self.form, "required_marked", ())

@@ -1,7 +1,7 @@
 from django import forms
-from django.contrib.auth import get_user_model
 
 from accounts.models import PilotRoleKind
+from accounts.people import PersonField, offer_people
 from config.forms import StrictBooleanField
 from portfolio.models import Pilot
 
@@ -21,12 +21,15 @@ class PilotForm(forms.ModelForm):
 
 class RoleAssignForm(forms.Form):
     role = forms.ChoiceField(choices=PilotRoleKind.choices)
-    user = forms.ModelChoiceField(
-        queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
-        required=False,
-        empty_label="(nobody)",
-        help_text="Leave empty to clear the role.",
+    user = PersonField(
+        label="Person",
+        empty_label="Nobody (clear the role)",
+        help_text="People with a role on this pilot come first. Choose “Nobody” to clear the role.",
     )
+
+    def __init__(self, *args, pilot, **kwargs):
+        super().__init__(*args, **kwargs)
+        offer_people(self, pilot)
 
 
 class TokenForm(forms.Form):

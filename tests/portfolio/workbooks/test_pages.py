@@ -108,7 +108,7 @@ def test_live_validation_previews_the_case_without_saving(pilot, owner, client_f
         .post(validate, {**STRATEGY_ECONOMICS, "business_owner": "ghost"}, HTTP_HX_REQUEST="true")
         .content.decode()
     )
-    assert "190,000.00" in other and "No user named “ghost”" in other
+    assert "190,000.00" in other and "no user named “ghost”" in other
     assert not m.StrategyWorkbook.objects.exists()
     assert not AuditEvent.objects.filter(action="workbook.update").exists()
 
