@@ -27,6 +27,39 @@ hypothesis_settings.register_profile(
 hypothesis_settings.load_profile("pilotgate")
 
 
+# The managed business units the tests name (registering a pilot refuses a name not on the
+# list); created for every test that has a database.
+TEST_BUSINESS_UNITS = (
+    "Finance",
+    "Claims",
+    "Sales",
+    "Ops",
+    "CS",
+    "S",
+    "X",
+    "Customer Service",
+    "Legal",
+    "Lab",
+    "Mergers",
+    "Operations €",
+    "Unit 1",
+)
+
+
+@pytest.fixture(autouse=True)
+def _business_units(request):
+    names = set(request.fixturenames)
+    wanted = [f for f in ("transactional_db", "db") if f in names]
+    if not wanted and request.node.get_closest_marker("django_db") is None:
+        return
+    request.getfixturevalue(wanted[0] if wanted else "db")
+    from portfolio.models import BusinessUnit
+
+    BusinessUnit.objects.bulk_create(
+        [BusinessUnit(name=name) for name in TEST_BUSINESS_UNITS], ignore_conflicts=True
+    )
+
+
 @pytest.fixture(autouse=True)
 def _generous_auth_failure_budget(monkeypatch):
     """Many tests are refused 401 on purpose (the authorization matrix alone hundreds of
