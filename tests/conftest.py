@@ -28,7 +28,7 @@ hypothesis_settings.load_profile("pilotgate")
 
 
 # The managed business units the tests name (registering a pilot refuses a name not on the
-# list); created for every test that has a database.
+# list); `_reference_data` creates them for every test that has a database.
 TEST_BUSINESS_UNITS = (
     "Finance",
     "Claims",
@@ -44,20 +44,6 @@ TEST_BUSINESS_UNITS = (
     "Operations €",
     "Unit 1",
 )
-
-
-@pytest.fixture(autouse=True)
-def _business_units(request):
-    names = set(request.fixturenames)
-    wanted = [f for f in ("transactional_db", "db") if f in names]
-    if not wanted and request.node.get_closest_marker("django_db") is None:
-        return
-    request.getfixturevalue(wanted[0] if wanted else "db")
-    from portfolio.models import BusinessUnit
-
-    BusinessUnit.objects.bulk_create(
-        [BusinessUnit(name=name) for name in TEST_BUSINESS_UNITS], ignore_conflicts=True
-    )
 
 
 @pytest.fixture(autouse=True)
@@ -102,6 +88,11 @@ def _reference_data(request):
     if not Gate.objects.exists():
         load_default_gates(django_apps, None)
         add_sources_criteria(django_apps, None)
+    from portfolio.models import BusinessUnit
+
+    BusinessUnit.objects.bulk_create(
+        [BusinessUnit(name=name) for name in TEST_BUSINESS_UNITS], ignore_conflicts=True
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -54,12 +54,13 @@ def test_owner_fills_strategy_sees_progress_and_case_and_downloads_memo(page, li
     for name, value in {
         "decision_improved": "Approve or escalate a refund",
         "why_now": "Refund volume doubled",
-        "business_owner": "bella",
-        "delivery_lead": "devon",
         "primary_risk": "Refunding fraud",
         "readiness_criteria": "95% agreement with reviewers",
     }.items():
         page.locator(f"#id_{name}").fill(value)
+    # People are chosen from the picker (the pilot's people first), not typed.
+    page.locator("#id_business_owner").select_option("bella")
+    page.locator("#id_delivery_lead").select_option("devon")
     page.locator("#id_readiness_criteria").blur()
     expect(page.locator("#wb-progress")).to_contain_text("Still missing: success metrics, stop")
 
