@@ -38,8 +38,11 @@ class MetricChoiceField(forms.ModelChoiceField):
 def _formfield(model_field, **kwargs):
     """Model field -> form field, with our widgets and people/metric fields."""
     if model_field.is_relation and model_field.related_model is get_user_model():
+        # "Username of ..." is for the API; on a page the person is picked from a list.
+        help_text = str(model_field.help_text)
         return PersonField(
-            label=capfirst(str(model_field.verbose_name)), help_text=model_field.help_text
+            label=capfirst(str(model_field.verbose_name)),
+            help_text="" if help_text.startswith("Username") else help_text,
         )
     if model_field.is_relation and model_field.related_model is MetricDefinition:
         return MetricChoiceField(label="Metric")

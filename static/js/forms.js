@@ -12,8 +12,9 @@
     var fresh = document.querySelectorAll("[data-error-summary]:not([data-seen])");
     Array.prototype.forEach.call(fresh, function (s) { s.setAttribute("data-seen", ""); });
     if (!fresh.length) return;
-    fresh[0].focus();
-    fresh[0].scrollIntoView({ block: "start" });
+    // Scroll only as far as needed: on a page load the heading above it stays in view.
+    fresh[0].focus({ preventScroll: true });
+    fresh[0].scrollIntoView({ block: "nearest" });
   }
 
   function fieldOf(control) {
