@@ -91,8 +91,9 @@ class PilotgateBoundField(forms.BoundField):
         return self.id_for_label or self.auto_id or ""
 
     @property
-    def summary_errors(self) -> list[str]:
-        """The errors as the summary lists them: each names its field once."""
+    def named_errors(self) -> list[str]:
+        """The errors as the page shows them (by the field and in the summary): each names
+        its field once, so a message read on its own still says what it is about."""
         label = str(self.label or "")
         return [
             text if not label or text.startswith(label) else f"{label}: {text}"

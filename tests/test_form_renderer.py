@@ -98,7 +98,7 @@ def test_an_error_that_already_names_its_field_is_not_named_twice():
     form = Sample({"name": "", "kind": "a"})
     form.is_valid()
     form.errors["name"] = form.error_class(["Name: give it a name."])
-    assert form["name"].summary_errors == ["Name: give it a name."]
+    assert form["name"].named_errors == ["Name: give it a name."]
 
 
 def test_a_form_without_errors_has_no_summary():
