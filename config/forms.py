@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.renderers import TemplatesSetting
 
 _TRUE = frozenset({"true", "on"})  # "on" is what a ticked checkbox without a value sends
 _FALSE = frozenset({"false"})
@@ -75,3 +76,40 @@ class StrictNullBooleanField(forms.NullBooleanField):
         raise ValidationError(
             self.error_messages["invalid"], code="invalid", params={"value": _shown(value)}
         )
+
+
+class PilotgateBoundField(forms.BoundField):
+    """Django's BoundField already sets aria-invalid and aria-describedby (help text id
+    `<id>_helptext`, error id `<id>_error`); our field template renders those ids. This adds
+    where the error summary links to and whether to mark the field as required."""
+
+    @property
+    def error_anchor(self) -> str:
+        """The id of the control the error summary's link moves focus to."""
+        if self.field.widget.use_fieldset and self.auto_id:
+            return f"{self.auto_id}_0"  # a radio or checkbox group: its first option
+        return self.id_for_label or self.auto_id or ""
+
+    @property
+    def named_errors(self) -> list[str]:
+        """The errors as the page shows them (by the field and in the summary): each names
+        its field once, so a message read on its own still says what it is about."""
+        label = str(self.label or "")
+        return [
+            text if not label or text.startswith(label) else f"{label}: {text}"
+            for text in (str(e) for e in self.errors)
+        ]
+
+    @property
+    def marked_required(self) -> bool:
+        # Workbook fields are optional for a partial save yet required for the gate.
+        return self.field.required or self.name in getattr(self.form, "required_marked", ())
+
+
+class PilotgateFormRenderer(TemplatesSetting):
+    """Every form renders through one field template (label, help, error, control) and
+    `{{ form }}` adds the error summary (settings.FORM_RENDERER)."""
+
+    form_template_name = "forms/form.html"
+    field_template_name = "forms/field.html"
+    bound_field_class = PilotgateBoundField

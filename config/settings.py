@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -96,6 +97,9 @@ TEMPLATES = [
         },
     }
 ]
+
+# One field template (label, help, error, control) and an error summary for every form.
+FORM_RENDERER = "config.forms.PilotgateFormRenderer"
 
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:

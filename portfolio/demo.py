@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import GlobalRole, PilotRoleKind
 from gates.services import pilot_transition
 from portfolio import services
-from portfolio.models import STAGE_ORDER, Pilot, RiskTier, Status
+from portfolio.models import STAGE_ORDER, BusinessUnit, Pilot, RiskTier, Status
 from portfolio.workbooks import demo as workbook_demo
 
 
@@ -129,6 +129,9 @@ def ensure_pilots(users: dict) -> list[Pilot]:
     """About 40 pilots across every stage, status, business unit and risk tier."""
     rng = random.Random(20261126)  # fixed: the same demo every time
     owners = [users["olivia"], users["tom"], users["casey"]]
+    for unit_name in sorted({unit for _, unit, _ in DEMO_PILOTS}):
+        if not BusinessUnit.objects.filter(name__iexact=unit_name).exists():
+            BusinessUnit.objects.create(name=unit_name)
     pilots = []
     for index, (name, unit, summary) in enumerate(DEMO_PILOTS):
         existing = Pilot.objects.filter(name=name).first()

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,12 +27,48 @@ class RiskTier(models.TextChoices):
     HIGH = "high", "High"
 
 
+def tidy_name(value: str) -> str:
+    """A name as stored: no outer spaces, inner runs of whitespace as one space."""
+    return " ".join(str(value or "").split())
+
+
+class BusinessUnit(models.Model):
+    """The managed list of business units (admin-editable). Names are unique whatever their
+    case; an inactive unit is no longer offered, and its pilots keep it."""
+
+    name = models.CharField(max_length=100)
+    active = models.BooleanField(
+        default=True, help_text="Offered when a pilot is registered or edited."
+    )
+
+    class Meta:
+        ordering = [Lower("name"), "id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="business_unit_name_unique_ci",
+                violation_error_message="A business unit with this name already exists.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        self.name = tidy_name(self.name)
+
+
 class Pilot(models.Model):
     """One AI pilot in the portfolio. Stage and status change only in gates.services."""
 
     name = models.CharField(max_length=200)
     summary = models.TextField(blank=True, max_length=4000)
+    # The unit's name, kept in step with `unit` by portfolio.services: the dashboard's
+    # aggregates, filters and the API group and filter by this column.
     business_unit = models.CharField(max_length=100, db_index=True)
+    unit = models.ForeignKey(
+        BusinessUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="pilots"
+    )
     stage = models.CharField(
         max_length=16, choices=Stage.choices, default=Stage.DISCOVERY, db_index=True
     )

@@ -33,6 +33,14 @@ class PilotSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["stage", "status", "stage_entered_at", "created_at", "updated_at"]
+        extra_kwargs = {
+            "business_unit": {
+                "help_text": "The business unit's name, from the managed list of business "
+                "units (admin-editable). Case and extra spaces do not matter; the answer "
+                "gives the name as listed. A name not on the list, or of a unit no longer "
+                "in use, is refused with 400."
+            }
+        }
 
     def get_owners(self, pilot) -> dict[str, str | None]:
         holders = {role.role: role.user.get_username() for role in pilot.roles.all()}

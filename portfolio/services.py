@@ -10,13 +10,58 @@ from accounts import rules
 from accounts.audit import audit_record, changes
 from accounts.models import PilotRole, PilotRoleKind
 from portfolio.dashboard.aggregates import aggregates_pilot_changed
-from portfolio.models import Pilot, RiskTier
+from portfolio.models import BusinessUnit, Pilot, RiskTier, tidy_name
 
 EDITABLE_FIELDS = ("name", "summary", "business_unit", "risk_tier", "confidential")
 
 
 def _snapshot(pilot: Pilot) -> dict:
     return {field: getattr(pilot, field) for field in EDITABLE_FIELDS}
+
+
+def business_unit_resolve(value, *, current: BusinessUnit | None = None) -> BusinessUnit:
+    """The managed unit `value` names: a BusinessUnit, or its name in any case and spacing
+    (what the API sends). An inactive unit is refused unless the pilot already has it."""
+    if isinstance(value, BusinessUnit):
+        unit = value
+    else:
+        name = tidy_name(value)[:100]
+        if not name:
+            raise ValidationError({"business_unit": "Business unit: choose one from the list."})
+        unit = BusinessUnit.objects.filter(name__iexact=name).first()
+        if unit is None:
+            raise ValidationError(
+                {
+                    "business_unit": f"Business unit: “{name}” is not on the list of business "
+                    "units; choose one from the list (an admin adds new ones)."
+                }
+            )
+    if not unit.active and (current is None or unit.pk != current.pk):
+        raise ValidationError(
+            {"business_unit": f"Business unit: “{unit.name}” is no longer in use; choose another."}
+        )
+    return unit
+
+
+@transaction.atomic
+def business_unit_pilots_follow(*, unit: BusinessUnit) -> int:
+    """After an admin renames a unit, its pilots' name column follows (the dashboard's
+    aggregates and filters group by it). Returns how many pilots changed."""
+    count = (
+        Pilot.objects.filter(unit=unit)
+        .exclude(business_unit=unit.name)
+        .update(business_unit=unit.name)
+    )
+    if count:
+        aggregates_pilot_changed(confidentiality=False)
+    return count
+
+
+def _current_unit(pilot: Pilot) -> BusinessUnit | None:
+    if pilot.unit_id is not None:
+        return pilot.unit
+    # A pilot from before the managed list (or a bulk load) names its unit only as text.
+    return BusinessUnit.objects.filter(name__iexact=tidy_name(pilot.business_unit)).first()
 
 
 def _validate(pilot: Pilot) -> None:
@@ -36,9 +81,11 @@ def pilot_create(
 ) -> Pilot:
     """Register a pilot; its creator becomes the business owner."""
     rules.ensure(rules.can_create_pilot(by), by, "create_pilot", "pilot:new")
+    unit = business_unit_resolve(business_unit)
     pilot = Pilot(
         name=(name or "").strip(),
-        business_unit=(business_unit or "").strip(),
+        business_unit=unit.name,
+        unit=unit,
         summary=summary or "",
         risk_tier=risk_tier,
         confidential=bool(confidential),
@@ -77,6 +124,11 @@ def pilot_update(*, pilot: Pilot, by, **fields) -> Pilot:
         )
     pilot = Pilot.objects.select_for_update().get(pk=pilot.pk)
     before = _snapshot(pilot)
+    if "business_unit" in fields:
+        pilot.unit = business_unit_resolve(
+            fields.pop("business_unit"), current=_current_unit(pilot)
+        )
+        pilot.business_unit = pilot.unit.name
     for name, value in fields.items():
         if isinstance(value, str) and name != "summary":
             value = value.strip()
@@ -85,7 +137,8 @@ def pilot_update(*, pilot: Pilot, by, **fields) -> Pilot:
     old, new = changes(before, _snapshot(pilot))
     if not new:
         return pilot
-    pilot.save(update_fields=[*new.keys(), "updated_at"])
+    linked = ["unit"] if "business_unit" in new else []
+    pilot.save(update_fields=[*new.keys(), *linked, "updated_at"])
     audit_record(
         actor=by, action="pilot.update", obj=pilot, pilot_id=pilot.pk, before=old, after=new
     )

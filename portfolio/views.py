@@ -106,7 +106,7 @@ def pilot_roles(request, pk):
     rules.ensure(
         rules.can_assign_roles(request.user, pilot), request.user, "assign_roles", f"pilot:{pk}"
     )
-    form = RoleAssignForm(request.POST or None)
+    form = RoleAssignForm(request.POST or None, pilot=pilot)
     if request.method == "POST" and form.is_valid():
         try:
             services.pilot_role_assign(

@@ -27,6 +27,25 @@ hypothesis_settings.register_profile(
 hypothesis_settings.load_profile("pilotgate")
 
 
+# The managed business units the tests name (registering a pilot refuses a name not on the
+# list); `_reference_data` creates them for every test that has a database.
+TEST_BUSINESS_UNITS = (
+    "Finance",
+    "Claims",
+    "Sales",
+    "Ops",
+    "CS",
+    "S",
+    "X",
+    "Customer Service",
+    "Legal",
+    "Lab",
+    "Mergers",
+    "Operations €",
+    "Unit 1",
+)
+
+
 @pytest.fixture(autouse=True)
 def _generous_auth_failure_budget(monkeypatch):
     """Many tests are refused 401 on purpose (the authorization matrix alone hundreds of
@@ -69,6 +88,11 @@ def _reference_data(request):
     if not Gate.objects.exists():
         load_default_gates(django_apps, None)
         add_sources_criteria(django_apps, None)
+    from portfolio.models import BusinessUnit
+
+    BusinessUnit.objects.bulk_create(
+        [BusinessUnit(name=name) for name in TEST_BUSINESS_UNITS], ignore_conflicts=True
+    )
 
 
 @pytest.fixture(autouse=True)

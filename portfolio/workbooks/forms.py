@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.text import capfirst
 
+from accounts.people import PersonField, offer_people
 from config.bounds import METRIC_VALUE_LIMIT, WORKBOOK_FIELD_BOUNDS
 from config.forms import StrictBooleanField, StrictNullBooleanField
 from config.money import with_currency_lazy
@@ -21,31 +22,6 @@ from portfolio.workbooks.spec import MONEY_FIELDS, ListSpec, PhaseSpec
 
 HTTP_LINK = "Enter an http:// or https:// link."
 UNKNOWN_METRIC = "Unknown metric key “%(value)s”; choose one from the metric catalog."
-
-
-class UsernameField(forms.CharField):
-    """A person named by username; must exist and be active."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("max_length", 150)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"list": "active-usernames"}))
-        super().__init__(**kwargs)
-
-    def clean(self, value):
-        name = (super().clean(value) or "").strip()
-        if not name:
-            if self.required:
-                raise ValidationError("Name a person (their username).", code="required")
-            return None
-        user = get_user_model().objects.filter(username=name).first()
-        if user is None:
-            raise ValidationError(f"No user named “{name}”.", code="unknown_user")
-        if not user.is_active:
-            raise ValidationError(
-                f"“{name}” is not an active user; name someone who can act.", code="inactive"
-            )
-        return user
 
 
 class MetricChoiceField(forms.ModelChoiceField):
@@ -62,8 +38,11 @@ class MetricChoiceField(forms.ModelChoiceField):
 def _formfield(model_field, **kwargs):
     """Model field -> form field, with our widgets and people/metric fields."""
     if model_field.is_relation and model_field.related_model is get_user_model():
-        return UsernameField(
-            label=capfirst(str(model_field.verbose_name)), help_text=model_field.help_text
+        # "Username of ..." is for the API; on a page the person is picked from a list.
+        help_text = str(model_field.help_text)
+        return PersonField(
+            label=capfirst(str(model_field.verbose_name)),
+            help_text="" if help_text.startswith("Username") else help_text,
         )
     if model_field.is_relation and model_field.related_model is MetricDefinition:
         return MetricChoiceField(label="Metric")
@@ -95,17 +74,22 @@ def _formfield(model_field, **kwargs):
 
 
 class PeopleInitialMixin:
-    """Show people as usernames (not ids) when a form edits a saved row."""
+    """People as usernames (not ids) when a form edits a saved row, chosen from the people
+    of the row's pilot (accounts.people)."""
 
     people: tuple[str, ...] = ()
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, pilot=None, **kwargs):
         super().__init__(*args, **kwargs)
         instance = getattr(self, "instance", None)
+        if pilot is None and instance is not None:
+            cached = type(instance).pilot.is_cached(instance)
+            pilot = instance.pilot if cached else instance.pilot_id
         for name in self.people:
             if name in self.fields and instance is not None:
                 person = getattr(instance, name, None) if getattr(instance, "pk", None) else None
                 self.initial[name] = person.get_username() if person is not None else ""
+        offer_people(self, pilot)
 
 
 class WorkbookFormBase(PeopleInitialMixin, forms.ModelForm):
@@ -121,7 +105,11 @@ def workbook_form_class(spec: PhaseSpec, fields: tuple[str, ...] | None = None):
     chosen = fields if fields is not None else spec.fields
     return forms.modelform_factory(
         spec.model,
-        form=type(f"{spec.model.__name__}Form", (WorkbookFormBase,), {"people": spec.people}),
+        form=type(
+            f"{spec.model.__name__}Form",
+            (WorkbookFormBase,),
+            {"people": spec.people, "required_marked": spec.required},
+        ),
         fields=list(chosen),
         formfield_callback=_formfield,
     )

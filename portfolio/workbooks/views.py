@@ -4,7 +4,6 @@ the decision memo and evidence downloads. Every action also works as a plain for
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -72,7 +71,7 @@ def _list_context(pilot, spec, rows_by_list, add_forms=None) -> list[dict]:
     sections = []
     for list_spec in spec.lists:
         form = (add_forms or {}).get(list_spec.name) or row_form_class(list_spec)(
-            prefix=list_spec.name
+            prefix=list_spec.name, instance=list_spec.model(pilot=pilot)
         )
         headers = [
             capfirst(str(list_spec.model._meta.get_field(n).verbose_name))
@@ -101,7 +100,7 @@ def _context(request, pilot, spec, *, form=None, add_forms=None) -> dict:
         "spec": spec,
         "phase": spec.phase,
         "workbook": workbook,
-        "form": form or workbook_form_class(spec)(instance=workbook),
+        "form": form or workbook_form_class(spec)(instance=workbook, pilot=pilot),
         "can_edit": can_edit,
         "facts": facts[spec.phase],
         "percent": progress(facts[spec.phase], spec.phase),
@@ -118,13 +117,6 @@ def _context(request, pilot, spec, *, form=None, add_forms=None) -> dict:
     if spec.phase == "data" and workbook.bias_review_evidence_file_id:
         context["bias_evidence_url"] = reverse(
             "portfolio:evidence", args=[pilot.pk, workbook.bias_review_evidence_file_id]
-        )
-    if can_edit:
-        context["usernames"] = list(
-            get_user_model()
-            .objects.filter(is_active=True)
-            .order_by("username")
-            .values_list("username", flat=True)
         )
     return context
 
@@ -160,7 +152,8 @@ def _redisplay(spec: PhaseSpec, workbook, post):
         if bound.name not in data:
             value = bound.value()
             data[bound.name] = "" if value is None else value
-    form = workbook_form_class(spec)(data, instance=spec.model(pilot=workbook.pilot))
+    pilot = workbook.pilot
+    form = workbook_form_class(spec)(data, instance=spec.model(pilot=pilot), pilot=pilot)
     form.is_valid()
     return form
 
@@ -205,7 +198,7 @@ def row_add(request, pk, phase, list_name):
         data=data,
         upload=request.FILES.get(f"{list_name}-evidence_upload"),
     )
-    form = None if result.ok else _prefixed(result.form, list_spec, request.POST)
+    form = None if result.ok else _prefixed(result.form, list_spec, request.POST, pilot)
     if request.htmx:
         context = _context(request, pilot, spec, add_forms={list_name: form} if form else None)
         context["section"] = next(s for s in context["lists"] if s["spec"].name == list_name)
@@ -237,9 +230,11 @@ def row_validate(request, pk, phase, list_name):
     return render(request, f"{TEMPLATE}#row_validate_response", {"form": form})
 
 
-def _prefixed(form, list_spec, post):
+def _prefixed(form, list_spec, post, pilot):
     """Re-bind a failed row form under its list's prefix so the page shows what was typed."""
-    bound = row_form_class(list_spec)(post, prefix=list_spec.name)
+    bound = row_form_class(list_spec)(
+        post, prefix=list_spec.name, instance=list_spec.model(pilot=pilot)
+    )
     bound.is_valid()
     for name, errors in form.errors.items():
         if name not in bound.errors or name == "__all__":

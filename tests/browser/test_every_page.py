@@ -49,6 +49,9 @@ class Page:
     name: str
     path: str
     user: str = "admin"  # who looks at it (a demo login, or "" for nobody)
+    # A form sent with mistakes: fields to fill (selector, value), then the button to press.
+    fill: tuple = ()
+    submit: str = ""
 
 
 def demo_pages() -> list[Page]:
@@ -72,6 +75,9 @@ def demo_pages() -> list[Page]:
     stopping = Pilot.objects.filter(signal__code="stop").order_by("pk").first() or busy
     assert review is not None and source is not None, "the demo has a pending review and a source"
     pk = busy.pk
+    olivias = Pilot.objects.filter(
+        roles__user__username="olivia", roles__role="business_owner", status="active"
+    ).order_by("pk")[0]
     pages = [
         Page("login", "/accounts/login/", user=""),
         Page("dashboard", "/portfolio/", user="erin"),
@@ -83,6 +89,14 @@ def demo_pages() -> list[Page]:
         Page("pilot-edit", f"/pilots/{pk}/edit/"),
         Page("pilot-roles", f"/pilots/{pk}/roles/"),
         Page("pilot-new", "/pilots/new/", user="olivia"),
+        Page("pilot-new-errors", "/pilots/new/", user="olivia", submit="Register pilot"),
+        Page(
+            "workbook-strategy-errors",
+            f"/pilots/{olivias.pk}/workbooks/strategy/",
+            user="olivia",
+            fill=(("#id_annual_volume", "-5"),),
+            submit="Save workbook",
+        ),
         *(
             Page(f"workbook-{phase}", f"/pilots/{pk}/workbooks/{phase}/")
             for phase in ("strategy", "data", "deployment", "operations", "monitoring")
@@ -138,6 +152,13 @@ def test_every_page_is_accessible_fits_a_phone_and_is_photographed(browser, live
             response = page.goto(live_url(spec.path))
             assert response is not None and response.status == 200, (spec, response)
             page.wait_for_load_state("networkidle")
+            if spec.submit:
+                for selector, value in spec.fill:
+                    page.locator(selector).fill(value)
+                page.get_by_role("button", name=spec.submit).click()
+                page.wait_for_load_state("networkidle")
+                if not page.locator("[data-error-summary]").count():
+                    problems.append(f"{spec.name} at {width} px: no error summary")
             page.wait_for_function(CHARTS_DRAWN)
             wide = page.evaluate("document.documentElement.scrollWidth")
             if wide > width:

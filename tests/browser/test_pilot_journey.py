@@ -20,7 +20,7 @@ def test_contributor_registers_a_pilot_sees_it_listed_and_logs_out(page, live_ur
 
     page.get_by_role("link", name="Register a pilot").first.click()
     page.get_by_label("Name").fill("Warranty claim summariser")
-    page.get_by_label("Business unit").fill("Claims")
+    page.get_by_label("Business unit").select_option("Claims")
     page.get_by_label("Summary").fill("Summarises warranty claims for adjusters.")
     page.get_by_label("Risk tier").select_option("high")
     page.get_by_role("button", name="Register pilot").click()

@@ -33,7 +33,7 @@ def test_owner_fills_strategy_sees_progress_and_case_and_downloads_memo(page, li
     # A bad value gets an inline error naming the field, and nothing else is lost.
     page.locator("#id_annual_volume").fill("-20")
     page.locator("#id_kpi").fill("Refund cycle time")
-    expect(page.locator("#err-annual_volume")).to_contain_text("Annual volume at production")
+    expect(page.locator("#id_annual_volume_error")).to_contain_text("Annual volume at production")
     page.locator("#id_annual_volume").fill("100000")
 
     # The economic case follows the typing.
@@ -49,17 +49,18 @@ def test_owner_fills_strategy_sees_progress_and_case_and_downloads_memo(page, li
         page.locator(f"#id_{name}").fill(value)
     expect(page.locator("#case-net")).to_have_text("€190,000.00")
     expect(page.locator("#case-payback")).to_have_text("5.7 months")
-    expect(page.locator("#err-annual_volume")).to_be_empty()
+    expect(page.locator("#id_annual_volume_error")).to_be_empty()
 
     for name, value in {
         "decision_improved": "Approve or escalate a refund",
         "why_now": "Refund volume doubled",
-        "business_owner": "bella",
-        "delivery_lead": "devon",
         "primary_risk": "Refunding fraud",
         "readiness_criteria": "95% agreement with reviewers",
     }.items():
         page.locator(f"#id_{name}").fill(value)
+    # People are chosen from the picker (the pilot's people first), not typed.
+    page.locator("#id_business_owner").select_option("bella")
+    page.locator("#id_delivery_lead").select_option("devon")
     page.locator("#id_readiness_criteria").blur()
     expect(page.locator("#wb-progress")).to_contain_text("Still missing: success metrics, stop")
 

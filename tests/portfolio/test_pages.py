@@ -102,7 +102,7 @@ def test_owner_assigns_a_role_through_the_page(owner, pilot, client_for):
     tech = UserFactory(username="tech", roles=["contributor"])
     response = client_for(owner).post(
         reverse("portfolio:pilot_roles", args=[pilot.pk]),
-        {"role": "technical_owner", "user": tech.pk},
+        {"role": "technical_owner", "user": tech.username},
     )
     assert response.status_code == 302
     assert PilotRole.objects.get(pilot=pilot, role="technical_owner").user == tech

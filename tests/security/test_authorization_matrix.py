@@ -429,7 +429,7 @@ PAGES: dict[str, Row] = {
         conf_other  ok    403 403  404     404      404   login login
         """,
         "/pilots/{pilot}/roles/",
-        lambda world, role, target: {"role": "risk_lead", "user": world.someone.pk},
+        lambda world, role, target: {"role": "risk_lead", "user": world.someone.username},
     ),
     "GET accounts:tokens": Row(ANY_SIGNED_IN_PAGE, "/accounts/tokens/"),
     "POST accounts:tokens": Row(ANY_SIGNED_IN_PAGE, "/accounts/tokens/", {"name": "matrix"}),

@@ -89,7 +89,7 @@ def test_htmx_save_returns_errors_progress_and_economic_case_out_of_band(pilot, 
     )
     body = response.content.decode()
     assert response.status_code == 200
-    assert 'id="err-annual_volume"' in body and "Enter a number" in body
+    assert 'id="id_annual_volume_error"' in body and "Enter a number" in body
     assert 'id="wb-progress" class="wb-progress" hx-swap-oob="true"' in body
     assert 'id="economic-case"' in body and "1,000.00" in body
     assert "1 needs attention" in body
@@ -108,7 +108,7 @@ def test_live_validation_previews_the_case_without_saving(pilot, owner, client_f
         .post(validate, {**STRATEGY_ECONOMICS, "business_owner": "ghost"}, HTTP_HX_REQUEST="true")
         .content.decode()
     )
-    assert "190,000.00" in other and "No user named “ghost”" in other
+    assert "190,000.00" in other and "no user named “ghost”" in other
     assert not m.StrategyWorkbook.objects.exists()
     assert not AuditEvent.objects.filter(action="workbook.update").exists()
 

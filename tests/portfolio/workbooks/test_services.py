@@ -71,7 +71,7 @@ def test_people_must_exist_and_be_active(pilot, owner):
         by=owner,
         data={"business_owner": "nobody", "delivery_lead": "gone"},
     )
-    assert "No user named “nobody”" in result.errors["business_owner"][0]
+    assert "Business owner: no user named “nobody”" in result.errors["business_owner"][0]
     assert "not an active user" in result.errors["delivery_lead"][0]
     result = workbook_save(pilot=pilot, phase="strategy", by=owner, data={"delivery_lead": "owner"})
     assert result.ok and result.workbook.delivery_lead == owner
