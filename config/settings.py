@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "portfolio",
     "gates",
     "metrics",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

@@ -11,7 +11,7 @@ urlpatterns = [
     path("pilots/", include("portfolio.urls")),
     path("metrics/", include("metrics.urls")),
     path("gates/", include("gates.urls")),
-    path("portfolio/", include("portfolio.dashboard.urls")),
+    path("portfolio/", include("dashboard.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", views.ApiSchemaView.as_view(), name="api-schema"),
     path("api/docs/", views.ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),

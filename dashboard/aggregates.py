@@ -1,8 +1,8 @@
-"""Rebuild the portfolio-level aggregates (portfolio.dashboard.models) from daily rollups.
+"""Rebuild the portfolio-level aggregates (dashboard.models) from daily rollups.
 
 `aggregates_rebuild()` replaces every aggregate row in one transaction, so a reader sees
 the old set or the new one, never a mix. It runs from Celery beat every few minutes
-(portfolio.tasks) and soon after ingest has refreshed rollups or a pilot has changed stage
+(dashboard.tasks) and soon after ingest has refreshed rollups or a pilot has changed stage
 or status: ingest and gates.services.pilot_transition call `aggregates_request_rebuild()`,
 whose conditional update queues one task for a burst of batches or moves. Two rebuilds
 never interleave: a transaction-scoped advisory lock on PostgreSQL (SQLite serialises
@@ -22,8 +22,8 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from dashboard.models import PortfolioAggregateState, PortfolioRealized, PortfolioTrendDay
 from metrics.models import MetricDefinition, MetricRollup
-from portfolio.dashboard.models import PortfolioAggregateState, PortfolioRealized, PortfolioTrendDay
 from portfolio.models import Pilot, StrategyWorkbook
 
 RELIABILITY_METRICS = (
@@ -88,7 +88,7 @@ def _rebuild_realized(since: datetime) -> int:
     group = ", ".join(f"p.{c}" for c in GROUP_COLUMNS)
     placeholders, keys = _in_list(REALIZED_METRICS)
     # Each pilot's mean first (its sum over its count), then the sum of those means per
-    # group, as portfolio.dashboard.selectors.economics adds them up.
+    # group, as dashboard.selectors.economics adds them up.
     sql = f"""
         INSERT INTO {t["realized"]}
             (metric_key, {", ".join(GROUP_COLUMNS)}, has_case, pilots, mean_sum)
@@ -158,7 +158,7 @@ def aggregates_pilot_changed(*, confidentiality: bool) -> None:
     """A pilot's group columns changed (portfolio.services.pilot_update): rebuild now, and
     if its confidential flag changed, stop serving restricted readers from the groups
     until that rebuild has run."""
-    from portfolio.tasks import rebuild_aggregates
+    from dashboard.tasks import rebuild_aggregates
 
     now = timezone.now()
     if confidentiality:
@@ -172,7 +172,7 @@ def aggregates_pilot_changed(*, confidentiality: bool) -> None:
 def aggregates_request_rebuild(*, now: datetime | None = None) -> bool:
     """Ask for a rebuild soon (ingest changed rollups, or a pilot moved). Only the first
     request since the last rebuild started queues a task; returns whether this one did."""
-    from portfolio.tasks import rebuild_aggregates
+    from dashboard.tasks import rebuild_aggregates
 
     now = now or timezone.now()
     claimed = PortfolioAggregateState.objects.filter(

@@ -14,8 +14,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.money import currency_code, with_currency_lazy
-from portfolio.dashboard import selectors
-from portfolio.dashboard.filters import DashboardFilterForm, parse_filters
+from dashboard import selectors
+from dashboard.filters import DashboardFilterForm, parse_filters
 
 _INT_MAX = 2**31 - 1
 _BUDGET = r"^[0-9]{1,14}(\.[0-9]{1,2})?$"

@@ -385,7 +385,7 @@ def build(*, pilots: int, snapshots: int, log: Callable[[str], None]) -> Built:
 
 def rebuild_aggregates(log: Callable[[str], None]) -> float:
     """What the beat task does every few minutes: rebuild the portfolio aggregates."""
-    from portfolio.dashboard.aggregates import aggregates_rebuild
+    from dashboard.aggregates import aggregates_rebuild
 
     started = time.perf_counter()
     aggregates_rebuild()

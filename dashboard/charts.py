@@ -11,7 +11,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from config.money import currency, with_currency
-from portfolio.dashboard.filters import AGE_BUCKETS, RISK_FLAGS
+from dashboard.filters import AGE_BUCKETS, RISK_FLAGS
 from portfolio.models import Status
 
 # Colour-blind safe (Okabe-Ito), each readable on white.

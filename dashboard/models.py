@@ -6,7 +6,7 @@ dashboard filters on (business unit, stage, status, risk tier) plus `confidentia
 confidential rule can be applied to them. Sums and counts (never means) are stored, so
 groups combine exactly: a mean over any set of groups is sum(total) / sum(count).
 
-Written only by portfolio.dashboard.aggregates.aggregates_rebuild (a Celery beat task and
+Written only by dashboard.aggregates.aggregates_rebuild (a Celery beat task and
 after rollups change), which replaces every row in one transaction.
 """
 
@@ -29,8 +29,12 @@ class PortfolioAggregateState(models.Model):
     rebuild_requested_at = models.DateTimeField(null=True, blank=True)
     # A pilot's confidential flag changed here: until a rebuild that started later, the
     # groups may still count it on the wrong side, so readers who may not see every pilot
-    # are answered from rollups (portfolio.dashboard.selectors.scope).
+    # are answered from rollups (dashboard.selectors.scope).
     confidentiality_changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        # Created by portfolio's migration 0003, before the dashboard was an app of its own.
+        db_table = "portfolio_portfolioaggregatestate"
 
     def __str__(self) -> str:
         return f"portfolio aggregates as of {self.built_at:%Y-%m-%d %H:%M}"
@@ -60,6 +64,7 @@ class PortfolioTrendDay(_PilotGroup):
     p95_sum = models.FloatField()
 
     class Meta:
+        db_table = "portfolio_portfoliotrendday"
         indexes = [models.Index(fields=["metric_key", "day"], name="trendday_metric_day")]
 
     def __str__(self) -> str:
@@ -75,6 +80,9 @@ class PortfolioRealized(_PilotGroup):
     has_case = models.BooleanField()
     pilots = models.PositiveIntegerField()
     mean_sum = models.FloatField()
+
+    class Meta:
+        db_table = "portfolio_portfoliorealized"
 
     def __str__(self) -> str:
         return f"{self.metric_key} over {self.pilots} pilots"

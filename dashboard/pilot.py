@@ -22,7 +22,7 @@ from metrics.signal import SIGNAL_LABELS, STATUS_LABELS
 from metrics.thresholds import expectations_for
 
 HISTORY_DAYS = 365
-REALIZED_DAYS = 30  # as the dashboard (portfolio.dashboard.aggregates)
+REALIZED_DAYS = 30  # as the dashboard (dashboard.aggregates)
 
 # What each workbook expectation (metrics.thresholds) is called on a chart.
 LINE_LABELS = {
@@ -192,9 +192,9 @@ def pilot_economics(pilot, *, now: datetime | None = None) -> dict:
 
     Queries: the strategy workbook (1), the realized means (1). Each row's `realized` is
     None until measured; a realized net annual value appears once the realized economics
-    (portfolio.dashboard.selectors.economics) measure one per pilot.
+    (dashboard.selectors.economics) measure one per pilot.
     """
-    from portfolio.dashboard.selectors.economics import realized_for_pilots
+    from dashboard.selectors.economics import realized_for_pilots
     from portfolio.workbooks.models import StrategyWorkbook
     from portfolio.workbooks.selectors import economic_case_of
     from portfolio.workbooks.spec import CASE_FIELDS

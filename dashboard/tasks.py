@@ -11,7 +11,7 @@ def rebuild_aggregates() -> int:
 
     Idempotent: it recomputes everything from the rollups, so a redelivered or duplicate
     task only does the same work again. Returns how long the rebuild took (ms)."""
-    from portfolio.dashboard.aggregates import aggregates_claim_request, aggregates_rebuild
+    from dashboard.aggregates import aggregates_claim_request, aggregates_rebuild
 
     aggregates_claim_request()
     return aggregates_rebuild().duration_ms

@@ -19,12 +19,12 @@ from django.views.decorators.http import require_GET
 from accounts import rules
 from config.money import with_currency
 from config.pdf import pdf_response
+from dashboard import charts, selectors
+from dashboard.filters import AGE_BUCKETS, FILTER_FIELDS, RISK_FLAGS, parse_filters
+from dashboard.selectors.attention import attention_counts
+from dashboard.templatetags.dashboard import money
 from metrics.signal import SIGNAL_CODES, SIGNAL_LABELS
-from portfolio.dashboard import charts, selectors
-from portfolio.dashboard.filters import AGE_BUCKETS, FILTER_FIELDS, RISK_FLAGS, parse_filters
-from portfolio.dashboard.selectors.attention import attention_counts
 from portfolio.models import Pilot, Stage
-from portfolio.templatetags.dashboard import money
 
 PAGE_SIZE = 25
 RELIABILITY_LABELS = {

@@ -314,7 +314,7 @@ def _seed_economics(context: dict) -> None:
     )
     ids = sorted({row["pilot"] for row in rows})
     rollups.refresh([(pid, m.pk, days[0], now) for pid in ids for m in metrics])
-    from portfolio.dashboard.aggregates import aggregates_rebuild, aggregates_state
+    from dashboard.aggregates import aggregates_rebuild, aggregates_state
 
     if aggregates_state() is not None:  # else the dashboard reads the rollups themselves
         aggregates_rebuild()

@@ -230,7 +230,7 @@ class MetricRow:
 def pilot_metrics_section(pilot, *, user) -> dict:
     """Everything the pilot page's metrics section shows, in a fixed number of queries.
 
-    The signal is not here: the page header shows it (portfolio.dashboard.pilot)."""
+    The signal is not here: the page header shows it (dashboard.pilot)."""
     from accounts import rules
     from metrics import signals, thresholds
 

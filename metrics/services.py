@@ -178,8 +178,8 @@ def snapshots_process(
     Idempotent: it recomputes from what is stored, so running it twice (a redelivered
     task) or for overlapping spans gives the same result.
     """
+    from dashboard.aggregates import aggregates_request_rebuild
     from metrics import rollups, signals, thresholds
-    from portfolio.dashboard.aggregates import aggregates_request_rebuild
 
     if not spans:
         return

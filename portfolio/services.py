@@ -9,7 +9,7 @@ from django.db import transaction
 from accounts import rules
 from accounts.audit import audit_record, changes
 from accounts.models import PilotRole, PilotRoleKind
-from portfolio.dashboard.aggregates import aggregates_pilot_changed
+from dashboard.aggregates import aggregates_pilot_changed
 from portfolio.models import Pilot, RiskTier
 
 EDITABLE_FIELDS = ("name", "summary", "business_unit", "risk_tier", "confidential")

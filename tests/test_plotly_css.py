@@ -94,7 +94,7 @@ def test_the_vendored_plotly_is_the_version_the_python_package_targets():
 
 def test_the_vendored_bundle_is_a_partial_one_with_the_trace_types_we_draw():
     """Only the cartesian partial bundle ships: the full one is about 4.8 MB."""
-    from portfolio.dashboard import charts
+    from dashboard import charts
 
     (bundle,) = (ROOT / "static" / "vendor").glob("plotly-*/*.min.js")
     assert bundle.stat().st_size < 2_000_000

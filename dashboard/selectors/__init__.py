@@ -13,17 +13,17 @@ lists are LIMITed, per-pilot facts are joins or correlated subqueries. Metrics c
 the portfolio aggregates or the daily rollups, never from raw snapshots.
 """
 
-from portfolio.dashboard.selectors.economics import Candidate, plan_portfolio
-from portfolio.dashboard.selectors.facts import (
+from dashboard.selectors.economics import Candidate, plan_portfolio
+from dashboard.selectors.facts import (
     FACT_FIELDS,
     fact_row,
     pilot_rows,
     pilot_url,
     with_facts,
 )
-from portfolio.dashboard.selectors.pilots import dashboard_pilots
-from portfolio.dashboard.selectors.sections import MEMBERS_PER_SIGNAL
-from portfolio.dashboard.selectors.summary import filter_choices, portfolio_summary
+from dashboard.selectors.pilots import dashboard_pilots
+from dashboard.selectors.sections import MEMBERS_PER_SIGNAL
+from dashboard.selectors.summary import filter_choices, portfolio_summary
 
 __all__ = [
     "FACT_FIELDS",

@@ -26,9 +26,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from accounts.models import AuditEvent
+from dashboard.selectors.pilots import open_alerts_q, over_expected_q
 from gates.models import Review
 from metrics.signal import STOP
-from portfolio.dashboard.selectors.pilots import open_alerts_q, over_expected_q
 from portfolio.models import Status
 
 

@@ -23,11 +23,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Round
 
-from metrics.models import MetricRollup
-from portfolio.dashboard.aggregates import REALIZED_METRICS, realized_since
-from portfolio.dashboard.compiled import CompiledQuery
-from portfolio.dashboard.models import PortfolioRealized
-from portfolio.dashboard.selectors.facts import (
+from dashboard.aggregates import REALIZED_METRICS, realized_since
+from dashboard.compiled import CompiledQuery
+from dashboard.models import PortfolioRealized
+from dashboard.selectors.facts import (
     CASE_INPUTS,
     REALIZED_DAYS,
     annual_cost,
@@ -38,8 +37,9 @@ from portfolio.dashboard.selectors.facts import (
     pilot_url,
     roi,
 )
-from portfolio.dashboard.selectors.pilots import InView, pilots_in
-from portfolio.dashboard.selectors.scope import Scope, groups, pilots_outside_groups
+from dashboard.selectors.pilots import InView, pilots_in
+from dashboard.selectors.scope import Scope, groups, pilots_outside_groups
+from metrics.models import MetricRollup
 from portfolio.models import Stage, Status
 
 ECONOMICS_LIMIT = 20

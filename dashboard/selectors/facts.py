@@ -30,10 +30,10 @@ from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 
 from accounts.models import PilotRoleKind
+from dashboard.compiled import CompiledQuery
+from dashboard.selectors.pilots import signal_expr, stale_q, stop_q
 from metrics.models import MetricRollup
 from metrics.signal import SIGNAL_LABELS
-from portfolio.dashboard.compiled import CompiledQuery
-from portfolio.dashboard.selectors.pilots import signal_expr, stale_q, stop_q
 from portfolio.models import Pilot
 from portfolio.workbooks.spec import CASE_FIELDS, ECONOMIC_FIELDS
 

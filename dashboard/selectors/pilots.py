@@ -21,9 +21,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts import rules
+from dashboard.filters import DashboardFilters, apply_pilot_filters
 from gates.models import Review
 from metrics.signal import INSUFFICIENT_DATA
-from portfolio.dashboard.filters import DashboardFilters, apply_pilot_filters
 from portfolio.models import Pilot, Status
 
 
@@ -94,7 +94,7 @@ VALUE_FILTERS = ("business_unit", "stage", "status", "risk_tier", "owner")
 
 @dataclass(frozen=True)
 class InView:
-    """The pilots in view as a query shape and its values (portfolio.dashboard.compiled):
+    """The pilots in view as a query shape and its values (dashboard.compiled):
     who reads (their id, whether they see every pilot and read whole aggregates) and the
     filters. Selectors build their queries from `pilots_in(shape, values)`."""
 
@@ -126,7 +126,7 @@ def in_view(*, user, filters: DashboardFilters, now: datetime) -> InView:
 
 def pilots_in(shape: tuple, values) -> QuerySet:
     """The visible pilots matching every filter, for an InView's shape and values (real or
-    the sentinels portfolio.dashboard.compiled compiles with)."""
+    the sentinels dashboard.compiled compiles with)."""
     reader, used, signal, age, flag, _stage_days = shape
     if reader == "nobody":
         return Pilot.objects.none()

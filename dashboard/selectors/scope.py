@@ -1,6 +1,6 @@
 """Which portfolio aggregates a view may read, and how to read them without a leak.
 
-A dashboard view is served from the aggregates (portfolio.dashboard.models) when every
+A dashboard view is served from the aggregates (dashboard.models) when every
 filter in use is a column they are grouped by; otherwise (owner, signal, days in stage,
 risk flag) its numbers come from the pilot-level rollups of the pilots in view.
 
@@ -17,10 +17,10 @@ from datetime import datetime
 
 from django.db.models import Model, QuerySet
 
-from portfolio.dashboard.compiled import CompiledQuery
-from portfolio.dashboard.filters import DashboardFilters
-from portfolio.dashboard.models import PortfolioAggregateState
-from portfolio.dashboard.selectors.pilots import InView, pilots_in
+from dashboard.compiled import CompiledQuery
+from dashboard.filters import DashboardFilters
+from dashboard.models import PortfolioAggregateState
+from dashboard.selectors.pilots import InView, pilots_in
 
 GROUP_FILTERS = ("business_unit", "stage", "status", "risk_tier")
 PILOT_LEVEL_FILTERS = ("owner", "signal", "age", "flag")
@@ -82,7 +82,7 @@ def pilots_outside_groups(shape: tuple, values) -> QuerySet:
     return pilots_in(shape, values).filter(confidential=True)
 
 
-# aggregates_state() for every dashboard request, compiled once (portfolio.dashboard.compiled).
+# aggregates_state() for every dashboard request, compiled once (dashboard.compiled).
 _STATE = CompiledQuery(
     lambda shape, values: PortfolioAggregateState.objects.filter(key="portfolio").values(
         "built_at", "confidentiality_changed_at"

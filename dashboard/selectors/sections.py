@@ -26,17 +26,15 @@ from django.db.models import (
 from django.db.models.expressions import Window
 from django.db.models.functions import Coalesce, RowNumber
 
-from gates.models import Review
-from metrics.signal import SIGNAL_CODES, SIGNAL_LABELS
-from portfolio.dashboard.compiled import CompiledQuery
-from portfolio.dashboard.filters import AGE_BUCKETS, RISK_FLAGS
-from portfolio.dashboard.selectors.facts import (
+from dashboard.compiled import CompiledQuery
+from dashboard.filters import AGE_BUCKETS, RISK_FLAGS
+from dashboard.selectors.facts import (
     case_terms,
     facts_by_id,
     has_case_q,
     pilot_url,
 )
-from portfolio.dashboard.selectors.pilots import (
+from dashboard.selectors.pilots import (
     InView,
     at_risk_q,
     degraded_q,
@@ -48,6 +46,8 @@ from portfolio.dashboard.selectors.pilots import (
     stale_q,
     stop_q,
 )
+from gates.models import Review
+from metrics.signal import SIGNAL_CODES, SIGNAL_LABELS
 from portfolio.models import STAGE_ORDER, Stage, Status
 
 MEMBERS_PER_SIGNAL = 8

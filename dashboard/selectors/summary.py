@@ -10,20 +10,20 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import PilotRole, PilotRoleKind
-from portfolio.dashboard.compiled import CompiledQuery
-from portfolio.dashboard.filters import DashboardFilters
-from portfolio.dashboard.selectors.economics import economics, planner
-from portfolio.dashboard.selectors.facts import owner_label
-from portfolio.dashboard.selectors.pilots import InView, in_view, pilots_in
-from portfolio.dashboard.selectors.scope import scope_for
-from portfolio.dashboard.selectors.sections import (
+from dashboard.compiled import CompiledQuery
+from dashboard.filters import DashboardFilters
+from dashboard.selectors.economics import economics, planner
+from dashboard.selectors.facts import owner_label
+from dashboard.selectors.pilots import InView, in_view, pilots_in
+from dashboard.selectors.scope import scope_for
+from dashboard.selectors.sections import (
     funnel_and_age,
     pilot_counts,
     pilots_at_risk,
     review_cycle_times,
     signal_matrix,
 )
-from portfolio.dashboard.selectors.trends import reliability_trends
+from dashboard.selectors.trends import reliability_trends
 
 
 def portfolio_summary(

@@ -12,12 +12,12 @@ from datetime import datetime
 
 from django.db.models import Count, QuerySet, Sum
 
+from dashboard.aggregates import RELIABILITY_METRICS, TREND_DAYS, trend_since
+from dashboard.compiled import CompiledQuery
+from dashboard.models import PortfolioTrendDay
+from dashboard.selectors.pilots import pilots_in
+from dashboard.selectors.scope import Scope, groups, pilots_outside_groups
 from metrics.models import MetricRollup
-from portfolio.dashboard.aggregates import RELIABILITY_METRICS, TREND_DAYS, trend_since
-from portfolio.dashboard.compiled import CompiledQuery
-from portfolio.dashboard.models import PortfolioTrendDay
-from portfolio.dashboard.selectors.pilots import pilots_in
-from portfolio.dashboard.selectors.scope import Scope, groups, pilots_outside_groups
 
 # metric key -> day -> [pilots, observations, total, p95_sum]
 Sums = dict[str, dict[datetime, list[float]]]

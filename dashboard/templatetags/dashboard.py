@@ -8,8 +8,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 
+from dashboard.filters import AGE_BUCKETS, RISK_FLAGS
 from metrics.signal import SIGNAL_LABELS
-from portfolio.dashboard.filters import AGE_BUCKETS, RISK_FLAGS
 from portfolio.models import Stage, Status
 from portfolio.templatetags.money import money
 
@@ -24,7 +24,7 @@ register.filter("money", money)
 @register.inclusion_tag("portfolio/dashboard/_pilot_signal.html")
 def pilot_signal_header(pilot):
     """Stage, status and signal with its reasons, for the top of the pilot page."""
-    from portfolio.dashboard.pilot import pilot_signal
+    from dashboard.pilot import pilot_signal
 
     return {"pilot": pilot, "signal": pilot_signal(pilot)}
 
@@ -32,7 +32,7 @@ def pilot_signal_header(pilot):
 @register.inclusion_tag("portfolio/dashboard/_pilot_economics.html")
 def pilot_economics(pilot):
     """Planned versus realized ROI, run cost and net value, side by side."""
-    from portfolio.dashboard.pilot import pilot_economics as economics
+    from dashboard.pilot import pilot_economics as economics
 
     return {"pilot": pilot, "econ": economics(pilot)}
 
@@ -40,8 +40,8 @@ def pilot_economics(pilot):
 @register.inclusion_tag("portfolio/dashboard/_pilot_metrics.html")
 def pilot_metric_charts(pilot):
     """Each monitored metric charted against its target and thresholds, alerts marked."""
-    from portfolio.dashboard import charts
-    from portfolio.dashboard.pilot import pilot_metric_series
+    from dashboard import charts
+    from dashboard.pilot import pilot_metric_series
 
     data = pilot_metric_series(pilot)
     url = pilot.get_absolute_url()

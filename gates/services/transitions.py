@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts import rules
 from accounts.audit import audit_record
 from config.errors import Conflict
-from portfolio.dashboard.aggregates import aggregates_request_rebuild
+from dashboard.aggregates import aggregates_request_rebuild
 from portfolio.models import STAGE_ORDER, Pilot, Status
 
 

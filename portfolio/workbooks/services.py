@@ -22,7 +22,7 @@ from django.forms import BaseForm
 
 from accounts import rules
 from accounts.audit import audit_record, changes
-from portfolio.dashboard.aggregates import aggregates_request_rebuild
+from dashboard.aggregates import aggregates_request_rebuild
 from portfolio.models import Pilot
 from portfolio.workbooks import evidence
 from portfolio.workbooks.forms import row_form_class, unique_fields, workbook_form_class

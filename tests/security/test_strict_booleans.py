@@ -231,7 +231,7 @@ APP_MODULES = [
     "gates.forms",
     "metrics.source_forms",
     "portfolio.forms",
-    "portfolio.dashboard.forms",
+    "dashboard.forms",
     "portfolio.workbooks.forms",
     "accounts.api",
     "gates.api",
@@ -240,7 +240,7 @@ APP_MODULES = [
     "metrics.source_api",
     "portfolio.api",
     "portfolio.serializers",
-    "portfolio.dashboard.api",
+    "dashboard.api",
     "portfolio.workbooks.api",
 ]
 

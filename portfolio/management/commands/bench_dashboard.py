@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
 
-from portfolio.dashboard import bench
+from dashboard import bench
 
 GOALS = {"dashboard": (200.0, 1.5), "pilot page": (150.0, None)}
 
