@@ -420,7 +420,7 @@ SPECTACULAR_SETTINGS["PARSER_WHITELIST"] = ["rest_framework.parsers.JSONParser"]
 SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "drf_spectacular.hooks.postprocess_schema_enums",
     "config.api_schema.add_error_responses",
-    "config.api_schema.metric_catalog_enums",
+    "metrics.schema.metric_catalog_enums",
     "config.api_schema.require_raw_bodies",
     "config.api_schema.forbid_nul_characters",
     "config.api_schema.add_links",

@@ -3,11 +3,11 @@
 `aggregates_rebuild()` replaces every aggregate row in one transaction, so a reader sees
 the old set or the new one, never a mix. It runs from Celery beat every few minutes
 (dashboard.tasks) and soon after ingest has refreshed rollups or a pilot has changed stage
-or status: ingest and gates.services.pilot_transition call `aggregates_request_rebuild()`,
-whose conditional update queues one task for a burst of batches or moves. Two rebuilds
-never interleave: a transaction-scoped advisory lock on PostgreSQL (SQLite serialises
-writers anyway); the state row is written last, so asking for a rebuild never waits for
-one to finish.
+or status: ingest and gates.services.pilot_transition send `portfolio.events.aggregates_stale`,
+and dashboard.rebuilds' conditional update queues one task for a burst of batches or
+moves. Two rebuilds never interleave: a transaction-scoped advisory lock on PostgreSQL
+(SQLite serialises writers anyway); the state row is written last, so asking for a
+rebuild never waits for one to finish.
 
 The two INSERT ... SELECT statements are plain SQL that PostgreSQL and SQLite both run;
 they read at most TREND_DAYS / REALIZED_DAYS of daily rollups (the index
@@ -120,7 +120,6 @@ def _rebuild_realized(since: datetime) -> int:
 
 
 _LOCK_KEY = 7_402_110_552  # arbitrary, fixed: "the portfolio aggregates"
-REQUEST_DELAY_SECONDS = 30
 
 
 @transaction.atomic
@@ -152,40 +151,6 @@ def aggregates_claim_request() -> None:
     PortfolioAggregateState.objects.filter(rebuild_requested_at__isnull=False).update(
         rebuild_requested_at=None
     )
-
-
-def aggregates_pilot_changed(*, confidentiality: bool) -> None:
-    """A pilot's group columns changed (portfolio.services.pilot_update): rebuild now, and
-    if its confidential flag changed, stop serving restricted readers from the groups
-    until that rebuild has run."""
-    from dashboard.tasks import rebuild_aggregates
-
-    now = timezone.now()
-    if confidentiality:
-        PortfolioAggregateState.objects.filter(key="portfolio").update(
-            confidentiality_changed_at=now
-        )
-    PortfolioAggregateState.objects.filter(key="portfolio").update(rebuild_requested_at=now)
-    transaction.on_commit(lambda: rebuild_aggregates.apply_async())
-
-
-def aggregates_request_rebuild(*, now: datetime | None = None) -> bool:
-    """Ask for a rebuild soon (ingest changed rollups, or a pilot moved). Only the first
-    request since the last rebuild started queues a task; returns whether this one did."""
-    from dashboard.tasks import rebuild_aggregates
-
-    now = now or timezone.now()
-    claimed = PortfolioAggregateState.objects.filter(
-        key="portfolio", rebuild_requested_at__isnull=True
-    ).update(rebuild_requested_at=now)
-    if claimed:
-        # Robust: if the broker is down the request stays pending and the beat task's
-        # rebuild (which clears it) runs instead; the caller's work is committed already.
-        transaction.on_commit(
-            lambda: rebuild_aggregates.apply_async(countdown=REQUEST_DELAY_SECONDS),
-            robust=True,
-        )
-    return bool(claimed)
 
 
 def aggregates_state() -> PortfolioAggregateState | None:

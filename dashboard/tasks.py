@@ -1,8 +1,10 @@
-"""Celery tasks of the portfolio app."""
+"""Celery tasks of the dashboard app."""
 
 from __future__ import annotations
 
 from celery import shared_task
+
+from dashboard.aggregates import aggregates_claim_request, aggregates_rebuild
 
 
 @shared_task(name="portfolio.rebuild_aggregates", acks_late=True, ignore_result=True)
@@ -11,7 +13,5 @@ def rebuild_aggregates() -> int:
 
     Idempotent: it recomputes everything from the rollups, so a redelivered or duplicate
     task only does the same work again. Returns how long the rebuild took (ms)."""
-    from dashboard.aggregates import aggregates_claim_request, aggregates_rebuild
-
     aggregates_claim_request()
     return aggregates_rebuild().duration_ms

@@ -21,8 +21,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from metrics import rollups, signals, thresholds
-from metrics.models import Alert, AlertStatus, MetricDefinition, Snapshot
+from metrics.models import Alert, AlertStatus, MetricDefinition, MetricRollup, Snapshot
 from metrics.services import drift_compute, snapshots_ingest
+from portfolio import events
 
 DEMO_SOURCE = "demo:history"
 DAYS = 90
@@ -314,7 +315,4 @@ def _seed_economics(context: dict) -> None:
     )
     ids = sorted({row["pilot"] for row in rows})
     rollups.refresh([(pid, m.pk, days[0], now) for pid in ids for m in metrics])
-    from dashboard.aggregates import aggregates_rebuild, aggregates_state
-
-    if aggregates_state() is not None:  # else the dashboard reads the rollups themselves
-        aggregates_rebuild()
+    events.aggregates_stale.send(sender=MetricRollup, immediate=True)

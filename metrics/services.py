@@ -30,7 +30,8 @@ from metrics.ingest import (
     store,
     validate_rows,
 )
-from metrics.models import Alert, AlertStatus, MetricDefinition
+from metrics.models import Alert, AlertStatus, MetricDefinition, MetricRollup
+from portfolio import events
 from portfolio.models import Pilot
 
 logger = logging.getLogger(__name__)
@@ -178,7 +179,6 @@ def snapshots_process(
     Idempotent: it recomputes from what is stored, so running it twice (a redelivered
     task) or for overlapping spans gives the same result.
     """
-    from dashboard.aggregates import aggregates_request_rebuild
     from metrics import rollups, signals, thresholds
 
     if not spans:
@@ -189,7 +189,7 @@ def snapshots_process(
     thresholds.check(pilot_ids, metric_ids, expectations_provider=expectations_provider)
     signals.refresh(pilot_ids, expectations_provider=expectations_provider)
     # The dashboard's portfolio aggregates sum these rollups; ask for a rebuild soon.
-    transaction.on_commit(aggregates_request_rebuild)
+    transaction.on_commit(lambda: events.aggregates_stale.send(sender=MetricRollup))
 
 
 # --- alerts ---------------------------------------------------------------------------

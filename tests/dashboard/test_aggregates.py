@@ -16,13 +16,10 @@ from datetime import timedelta
 import pytest
 
 from dashboard import selectors
-from dashboard.aggregates import (
-    aggregates_rebuild,
-    aggregates_request_rebuild,
-    aggregates_state,
-)
+from dashboard.aggregates import aggregates_rebuild, aggregates_state
 from dashboard.filters import DashboardFilters
 from dashboard.models import PortfolioAggregateState, PortfolioRealized, PortfolioTrendDay
+from dashboard.rebuilds import aggregates_request_rebuild
 from tests.dashboard.conftest import add_rollup
 
 pytestmark = pytest.mark.django_db
