@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -314,10 +315,8 @@ def source_pull_request(*, source: MetricSource, by) -> None:
 def _enqueue_pull(
     source_id: int, *, trigger: str, countdown: float = 0, producer=None, queue=None
 ) -> None:
-    from metrics.tasks import pull_source
-
     options = {"queue": queue} if queue else {}
-    pull_source.apply_async(
+    current_app.tasks["metrics.pull_source"].apply_async(
         args=[source_id],
         kwargs={"trigger": trigger},
         countdown=countdown or None,
@@ -559,17 +558,14 @@ FANOUT_CHUNK = 500
 
 def enqueue_pulls(claimed: Iterable[tuple[int, float]], *, queue: str | None = None) -> None:
     """Queue one pull task per claimed source (via fan-out tasks for large batches)."""
-    from config.celery import app
-    from metrics.tasks import enqueue_pull_batch
-
     claimed = [(int(source_id), float(countdown)) for source_id, countdown in claimed]
-    if app.conf.task_always_eager or len(claimed) <= FANOUT_CHUNK:
+    if current_app.conf.task_always_eager or len(claimed) <= FANOUT_CHUNK:
         publish_pulls(claimed, queue=queue)
         return
     options = {"queue": queue} if queue else {}
-    with app.producer_or_acquire() as producer:
+    with current_app.producer_or_acquire() as producer:
         for start in range(0, len(claimed), FANOUT_CHUNK):
-            enqueue_pull_batch.apply_async(
+            current_app.tasks["metrics.enqueue_pull_batch"].apply_async(
                 args=[claimed[start : start + FANOUT_CHUNK]],
                 kwargs={"queue": queue},
                 producer=producer,
@@ -582,13 +578,11 @@ def publish_pulls(claimed: Iterable[tuple[int, float]], *, queue: str | None = N
 
     Redelivery of a half-done fan-out task publishes some pulls twice; that is harmless
     (the lease skips a concurrent duplicate, the unique key a later one)."""
-    from config.celery import app
-
-    if app.conf.task_always_eager:
+    if current_app.conf.task_always_eager:
         for source_id, _countdown in claimed:
             _enqueue_pull(source_id, trigger="schedule")
         return
-    with app.producer_or_acquire() as producer:
+    with current_app.producer_or_acquire() as producer:
         for source_id, countdown in claimed:
             _enqueue_pull(
                 source_id, trigger="schedule", countdown=countdown, producer=producer, queue=queue
