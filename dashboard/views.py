@@ -17,6 +17,7 @@ from django.utils.text import capfirst
 from django.views.decorators.http import require_GET
 
 from accounts import rules
+from config.htmx import clean_url
 from config.money import with_currency
 from config.pdf import pdf_response
 from dashboard import charts, selectors
@@ -184,13 +185,6 @@ def _filters_in_use(form, filters, owners: dict) -> list[tuple[str, str]]:
             text = str(dict(getattr(field, "choices", ())).get(value, value))
         shown.append((str(field.label or capfirst(name.replace("_", " "))), text))
     return shown
-
-
-def clean_url(request) -> str:
-    """The request's URL without its empty parameters: what htmx puts in the address bar
-    after a filter (the form sends every field, most of them empty)."""
-    query = urlencode([(k, v) for k, v in request.GET.items() if v != ""])
-    return f"{request.path}?{query}" if query else request.path
 
 
 def _reliability_table(reliability: dict) -> list[dict]:

@@ -27,7 +27,3 @@ class RoleAssignForm(forms.Form):
         empty_label="(nobody)",
         help_text="Leave empty to clear the role.",
     )
-
-
-class TokenForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="What will use it, e.g. 'Grafana exporter'.")

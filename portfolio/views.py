@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import rules
 from accounts.models import PilotRoleKind
-from dashboard.views import clean_url
+from config.htmx import clean_url
 from portfolio import selectors, services
 from portfolio.audit_trail import describe_events
 from portfolio.filters import PilotFilter
