@@ -257,3 +257,13 @@ def pilot_timeline(*, pilot: Pilot) -> list[TimelineEntry]:
                 )
             )
     return sorted(entries, key=lambda e: e.at, reverse=True)
+
+
+def pilots_with_pending_review(pilot_ids) -> set[int]:
+    """Of these pilots, those with a review waiting for a decision (the signal asks,
+    through metrics.signals.PENDING_REVIEW_FINDERS)."""
+    return set(
+        Review.objects.filter(
+            pilot_id__in=list(pilot_ids), status=ReviewStatus.PENDING
+        ).values_list("pilot_id", flat=True)
+    )

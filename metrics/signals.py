@@ -54,7 +54,10 @@ from metrics.signal import (
     portfolio_signal,
 )
 from metrics.thresholds import expectations_for
+from portfolio.economics import realised_economics
 from portfolio.models import Pilot
+from portfolio.workbooks.models import StrategyWorkbook
+from portfolio.workbooks.selectors import economic_case_of, economic_inputs_of
 
 WINDOW_DAYS = 7
 ECONOMICS_DAYS = 30
@@ -83,27 +86,18 @@ def day_start(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+# Reviews belong to the gates app, a layer above this one: it registers how to find the
+# pilots waiting for a decision (GatesConfig.ready). None registered: no pending reviews.
+PENDING_REVIEW_FINDERS: list[Callable[[Sequence[int]], set[int]]] = []
+
+
 def _pending_review_pilot_ids(pilot_ids: Sequence[int]) -> set[int]:
-    """Pilots with a review waiting for a decision (none until the gates app has reviews)."""
-    try:
-        from gates.models import Review
-    except ImportError:
-        return set()
-    return set(
-        Review.objects.filter(pilot_id__in=list(pilot_ids), status="pending").values_list(
-            "pilot_id", flat=True
-        )
-    )
+    """Pilots with a review waiting for a decision."""
+    return set().union(*(find(pilot_ids) for find in PENDING_REVIEW_FINDERS))
 
 
 def _economics(pilot_ids: Sequence[int], measured: dict[int, dict[str, float]]) -> dict:
     """pilot id -> (planned net, realised economics or None), one query for all pilots."""
-    try:
-        from portfolio.economics import realised_economics
-        from portfolio.workbooks.models import StrategyWorkbook
-        from portfolio.workbooks.selectors import economic_case_of, economic_inputs_of
-    except ImportError:
-        return {}
     out: dict[int, tuple] = {}
     for workbook in StrategyWorkbook.objects.filter(pilot_id__in=list(pilot_ids)):
         try:
