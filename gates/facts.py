@@ -3,8 +3,8 @@
 This is the one place that reads other apps for the engine: workbook facts, test results
 and metric targets/thresholds from `portfolio.workbooks.facts`, daily metric rollups and
 open alerts from `metrics.selectors`. Each provider sits behind a small adapter so the
-shapes the engine wants are made here and nowhere else. Imports are inside the adapters
-because those apps import the engine themselves.
+shapes the engine wants are made here and nowhere else. Those apps sit below gates (they
+use only the pure engine), so they are imported at the top.
 """
 
 from __future__ import annotations
@@ -12,23 +12,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.db.models import OuterRef, Subquery
+
 from gates import engine
 from gates.checklists import checklist_score_facts, checklist_workbook_facts
+from gates.models import ChecklistAnswer, Condition, CriteriaVersion
+from metrics.selectors import daily_rollups, open_alert_count
+from metrics.source_selectors import sources_health
+from portfolio.workbooks.facts import metric_expectations, test_results, workbook_facts
 
 SOURCES_PHASE = "metric_sources"
 
 
 def workbook_facts_for(pilot) -> dict[str, engine.WorkbookFacts]:
     """Adapter: workbook phase -> WorkbookFacts (from the workbooks app)."""
-    from portfolio.workbooks.facts import workbook_facts
-
     return dict(workbook_facts(pilot))
 
 
 def test_results_for(pilot) -> dict[str, str]:
     """Adapter: test category -> status (not_run/passed/failed/waived)."""
-    from portfolio.workbooks.facts import test_results
-
     return dict(test_results(pilot))
 
 
@@ -39,8 +41,6 @@ _THRESHOLD_KINDS = ("monitor", "rollback", "stop")
 
 def metric_limits_for(pilot) -> tuple[dict[str, float], dict[str, float]]:
     """Adapter: (targets, thresholds) per metric key, as the workbooks set them."""
-    from portfolio.workbooks.facts import metric_expectations
-
     grouped: dict[tuple[str, str], list] = {}
     for expectation in metric_expectations([pilot.pk]):
         grouped.setdefault((expectation.metric_key, expectation.kind), []).append(expectation)
@@ -68,15 +68,11 @@ def daily_rollups_for(
     keys = sorted(set(metric_keys))
     if not keys:
         return {}
-    from metrics.selectors import daily_rollups
-
     return dict(daily_rollups(pilot.pk, keys, since))
 
 
 def open_alert_count_for(pilot) -> int:
     """Adapter: open alerts of the pilot (from the metrics app)."""
-    from metrics.selectors import open_alert_count
-
     return int(open_alert_count(pilot.pk))
 
 
@@ -86,8 +82,6 @@ def source_health_facts(pilot) -> engine.WorkbookFacts:
     lists: sources (enabled), healthy_sources (last pull ok), degraded_sources;
     fields: all_sources_healthy (True when there is at least one and none is degraded).
     """
-    from metrics.source_selectors import sources_health
-
     counts = sources_health(pilot_ids=[pilot.pk]).get(pilot.pk) or {}
     total, ok, degraded = counts.get("total", 0), counts.get("ok", 0), counts.get("degraded", 0)
     return engine.WorkbookFacts(
@@ -109,18 +103,23 @@ def _metric_needs(criteria: Iterable[engine.Criterion]) -> tuple[set[str], int]:
     return keys, days
 
 
+def _current_criteria_of_every_gate() -> list[engine.Criterion]:
+    """The criteria of each gate's newest version: the database is their one source."""
+    newest = CriteriaVersion.objects.filter(gate=OuterRef("gate")).order_by("-number")
+    versions = CriteriaVersion.objects.filter(pk=Subquery(newest.values("pk")[:1]))
+    return [criterion for version in versions for criterion in version.as_criteria()]
+
+
 def pilot_facts(
     pilot, *, now: datetime, criteria: Iterable[engine.Criterion] | None = None
 ) -> engine.PilotFacts:
     """Everything the engine needs about `pilot` at `now`.
 
     `criteria` limits which metric series are read (only those the criteria use); without
-    it, the metrics of every default gate are read.
+    it, the metrics the current criteria of every gate use are read.
     """
-    from gates.models import ChecklistAnswer, Condition
-
     if criteria is None:
-        criteria = [c for gate in engine.DEFAULT_GATES.values() for c in gate]
+        criteria = _current_criteria_of_every_gate()
     criteria = list(criteria)
     metric_keys, days = _metric_needs(criteria)
     # One extra day so that the first day of the window is whole whatever the hour.
