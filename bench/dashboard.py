@@ -18,6 +18,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from dashboard.aggregates import aggregates_rebuild
+from metrics.models import MetricDefinition
+
 UNITS = [
     "Customer Service",
     "Finance",
@@ -108,8 +111,6 @@ class Built:
 def build(*, pilots: int, snapshots: int, log: Callable[[str], None]) -> Built:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
-
-    from metrics.models import MetricDefinition
 
     User = get_user_model()
     timings: dict[str, float] = {}
@@ -385,8 +386,6 @@ def build(*, pilots: int, snapshots: int, log: Callable[[str], None]) -> Built:
 
 def rebuild_aggregates(log: Callable[[str], None]) -> float:
     """What the beat task does every few minutes: rebuild the portfolio aggregates."""
-    from dashboard.aggregates import aggregates_rebuild
-
     started = time.perf_counter()
     aggregates_rebuild()
     with connection.cursor() as cursor:

@@ -16,10 +16,14 @@ from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
 from config.money import is_money_unit, metric_unit
+from dashboard.selectors.economics import realized_for_pilots
 from metrics.models import Alert, MetricRollup
 from metrics.selectors import pilot_signal_detail
 from metrics.signal import SIGNAL_LABELS, STATUS_LABELS
 from metrics.thresholds import expectations_for
+from portfolio.workbooks.models import StrategyWorkbook
+from portfolio.workbooks.selectors import economic_case_of
+from portfolio.workbooks.spec import CASE_FIELDS
 
 HISTORY_DAYS = 365
 REALIZED_DAYS = 30  # as the dashboard (dashboard.aggregates)
@@ -194,11 +198,6 @@ def pilot_economics(pilot, *, now: datetime | None = None) -> dict:
     None until measured; a realized net annual value appears once the realized economics
     (dashboard.selectors.economics) measure one per pilot.
     """
-    from dashboard.selectors.economics import realized_for_pilots
-    from portfolio.workbooks.models import StrategyWorkbook
-    from portfolio.workbooks.selectors import economic_case_of
-    from portfolio.workbooks.spec import CASE_FIELDS
-
     signal = _signal_detail(pilot, now=now)
     now = now or timezone.now()
     workbook = StrategyWorkbook.objects.filter(pilot_id=pilot.pk).first()

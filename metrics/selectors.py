@@ -14,8 +14,10 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import Count, Max, QuerySet, Sum
 from django.utils import timezone
 
+from accounts import rules
 from config.money import format_money, is_money_unit, metric_unit
 from gates.engine import MetricDaily
+from metrics import signals, thresholds
 from metrics.models import (
     Alert,
     AlertStatus,
@@ -145,8 +147,6 @@ def metric_series(pilot, metric_key: str, since: datetime, until: datetime) -> S
 
 def portfolio_signals(pilot_ids: Sequence[int]) -> dict[int, Signal]:
     """The stored signal of each pilot; computed on the fly (in bulk) for any not stored."""
-    from metrics import signals
-
     ids = list(pilot_ids)
     stored = {s.pilot_id: signals.to_signal(s) for s in PilotSignal.objects.filter(pk__in=ids)}
     missing = [pid for pid in ids if pid not in stored]
@@ -231,9 +231,6 @@ def pilot_metrics_section(pilot, *, user) -> dict:
     """Everything the pilot page's metrics section shows, in a fixed number of queries.
 
     The signal is not here: the page header shows it (dashboard.pilot)."""
-    from accounts import rules
-    from metrics import signals, thresholds
-
     alerts = list(pilot_alerts(pilot.pk))
     catalog = {m.pk: m for m in MetricDefinition.objects.all()}
     latest = thresholds.latest_values([pilot.pk])
@@ -302,8 +299,6 @@ def pilot_signal_detail(pilot, *, now: datetime | None = None) -> dict:
     """The pilot's signal as of now (computed here, so true without new data arriving),
     with the decision-table cell and its inputs, staleness and planned versus realised
     economics. Shared by the pilot page and `GET /api/pilots/{id}/signal/`."""
-    from metrics import signals
-
     now = now or timezone.now()
     facts = signals.current(pilot, now=now)
     last_data_at = latest_snapshot_times([pilot.pk]).get(pilot.pk)

@@ -9,6 +9,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 
 from dashboard.filters import AGE_BUCKETS, RISK_FLAGS
+from dashboard.pilot import pilot_economics as economics
+from dashboard.pilot import pilot_metric_series, pilot_signal
 from metrics.signal import SIGNAL_LABELS
 from portfolio.models import Stage, Status
 from portfolio.templatetags.money import money
@@ -24,16 +26,12 @@ register.filter("money", money)
 @register.inclusion_tag("portfolio/dashboard/_pilot_signal.html")
 def pilot_signal_header(pilot):
     """Stage, status and signal with its reasons, for the top of the pilot page."""
-    from dashboard.pilot import pilot_signal
-
     return {"pilot": pilot, "signal": pilot_signal(pilot)}
 
 
 @register.inclusion_tag("portfolio/dashboard/_pilot_economics.html")
 def pilot_economics(pilot):
     """Planned versus realized ROI, run cost and net value, side by side."""
-    from dashboard.pilot import pilot_economics as economics
-
     return {"pilot": pilot, "econ": economics(pilot)}
 
 
@@ -41,7 +39,6 @@ def pilot_economics(pilot):
 def pilot_metric_charts(pilot):
     """Each monitored metric charted against its target and thresholds, alerts marked."""
     from dashboard import charts
-    from dashboard.pilot import pilot_metric_series
 
     data = pilot_metric_series(pilot)
     url = pilot.get_absolute_url()
