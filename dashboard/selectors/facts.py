@@ -34,6 +34,7 @@ from dashboard.compiled import CompiledQuery
 from dashboard.selectors.pilots import signal_expr, stale_q, stop_q
 from metrics.models import MetricRollup
 from metrics.signal import SIGNAL_LABELS
+from portfolio.economics import first_year_roi
 from portfolio.models import Pilot
 from portfolio.workbooks.spec import CASE_FIELDS, ECONOMIC_FIELDS
 
@@ -232,10 +233,7 @@ def roi(net, build, annual) -> Decimal | None:
     if net is None or build is None or annual is None:
         return None
     with localcontext(_exact(net, build, annual)):
-        spent = build + annual
-        if spent == 0:
-            return None
-        return ((net - build) / spent * 100).quantize(Decimal("0.1")) + 0
+        return first_year_roi(net, build, annual)
 
 
 _CASE_FIELDS = ("has_case", "benefit", "build_cost", "annual_cost", "net_value")

@@ -13,7 +13,7 @@ whether a review is pending.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
@@ -23,7 +23,7 @@ from django.utils import timezone
 from accounts import rules
 from dashboard.filters import DashboardFilters, apply_pilot_filters
 from gates.models import Review
-from metrics.signal import INSUFFICIENT_DATA
+from metrics.signal import INSUFFICIENT_DATA, stale_before
 from portfolio.models import Pilot, Status
 
 
@@ -57,8 +57,8 @@ def over_expected_q(now: datetime) -> Q:
     """In a stage longer than expected (settings.PILOTGATE_EXPECTED_STAGE_DAYS; part of
     every InView's shape, so a compiled query never keeps another setting's offsets)."""
     q = Q(pk__in=[])
-    for stage, days in expected_stage_days():
-        q |= Q(stage=stage, stage_entered_at__lt=now - timedelta(days=days))
+    for stage, before in stale_before(now, dict(expected_stage_days())).items():
+        q |= Q(stage=stage, stage_entered_at__lt=before)
     return q
 
 
