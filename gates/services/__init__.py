@@ -1,10 +1,11 @@
 """Every write of the gates app. `pilot_transition` is the only writer of stage and status."""
 
+from gates.services.checklists import checklist_answer_set
 from gates.services.criteria import checklist_attach, criteria_version_create
 from gates.services.followups import comment_add, condition_mark_met, pilot_resume
 from gates.services.reviews import review_decide, review_request, review_withdraw
 from gates.services.transitions import pilot_transition
-from gates.services.waivers import checklist_answer_set, waiver_grant, waiver_revoke
+from gates.services.waivers import waiver_grant, waiver_revoke
 
 __all__ = [
     "checklist_answer_set",
