@@ -6,7 +6,7 @@ class GatesConfig(AppConfig):
 
     def ready(self) -> None:
         from gates.selectors import pilots_with_pending_review
-        from metrics import signals
+        from metrics import signal_refresh
 
-        if pilots_with_pending_review not in signals.PENDING_REVIEW_FINDERS:
-            signals.PENDING_REVIEW_FINDERS.append(pilots_with_pending_review)
+        if pilots_with_pending_review not in signal_refresh.PENDING_REVIEW_FINDERS:
+            signal_refresh.PENDING_REVIEW_FINDERS.append(pilots_with_pending_review)

@@ -18,7 +18,7 @@ from gates import engine
 from gates.checklists import checklist_score_facts, checklist_workbook_facts
 from gates.models import ChecklistAnswer, Condition, CriteriaVersion
 from metrics.selectors import daily_rollups, open_alert_count
-from metrics.source_selectors import sources_health
+from metrics.sources.selectors import sources_health
 from portfolio.workbooks.facts import metric_expectations, test_results, workbook_facts
 
 SOURCES_PHASE = "metric_sources"

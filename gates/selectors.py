@@ -261,7 +261,7 @@ def pilot_timeline(*, pilot: Pilot) -> list[TimelineEntry]:
 
 def pilots_with_pending_review(pilot_ids) -> set[int]:
     """Of these pilots, those with a review waiting for a decision (the signal asks,
-    through metrics.signals.PENDING_REVIEW_FINDERS)."""
+    through metrics.signal_refresh.PENDING_REVIEW_FINDERS)."""
     return set(
         Review.objects.filter(
             pilot_id__in=list(pilot_ids), status=ReviewStatus.PENDING

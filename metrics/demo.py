@@ -20,7 +20,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from metrics import pulls_demo, rollups, signals, thresholds
+from metrics import pulls_demo, rollups, signal_refresh, thresholds
 from metrics.models import Alert, AlertStatus, MetricDefinition, MetricRollup, Snapshot
 from metrics.services import drift_compute, snapshots_ingest
 from portfolio import events
@@ -197,7 +197,7 @@ def seed(context: dict) -> None:
     rollups.refresh([(pid, m.pk, start - timedelta(days=60), now) for pid in ids for m in extra])
     thresholds.check(ids)
     # Every pilot shows a signal, including those without metrics (insufficient data).
-    signals.refresh([p.pk for p in context["pilots"]])
+    signal_refresh.refresh([p.pk for p in context["pilots"]])
 
 
 def _past_incidents(pilots, catalog, now, rng: random.Random) -> None:

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from accounts import rules
 from accounts.audit import audit_record, changes
-from metrics import signals
+from metrics import signal_refresh
 from metrics.connectors import ConnectorError, FetchResult, http_json, prometheus
 from metrics.connectors.csv_file import CsvFileError, CsvRow, read_rows
 from metrics.connectors.safety import ALLOWED_SCHEMES, UnsafeURL, check_url
@@ -289,7 +289,7 @@ def source_delete(*, source: MetricSource, by) -> None:
     )
     source.delete()
     if source.status == SourceStatus.DEGRADED:
-        signals.refresh_on_commit(source.pilot_id)
+        signal_refresh.refresh_on_commit(source.pilot_id)
 
 
 @transaction.atomic
@@ -465,7 +465,7 @@ def _finish_ok(source, run, now, task_id, counts, problems) -> PullReport | None
         last_error="",
     )
     if source.status == SourceStatus.DEGRADED:
-        signals.refresh_on_commit(source.pilot_id)
+        signal_refresh.refresh_on_commit(source.pilot_id)
     run = PullRun.objects.filter(pk=run.pk).first()
     if run is None:
         return None  # disconnected while it was being pulled (its runs went with it)
@@ -496,7 +496,7 @@ def _finish_failed(
             fields["status"] = SourceStatus.DEGRADED
     _release(source.pk, task_id, **fields)
     if fields.get("status", current.status) != current.status:
-        signals.refresh_on_commit(source.pilot_id)
+        signal_refresh.refresh_on_commit(source.pilot_id)
     run.refresh_from_db()
     return PullReport(run=run, retry_advised=retry)
 

@@ -18,7 +18,7 @@ from accounts import rules
 from accounts.audit import audit_record
 from accounts.models import PilotRole
 from config.errors import Conflict
-from metrics import drift, incidents, rollups, selectors, signals, thresholds
+from metrics import drift, incidents, rollups, selectors, signal_refresh, thresholds
 from metrics.ingest import (
     CODE_FORBIDDEN,
     DUPLICATE,
@@ -185,7 +185,7 @@ def snapshots_process(
     pilot_ids = sorted({span[0] for span in spans})
     metric_ids = {span[1] for span in spans}
     thresholds.check(pilot_ids, metric_ids, expectations_provider=expectations_provider)
-    signals.refresh(pilot_ids, expectations_provider=expectations_provider)
+    signal_refresh.refresh(pilot_ids, expectations_provider=expectations_provider)
     # The dashboard's portfolio aggregates sum these rollups; ask for a rebuild soon.
     transaction.on_commit(lambda: events.aggregates_stale.send(sender=MetricRollup))
 
@@ -262,7 +262,7 @@ def alert_resolve(*, alert: Alert, by, note: str = "") -> Alert:
 
 
 def _after_alert_change(pilot_id: int) -> None:
-    transaction.on_commit(lambda: signals.refresh([pilot_id]))
+    transaction.on_commit(lambda: signal_refresh.refresh([pilot_id]))
 
 
 # --- drift ----------------------------------------------------------------------------

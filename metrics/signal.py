@@ -1,6 +1,6 @@
 """Portfolio signal: what to do next with a pilot, from value, reliability and economics.
 
-Plain Python, no I/O: `metrics.signals` gathers the inputs, this module decides. Each
+Plain Python, no I/O: `metrics.signal_refresh` gathers the inputs, this module decides. Each
 dimension is assessed into a status named after the decision table (DESIGN section 4):
 
 - value: `clear`, `promising`, `weak` or `unknown`, from how close each value metric is

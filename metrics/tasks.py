@@ -11,7 +11,7 @@ from datetime import datetime
 from celery import shared_task
 
 # Called through their modules, as before they were imported here, so a test can patch them.
-from metrics import pulls, selectors, services
+from metrics import pulls, selectors, services, signal_refresh
 
 
 @shared_task(
@@ -48,18 +48,14 @@ def compute_drift_all() -> int:
 
 @shared_task(name="metrics.refresh_signals")
 def refresh_signals(pilot_ids: list[int]) -> int:
-    from metrics import signals
-
-    signals.refresh([int(p) for p in pilot_ids])
+    signal_refresh.refresh([int(p) for p in pilot_ids])
     return len(pilot_ids)
 
 
 @shared_task(name="metrics.refresh_expired_signals")
 def refresh_expired_signals() -> int:
     """Recompute stored signals that the clock has made out of date (beat, every 5 min)."""
-    from metrics import signals
-
-    return signals.refresh_expired()
+    return signal_refresh.refresh_expired()
 
 
 # --- pull sources (metrics/pulls.py) -----------------------------------------------------

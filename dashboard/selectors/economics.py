@@ -144,7 +144,7 @@ def _realized_by_pilot(pilot_ids: list[int], *, now: datetime) -> dict[int, tupl
 def realized_for_pilots(pilot_ids: list[int], *, now: datetime) -> dict[int, dict]:
     """Each pilot's realized economics as the dashboard shows them, by name: `roi_pct` and
     `annual_cost` (12 x the mean monthly run cost, in cents). The realized net annual value
-    is the signal's (metrics.signals), read beside these."""
+    is the signal's (metrics.signal_refresh), read beside these."""
     out = {}
     for pk, (roi_mean, monthly) in _realized_by_pilot(pilot_ids, now=now).items():
         out[pk] = {
@@ -187,7 +187,7 @@ def economics(scope: Scope, counted: list[dict], *, now: datetime) -> dict:
             {
                 "id": r["id"],
                 "name": r["name"],
-                # From measured costs (metrics.signals), beside the planned net value.
+                # From measured costs (metrics.signal_refresh), beside the planned net value.
                 "realized_net_value": r["signal__realized_net_value"],
             }
             | case_amounts({name: r[column] for column, name in CASE_INPUTS.items()})
@@ -311,7 +311,7 @@ def planner_candidates(queryset: QuerySet, *, measured_only: bool = False) -> Qu
     rounded to cents) plus whether the value is measured.
 
     A candidate's value is its realised net annual value when its metrics measure costs
-    (metrics.signals stores it on the signal row): *measured*; else the owner's case:
+    (metrics.signal_refresh stores it on the signal row): *measured*; else the owner's case:
     *estimated*. `measured_only` leaves out the estimates."""
     econ = economics_annotations()
     queryset = queryset.filter(status=Status.ACTIVE).exclude(stage=Stage.SCALE)

@@ -22,9 +22,10 @@ from rest_framework.views import APIView
 from accounts import rules
 from config.errors import Conflict
 from config.fields import StrictBooleanField
-from metrics import pulls, source_selectors
+from metrics import pulls
 from metrics.models import MetricSource, SourceKind, SourceStatus
-from metrics.source_schema import body_problems, source_create_schema, source_update_schema
+from metrics.sources import selectors as source_selectors
+from metrics.sources.schema import body_problems, source_create_schema, source_update_schema
 from portfolio.selectors import pilot_get
 
 

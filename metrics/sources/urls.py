@@ -1,6 +1,6 @@
 from django.urls import path
 
-from metrics import source_views
+from metrics.sources import views as source_views
 
 # Included into metrics/urls.py (namespace "metrics").
 urlpatterns = [

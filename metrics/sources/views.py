@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import rules
-from metrics import pulls, source_selectors
+from metrics import pulls
 from metrics.models import CsvImport, MetricSource
-from metrics.source_forms import CsvUploadForm, SourceForm
+from metrics.sources import selectors as source_selectors
+from metrics.sources.forms import CsvUploadForm, SourceForm
 from portfolio.selectors import pilot_get
 
 REPORT_PAGE_SIZE = 200

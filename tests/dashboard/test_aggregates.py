@@ -495,7 +495,7 @@ def test_refused_or_stale_moves_ask_for_no_rebuild(
 
 
 def test_signal_refresh_stores_open_alerts_and_degraded_sources(pilot):
-    from metrics import signals
+    from metrics import signal_refresh as signals
     from metrics.models import MetricSource, PilotSignal
     from tests.dashboard.conftest import add_alert
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from config.env import env_stage_days
 from dashboard import selectors as dashboard
 from dashboard.filters import parse_filters
-from metrics import signals
+from metrics import signal_refresh as signals
 from metrics.models import PilotSignal
 from metrics.services import snapshots_ingest, snapshots_process
 from portfolio.models import Pilot

@@ -229,7 +229,7 @@ def test_gate_forms_refuse_a_non_boolean_mandatory_flag(form_class):
 APP_MODULES = [
     "accounts.forms",
     "gates.forms",
-    "metrics.source_forms",
+    "metrics.sources.forms",
     "portfolio.forms",
     "dashboard.forms",
     "portfolio.workbooks.forms",
@@ -237,7 +237,7 @@ APP_MODULES = [
     "gates.api",
     "gates.serializers",
     "metrics.api",
-    "metrics.source_api",
+    "metrics.sources.api",
     "portfolio.api",
     "portfolio.serializers",
     "dashboard.api",
