@@ -1,7 +1,7 @@
 """Collect the plain facts the gate engine needs about one pilot.
 
 This is the one place that reads other apps for the engine: workbook facts, test results
-and metric targets/thresholds from `portfolio.workbooks.facts`, daily metric rollups and
+and metric targets/thresholds from `portfolio.workbooks.provides`, daily metric rollups and
 open alerts from `metrics.selectors`. Each provider sits behind a small adapter so the
 shapes the engine wants are made here and nowhere else. Those apps sit below gates (they
 use only the pure engine), so they are imported at the top.
@@ -19,7 +19,7 @@ from gates.checklists import checklist_score_facts, checklist_workbook_facts
 from gates.models import ChecklistAnswer, Condition, CriteriaVersion
 from metrics.selectors import daily_rollups, open_alert_count
 from metrics.sources.selectors import sources_health
-from portfolio.workbooks.facts import metric_expectations, test_results, workbook_facts
+from portfolio.workbooks.provides import metric_expectations, test_results, workbook_facts
 
 SOURCES_PHASE = "metric_sources"
 

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from accounts import rules
 from accounts.models import PilotRole
 from gates import engine
-from gates.facts import pilot_facts
+from gates.collect import pilot_facts
 from gates.models import (
     Comment,
     Condition,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from gates import notifications
 from gates.models import Review, ReviewStatus
 from portfolio.models import Pilot, Status
-from portfolio.workbooks.facts import workbook_facts_many
+from portfolio.workbooks.provides import workbook_facts_many
 
 logger = logging.getLogger(__name__)
 

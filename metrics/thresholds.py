@@ -36,7 +36,7 @@ from metrics.models import (
     RollupPeriod,
 )
 from metrics.signal import OPS, condition_holds, condition_in_force
-from portfolio.workbooks.facts import metric_expectations
+from portfolio.workbooks.provides import metric_expectations
 
 
 @dataclass(frozen=True)

@@ -154,7 +154,7 @@ def economic_case(inputs: EconomicInputs) -> EconomicCase:
 def first_year_roi(net: Decimal, build: Decimal, annual_cost: Decimal) -> Decimal | None:
     """First-year ROI in percent, to a tenth: what the first year returns over what it
     costs, (net annual value - build cost) / (build cost + total annual cost). None when
-    nothing is spent. Also the dashboard's (dashboard.selectors.facts.roi)."""
+    nothing is spent. Also the dashboard's (dashboard.selectors.columns.roi)."""
     spent = build + annual_cost
     return None if spent == 0 else _tenth((net - build) / spent * HUNDRED)
 

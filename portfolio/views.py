@@ -13,7 +13,7 @@ from portfolio import selectors, services
 from portfolio.audit_trail import describe_events
 from portfolio.filters import PilotFilter
 from portfolio.forms import PilotForm, RoleAssignForm
-from portfolio.workbooks.facts import prefetch_workbook_facts
+from portfolio.workbooks.provides import prefetch_workbook_facts
 
 PAGE_SIZE = 25
 

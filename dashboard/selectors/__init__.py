@@ -13,14 +13,14 @@ lists are LIMITed, per-pilot facts are joins or correlated subqueries. Metrics c
 the portfolio aggregates or the daily rollups, never from raw snapshots.
 """
 
-from dashboard.selectors.economics import Candidate, plan_portfolio
-from dashboard.selectors.facts import (
+from dashboard.selectors.columns import (
     FACT_FIELDS,
     fact_row,
     pilot_rows,
     pilot_url,
     with_facts,
 )
+from dashboard.selectors.economics import Candidate, plan_portfolio
 from dashboard.selectors.pilots import dashboard_pilots
 from dashboard.selectors.sections import MEMBERS_PER_SIGNAL
 from dashboard.selectors.summary import filter_choices, portfolio_summary

@@ -26,7 +26,7 @@ from django.db.models.functions import Coalesce, Round
 from dashboard.aggregates import REALIZED_METRICS, realized_since
 from dashboard.compiled import CompiledQuery
 from dashboard.models import PortfolioRealized
-from dashboard.selectors.facts import (
+from dashboard.selectors.columns import (
     CASE_INPUTS,
     REALIZED_DAYS,
     annual_cost,

@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce, RowNumber
 
 from dashboard.compiled import CompiledQuery
 from dashboard.filters import AGE_BUCKETS, RISK_FLAGS
-from dashboard.selectors.facts import (
+from dashboard.selectors.columns import (
     case_terms,
     facts_by_id,
     has_case_q,

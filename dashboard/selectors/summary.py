@@ -12,8 +12,8 @@ from django.utils import timezone
 from accounts.models import PilotRole, PilotRoleKind
 from dashboard.compiled import CompiledQuery
 from dashboard.filters import DashboardFilters
+from dashboard.selectors.columns import owner_label
 from dashboard.selectors.economics import economics, planner
-from dashboard.selectors.facts import owner_label
 from dashboard.selectors.pilots import InView, in_view, pilots_in
 from dashboard.selectors.scope import scope_for
 from dashboard.selectors.sections import (

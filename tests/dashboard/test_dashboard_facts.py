@@ -104,7 +104,7 @@ def test_economics_match_the_pure_economic_case(executive, portfolio_facts, froz
 def test_listed_pilots_economics_match_the_sql_formulas(portfolio_facts, frozen_now):
     """facts_by_id (at-risk list, page of pilots) works the case out in Python; the CSV
     export computes it in SQL: both give every pilot the same figures."""
-    from dashboard.selectors.facts import facts_by_id
+    from dashboard.selectors.columns import facts_by_id
     from portfolio.models import Pilot
 
     ids = [p.pk for p in portfolio_facts.values()]
