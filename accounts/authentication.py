@@ -19,6 +19,9 @@ _LAST_USED_RESOLUTION = timedelta(minutes=1)
 class BearerTokenAuthentication(authentication.BaseAuthentication):
     keywords = ("bearer", "token")
 
+    # config.throttling.TokenRateThrottle: request.auth is an ApiToken with its own budget.
+    per_token_budget = True
+
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).decode("latin-1").split()
         if not header or header[0].lower() not in self.keywords:

@@ -53,10 +53,10 @@ def sees_all_pilots(user) -> bool:
 
 
 def sees_whole_aggregates(user) -> bool:
-    """Portfolio-level aggregates (portfolio.dashboard.models) add up confidential pilots
+    """Portfolio-level aggregates (dashboard.models) add up confidential pilots
     with the rest. Only someone who sees every pilot may read them whole; anyone else reads
     the groups without confidential pilots, plus the confidential pilots they hold a role
-    on, counted from their own rows (portfolio.dashboard.selectors.scope)."""
+    on, counted from their own rows (dashboard.selectors.scope)."""
     return sees_all_pilots(user)
 
 
@@ -96,7 +96,7 @@ def visible_pilots(user, queryset: QuerySet) -> QuerySet:
 
 def visible_pilots_of(reader_id: int, *, sees_all: bool, queryset: QuerySet) -> QuerySet:
     """visible_pilots for an authenticated reader given by id, once sees_all_pilots has
-    been decided (for queries compiled ahead of their values: portfolio.dashboard)."""
+    been decided (for queries compiled ahead of their values: dashboard)."""
     if sees_all:
         return queryset
     holds_role = PilotRole.objects.filter(pilot=OuterRef("pk"), user_id=reader_id)

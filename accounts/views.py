@@ -5,8 +5,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
+from accounts.forms import TokenForm
 from accounts.models import ApiToken
-from portfolio.forms import TokenForm
 
 
 @login_required

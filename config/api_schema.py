@@ -129,7 +129,8 @@ def add_error_responses(result, generator, request, public):
 
 
 # A key of the metric catalog. The catalog is a table (admins may add metrics), so the
-# schema lists its keys as they are when the schema is served (`metric_catalog_enums`).
+# schema lists its keys as they are when the schema is served
+# (`metrics.schema.metric_catalog_enums`).
 METRIC_KEY_SCHEMA = {
     "type": "string",
     "pattern": "^[a-z][a-z0-9_]*$",
@@ -146,24 +147,6 @@ def _walk(node, visit) -> None:
     elif isinstance(node, list):
         for value in node:
             _walk(value, visit)
-
-
-def metric_catalog_enums(result, generator, request, public):
-    from django.db import DatabaseError
-
-    from metrics.models import MetricDefinition
-
-    try:
-        keys = sorted(MetricDefinition.objects.values_list("key", flat=True))
-    except DatabaseError:  # no database (schema exported offline): the pattern stays
-        keys = []
-
-    def visit(schema: dict) -> None:
-        if schema.pop("x-metric-catalog", None) and keys:
-            schema["enum"] = keys
-
-    _walk(result, visit)
-    return result
 
 
 def require_raw_bodies(result, generator, request, public):

@@ -1,11 +1,11 @@
 from django.urls import include, path
 
 from config.routers import Router
+from dashboard.api import PortfolioSummaryView
 from gates import api as gates_api
 from metrics.api import MetricSeriesView, PilotSignalView, SnapshotPushView
-from metrics.source_api import PilotSourcesView, SourceDetailView, SourcePullView
+from metrics.sources.api import PilotSourcesView, SourceDetailView, SourcePullView
 from portfolio.api import PilotViewSet
-from portfolio.dashboard.api import PortfolioSummaryView
 from portfolio.workbooks.api import WorkbookView
 
 router = Router(trailing_slash=True)

@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "portfolio",
     "gates",
     "metrics",
+    "dashboard",
+    # The benchmarks' management commands (make bench); nothing imports them.
+    "bench",
 ]
 
 MIDDLEWARE = [
@@ -90,7 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
-                "portfolio.mywork.context_processors.my_work",
+                "dashboard.mywork.context_processors.my_work",
             ],
             # |money, |money_exact and {% currency_code %} on every page without a load.
             "builtins": ["portfolio.templatetags.money"],
@@ -424,7 +427,7 @@ SPECTACULAR_SETTINGS["PARSER_WHITELIST"] = ["rest_framework.parsers.JSONParser"]
 SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "drf_spectacular.hooks.postprocess_schema_enums",
     "config.api_schema.add_error_responses",
-    "config.api_schema.metric_catalog_enums",
+    "metrics.schema.metric_catalog_enums",
     "config.api_schema.require_raw_bodies",
     "config.api_schema.forbid_nul_characters",
     "config.api_schema.add_links",

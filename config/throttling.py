@@ -2,8 +2,6 @@
 
 from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
-from accounts.models import ApiToken
-
 
 class TokenRateThrottle(SimpleRateThrottle):
     """A budget per API token, so one noisy machine client cannot starve its owner's others."""
@@ -11,9 +9,11 @@ class TokenRateThrottle(SimpleRateThrottle):
     scope = "token"
 
     def get_cache_key(self, request, view):
-        token = getattr(request, "auth", None)
-        if not isinstance(token, ApiToken):
+        # Only an authentication class that hands out per-token budgets says so
+        # (accounts.authentication.BearerTokenAuthentication); a session has no token.
+        if not getattr(request.successful_authenticator, "per_token_budget", False):
             return None
+        token = request.auth
         return self.cache_format % {"scope": self.scope, "ident": token.pk}
 
 

@@ -2,17 +2,17 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config import views
-from portfolio.mywork.views import home
+from dashboard.mywork.views import home
 
 urlpatterns = [
     path("", home, name="home"),
-    path("my-work/", include("portfolio.mywork.urls")),
+    path("my-work/", include("dashboard.mywork.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("pilots/", include("portfolio.urls")),
     path("metrics/", include("metrics.urls")),
     path("gates/", include("gates.urls")),
-    path("portfolio/", include("portfolio.dashboard.urls")),
+    path("portfolio/", include("dashboard.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", views.ApiSchemaView.as_view(), name="api-schema"),
     path("api/docs/", views.ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),

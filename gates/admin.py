@@ -5,10 +5,13 @@ separation of duties, audit), so the admin cannot be a side door to self-approva
 Criteria are edited by governance leads on the criteria page, which writes new versions.
 """
 
+import json
+
 from django import forms
 from django.contrib import admin
 
 from accounts.admin import AuditedAdmin, ReadOnlyAdmin
+from gates.engine import DEFAULT_QUORUM
 from gates.models import Comment, Condition, CriteriaVersion, Decision, Gate, Review, Waiver
 
 
@@ -20,7 +23,7 @@ class GateForm(forms.ModelForm):
     def clean_quorum(self):
         quorum = self.cleaned_data["quorum"]
         if not isinstance(quorum, dict) or set(quorum) - {"low", "medium", "high"}:
-            raise forms.ValidationError('Use {"low": 1, "medium": 1, "high": 2}.')
+            raise forms.ValidationError(f"Use {json.dumps(DEFAULT_QUORUM)}.")
         if any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in quorum.values()):
             raise forms.ValidationError("Each quorum is a whole number of at least 1.")
         return quorum

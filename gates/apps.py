@@ -3,3 +3,10 @@ from django.apps import AppConfig
 
 class GatesConfig(AppConfig):
     name = "gates"
+
+    def ready(self) -> None:
+        from gates.selectors import pilots_with_pending_review
+        from metrics import signal_refresh
+
+        if pilots_with_pending_review not in signal_refresh.PENDING_REVIEW_FINDERS:
+            signal_refresh.PENDING_REVIEW_FINDERS.append(pilots_with_pending_review)

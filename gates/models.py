@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 
 from gates import engine
+from gates.engine import DEFAULT_QUORUM
 
 
 class Gate(models.Model):
@@ -33,9 +34,6 @@ class Gate(models.Model):
 
     def approvals_needed(self, risk_tier: str) -> int:
         return max(1, int((self.quorum or {}).get(risk_tier, DEFAULT_QUORUM.get(risk_tier, 1))))
-
-
-DEFAULT_QUORUM = {"low": 1, "medium": 1, "high": 2}
 
 
 class CriteriaVersion(models.Model):

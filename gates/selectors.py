@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from accounts import rules
 from accounts.models import AuditEvent, PilotRole
 from gates import engine
-from gates.facts import pilot_facts
+from gates.collect import pilot_facts
 from gates.models import (
     Comment,
     Condition,
@@ -347,3 +347,13 @@ def review_comparison(
     for now in live_by_key.values():
         rows.append(ComparedResult(now.label, now.mandatory, None, now, "Changed: new criterion."))
     return rows
+
+
+def pilots_with_pending_review(pilot_ids) -> set[int]:
+    """Of these pilots, those with a review waiting for a decision (the signal asks,
+    through metrics.signal_refresh.PENDING_REVIEW_FINDERS)."""
+    return set(
+        Review.objects.filter(
+            pilot_id__in=list(pilot_ids), status=ReviewStatus.PENDING
+        ).values_list("pilot_id", flat=True)
+    )

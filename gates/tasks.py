@@ -12,6 +12,7 @@ from django.utils import timezone
 from gates import notifications
 from gates.models import Review, ReviewStatus
 from portfolio.models import Pilot, Status
+from portfolio.workbooks.provides import workbook_facts_many
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +50,6 @@ def remind_pending_reviews(*, now: datetime) -> int:
 
 def remind_operations_reviews(*, today: date, chunk: int = 500) -> int:
     """Email owners of active pilots whose operations-workbook review date has passed."""
-    from portfolio.workbooks.facts import workbook_facts_many
-
     sent = 0
     ids = list(Pilot.objects.filter(status=Status.ACTIVE).values_list("pk", flat=True))
     for start in range(0, len(ids), chunk):

@@ -20,9 +20,12 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from metrics import rollups, signals, thresholds
-from metrics.models import Alert, AlertStatus, MetricDefinition, Snapshot
+from metrics import pulls_demo, rollups, signal_refresh, thresholds
+from metrics.models import Alert, AlertStatus, MetricDefinition, MetricRollup, Snapshot
 from metrics.services import drift_compute, snapshots_ingest
+from portfolio import events
+from portfolio.workbooks.models import MonitoredMetric, StopCondition
+from portfolio.workbooks.selectors import economic_case_for
 
 DEMO_SOURCE = "demo:history"
 DAYS = 90
@@ -194,7 +197,7 @@ def seed(context: dict) -> None:
     rollups.refresh([(pid, m.pk, start - timedelta(days=60), now) for pid in ids for m in extra])
     thresholds.check(ids)
     # Every pilot shows a signal, including those without metrics (insufficient data).
-    signals.refresh([p.pk for p in context["pilots"]])
+    signal_refresh.refresh([p.pk for p in context["pilots"]])
 
 
 def _past_incidents(pilots, catalog, now, rng: random.Random) -> None:
@@ -232,20 +235,12 @@ def _past_incidents(pilots, catalog, now, rng: random.Random) -> None:
 
 
 def _expire_stop_conditions(pilot_ids: list[int]) -> None:
-    try:
-        from portfolio.workbooks.models import StopCondition
-    except ImportError:
-        return
     StopCondition.objects.filter(pilot_id__in=pilot_ids).update(
         by_date=timezone.localdate() - timedelta(days=3)
     )
 
 
 def _watch_costs(pilot_ids: list[int], catalog) -> None:
-    try:
-        from portfolio.workbooks.models import MonitoredMetric
-    except ImportError:
-        return
     for pilot_id in pilot_ids:
         MonitoredMetric.objects.get_or_create(
             pilot_id=pilot_id,
@@ -256,10 +251,6 @@ def _watch_costs(pilot_ids: list[int], catalog) -> None:
 
 def _seed_sources(context: dict) -> None:
     """The metric sources demo (one healthy, one degraded); idempotent on its own."""
-    try:
-        from metrics import pulls_demo
-    except ImportError:
-        return
     pulls_demo.seed(context)
 
 
@@ -271,7 +262,6 @@ def _seed_economics(context: dict) -> None:
     Idempotent on its own (its own source), so an older demo database gains it too."""
     if Snapshot.objects.filter(source=ECONOMICS_SOURCE).exists():
         return
-    from portfolio.workbooks.selectors import economic_case_for
 
     pilots = _live(context)
     if not pilots:
@@ -314,7 +304,4 @@ def _seed_economics(context: dict) -> None:
     )
     ids = sorted({row["pilot"] for row in rows})
     rollups.refresh([(pid, m.pk, days[0], now) for pid in ids for m in metrics])
-    from portfolio.dashboard.aggregates import aggregates_rebuild, aggregates_state
-
-    if aggregates_state() is not None:  # else the dashboard reads the rollups themselves
-        aggregates_rebuild()
+    events.aggregates_stale.send(sender=MetricRollup, immediate=True)

@@ -13,20 +13,16 @@ INCIDENT_SOURCE = "pilotgate:incidents"
 MTTR_METRIC = "rollback_mttr_minutes"
 
 
-def record_mttr(alert: Alert) -> None:
-    from metrics.services import snapshots_ingest
-
+def mttr_rows(alert: Alert) -> list[dict]:
+    """The snapshot rows a resolved alert adds (metrics.services ingests them)."""
     minutes = alert.duration_minutes
     if minutes is None:
-        return
-    snapshots_ingest(
-        rows=[
-            {
-                "pilot": alert.pilot_id,
-                "metric": MTTR_METRIC,
-                "observed_at": alert.resolved_at,
-                "value": round(minutes, 3),
-            }
-        ],
-        source=INCIDENT_SOURCE,
-    )
+        return []
+    return [
+        {
+            "pilot": alert.pilot_id,
+            "metric": MTTR_METRIC,
+            "observed_at": alert.resolved_at,
+            "value": round(minutes, 3),
+        }
+    ]

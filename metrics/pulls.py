@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -29,7 +30,7 @@ from django.utils import timezone
 
 from accounts import rules
 from accounts.audit import audit_record, changes
-from metrics import signals
+from metrics import signal_refresh
 from metrics.connectors import ConnectorError, FetchResult, http_json, prometheus
 from metrics.connectors.csv_file import CsvFileError, CsvRow, read_rows
 from metrics.connectors.safety import ALLOWED_SCHEMES, UnsafeURL, check_url
@@ -288,7 +289,7 @@ def source_delete(*, source: MetricSource, by) -> None:
     )
     source.delete()
     if source.status == SourceStatus.DEGRADED:
-        signals.refresh_on_commit(source.pilot_id)
+        signal_refresh.refresh_on_commit(source.pilot_id)
 
 
 @transaction.atomic
@@ -314,10 +315,8 @@ def source_pull_request(*, source: MetricSource, by) -> None:
 def _enqueue_pull(
     source_id: int, *, trigger: str, countdown: float = 0, producer=None, queue=None
 ) -> None:
-    from metrics.tasks import pull_source
-
     options = {"queue": queue} if queue else {}
-    pull_source.apply_async(
+    current_app.tasks["metrics.pull_source"].apply_async(
         args=[source_id],
         kwargs={"trigger": trigger},
         countdown=countdown or None,
@@ -466,7 +465,7 @@ def _finish_ok(source, run, now, task_id, counts, problems) -> PullReport | None
         last_error="",
     )
     if source.status == SourceStatus.DEGRADED:
-        signals.refresh_on_commit(source.pilot_id)
+        signal_refresh.refresh_on_commit(source.pilot_id)
     run = PullRun.objects.filter(pk=run.pk).first()
     if run is None:
         return None  # disconnected while it was being pulled (its runs went with it)
@@ -497,7 +496,7 @@ def _finish_failed(
             fields["status"] = SourceStatus.DEGRADED
     _release(source.pk, task_id, **fields)
     if fields.get("status", current.status) != current.status:
-        signals.refresh_on_commit(source.pilot_id)
+        signal_refresh.refresh_on_commit(source.pilot_id)
     run.refresh_from_db()
     return PullReport(run=run, retry_advised=retry)
 
@@ -559,17 +558,14 @@ FANOUT_CHUNK = 500
 
 def enqueue_pulls(claimed: Iterable[tuple[int, float]], *, queue: str | None = None) -> None:
     """Queue one pull task per claimed source (via fan-out tasks for large batches)."""
-    from config.celery import app
-    from metrics.tasks import enqueue_pull_batch
-
     claimed = [(int(source_id), float(countdown)) for source_id, countdown in claimed]
-    if app.conf.task_always_eager or len(claimed) <= FANOUT_CHUNK:
+    if current_app.conf.task_always_eager or len(claimed) <= FANOUT_CHUNK:
         publish_pulls(claimed, queue=queue)
         return
     options = {"queue": queue} if queue else {}
-    with app.producer_or_acquire() as producer:
+    with current_app.producer_or_acquire() as producer:
         for start in range(0, len(claimed), FANOUT_CHUNK):
-            enqueue_pull_batch.apply_async(
+            current_app.tasks["metrics.enqueue_pull_batch"].apply_async(
                 args=[claimed[start : start + FANOUT_CHUNK]],
                 kwargs={"queue": queue},
                 producer=producer,
@@ -582,13 +578,11 @@ def publish_pulls(claimed: Iterable[tuple[int, float]], *, queue: str | None = N
 
     Redelivery of a half-done fan-out task publishes some pulls twice; that is harmless
     (the lease skips a concurrent duplicate, the unique key a later one)."""
-    from config.celery import app
-
-    if app.conf.task_always_eager:
+    if current_app.conf.task_always_eager:
         for source_id, _countdown in claimed:
             _enqueue_pull(source_id, trigger="schedule")
         return
-    with app.producer_or_acquire() as producer:
+    with current_app.producer_or_acquire() as producer:
         for source_id, countdown in claimed:
             _enqueue_pull(
                 source_id, trigger="schedule", countdown=countdown, producer=producer, queue=queue

@@ -37,6 +37,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from config.bounds import METRIC_VALUE_LIMIT
+from metrics.ingest import db_datetime
 from metrics.models import MetricRollup, RollupPeriod, Snapshot
 
 HOUR = timedelta(hours=1)
@@ -212,7 +213,6 @@ def _write(buckets: list[Bucket]) -> None:
     """Upsert with plain executemany (the ORM's per-row preparation dominated bulk loads)."""
     if not buckets:
         return
-    from metrics.ingest import db_datetime
 
     now = db_datetime(timezone.now())
     params = [

@@ -14,8 +14,10 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import Count, Max, QuerySet, Sum
 from django.utils import timezone
 
+from accounts import rules
 from config.money import format_money, is_money_unit, metric_unit
 from gates.engine import MetricDaily
+from metrics import signal_refresh, thresholds
 from metrics.models import (
     Alert,
     AlertStatus,
@@ -145,13 +147,13 @@ def metric_series(pilot, metric_key: str, since: datetime, until: datetime) -> S
 
 def portfolio_signals(pilot_ids: Sequence[int]) -> dict[int, Signal]:
     """The stored signal of each pilot; computed on the fly (in bulk) for any not stored."""
-    from metrics import signals
-
     ids = list(pilot_ids)
-    stored = {s.pilot_id: signals.to_signal(s) for s in PilotSignal.objects.filter(pk__in=ids)}
+    stored = {
+        s.pilot_id: signal_refresh.to_signal(s) for s in PilotSignal.objects.filter(pk__in=ids)
+    }
     missing = [pid for pid in ids if pid not in stored]
     if missing:
-        for pid, facts in signals.compute_many(missing).items():
+        for pid, facts in signal_refresh.compute_many(missing).items():
             stored[pid] = facts.signal
     return stored
 
@@ -230,14 +232,11 @@ class MetricRow:
 def pilot_metrics_section(pilot, *, user) -> dict:
     """Everything the pilot page's metrics section shows, in a fixed number of queries.
 
-    The signal is not here: the page header shows it (portfolio.dashboard.pilot)."""
-    from accounts import rules
-    from metrics import signals, thresholds
-
+    The signal is not here: the page header shows it (dashboard.pilot)."""
     alerts = list(pilot_alerts(pilot.pk))
     catalog = {m.pk: m for m in MetricDefinition.objects.all()}
     latest = thresholds.latest_values([pilot.pk])
-    since = timezone.now() - timedelta(days=signals.WINDOW_DAYS)
+    since = timezone.now() - timedelta(days=signal_refresh.WINDOW_DAYS)
     means = {
         row["metric_id"]: row["total"] / row["n"]
         for row in MetricRollup.objects.filter(
@@ -302,13 +301,11 @@ def pilot_signal_detail(pilot, *, now: datetime | None = None) -> dict:
     """The pilot's signal as of now (computed here, so true without new data arriving),
     with the decision-table cell and its inputs, staleness and planned versus realised
     economics. Shared by the pilot page and `GET /api/pilots/{id}/signal/`."""
-    from metrics import signals
-
     now = now or timezone.now()
-    facts = signals.current(pilot, now=now)
+    facts = signal_refresh.current(pilot, now=now)
     last_data_at = latest_snapshot_times([pilot.pk]).get(pilot.pk)
     reporting = last_data_at is not None and last_data_at >= now - timedelta(
-        days=signals.WINDOW_DAYS
+        days=signal_refresh.WINDOW_DAYS
     )
     signal = facts.signal
     return {
@@ -318,10 +315,10 @@ def pilot_signal_detail(pilot, *, now: datetime | None = None) -> dict:
         "reasons": list(signal.reasons),
         "computed_at": now,
         "stale": facts.stale,
-        "expected_stage_days": signals.expected_stage_days().get(pilot.stage),
+        "expected_stage_days": signal_refresh.expected_stage_days().get(pilot.stage),
         "reporting": reporting,
         "last_data_at": last_data_at,
-        "window_days": signals.WINDOW_DAYS,
+        "window_days": signal_refresh.WINDOW_DAYS,
         "stop_recommended": facts.stop_recommended,
         "stop_reason": facts.stop_reason,
         "open_alerts": facts.open_alerts,
@@ -331,6 +328,6 @@ def pilot_signal_detail(pilot, *, now: datetime | None = None) -> dict:
             "planned_net_value": _amount(facts.planned_net_value),
             "realized_net_value": _amount(facts.realized_net_value),
             "realised": facts.realised,
-            "realised_window_days": signals.ECONOMICS_DAYS,
+            "realised_window_days": signal_refresh.ECONOMICS_DAYS,
         },
     }

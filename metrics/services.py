@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,6 +18,7 @@ from accounts import rules
 from accounts.audit import audit_record
 from accounts.models import PilotRole
 from config.errors import Conflict
+from metrics import drift, incidents, rollups, selectors, signal_refresh, thresholds
 from metrics.ingest import (
     CODE_FORBIDDEN,
     DUPLICATE,
@@ -30,7 +32,8 @@ from metrics.ingest import (
     store,
     validate_rows,
 )
-from metrics.models import Alert, AlertStatus, MetricDefinition
+from metrics.models import Alert, AlertStatus, MetricDefinition, MetricRollup
+from portfolio import events
 from portfolio.models import Pilot
 
 logger = logging.getLogger(__name__)
@@ -158,11 +161,9 @@ def snapshots_ingest(
 
 def enqueue_processing(spans: list[Span]) -> None:
     """Hand the post-ingest work to a worker; do it here if the broker is unreachable."""
-    from metrics.tasks import process_ingest
-
     payload = [[p, m, lo.isoformat(), hi.isoformat()] for p, m, lo, hi in spans]
     try:
-        process_ingest.delay(payload)
+        current_app.tasks["metrics.process_ingest"].delay(payload)
     except Exception:
         # The rows are committed already; losing the refresh would leave rollups and
         # alerts stale until the next batch, so do the work in-process instead.
@@ -178,18 +179,15 @@ def snapshots_process(
     Idempotent: it recomputes from what is stored, so running it twice (a redelivered
     task) or for overlapping spans gives the same result.
     """
-    from metrics import rollups, signals, thresholds
-    from portfolio.dashboard.aggregates import aggregates_request_rebuild
-
     if not spans:
         return
     rollups.refresh(spans)
     pilot_ids = sorted({span[0] for span in spans})
     metric_ids = {span[1] for span in spans}
     thresholds.check(pilot_ids, metric_ids, expectations_provider=expectations_provider)
-    signals.refresh(pilot_ids, expectations_provider=expectations_provider)
+    signal_refresh.refresh(pilot_ids, expectations_provider=expectations_provider)
     # The dashboard's portfolio aggregates sum these rollups; ask for a rebuild soon.
-    transaction.on_commit(aggregates_request_rebuild)
+    transaction.on_commit(lambda: events.aggregates_stale.send(sender=MetricRollup))
 
 
 # --- alerts ---------------------------------------------------------------------------
@@ -257,17 +255,14 @@ def alert_resolve(*, alert: Alert, by, note: str = "") -> Alert:
         before=before,
         after={"status": alert.status, "note": note},
     )
-    from metrics import incidents
-
-    incidents.record_mttr(alert)
+    if rows := incidents.mttr_rows(alert):
+        snapshots_ingest(rows=rows, source=incidents.INCIDENT_SOURCE)
     _after_alert_change(alert.pilot_id)
     return alert
 
 
 def _after_alert_change(pilot_id: int) -> None:
-    from metrics import signals
-
-    transaction.on_commit(lambda: signals.refresh([pilot_id]))
+    transaction.on_commit(lambda: signal_refresh.refresh([pilot_id]))
 
 
 # --- drift ----------------------------------------------------------------------------
@@ -281,8 +276,6 @@ def drift_compute(*, pilot_id: int, now: datetime | None = None, process: bool =
     See metrics/drift.py for the definition. Goes through `snapshots_ingest`, so the
     score is validated, rolled up and checked against thresholds like any other value.
     """
-    from metrics import drift, rollups, selectors
-
     now = now or timezone.now()
     today = rollups.floor_day(now)
     recent_from = today - timedelta(days=drift.RECENT_DAYS - 1)

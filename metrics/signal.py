@@ -1,6 +1,6 @@
 """Portfolio signal: what to do next with a pilot, from value, reliability and economics.
 
-Plain Python, no I/O: `metrics.signals` gathers the inputs, this module decides. Each
+Plain Python, no I/O: `metrics.signal_refresh` gathers the inputs, this module decides. Each
 dimension is assessed into a status named after the decision table (DESIGN section 4):
 
 - value: `clear`, `promising`, `weak` or `unknown`, from how close each value metric is
@@ -531,6 +531,15 @@ def portfolio_signal(inputs: SignalInputs) -> Signal:
     )
 
 
+def stale_before(
+    now: datetime, expected_days: Mapping[str, int] = EXPECTED_STAGE_DAYS
+) -> dict[str, datetime]:
+    """Per stage with an expected duration, the moment a pilot must have entered it after
+    not to be stale. The one definition of "too long in stage": `is_stale` compares with
+    it here, the dashboard's SQL (dashboard.selectors.pilots.over_expected_q) in a query."""
+    return {stage: now - timedelta(days=days) for stage, days in expected_days.items()}
+
+
 def is_stale(
     stage: str,
     entered_stage_at: datetime,
@@ -543,9 +552,10 @@ def is_stale(
     Stages without an expected duration (scale) are never stale. Exactly the expected
     number of days is not stale yet.
     """
-    if has_pending_review or stage not in expected_days:
+    if has_pending_review:
         return False
-    return now - entered_stage_at > timedelta(days=expected_days[stage])
+    before = stale_before(now, expected_days).get(stage)
+    return before is not None and entered_stage_at < before
 
 
 # --- helpers ----------------------------------------------------------------------------

@@ -10,6 +10,9 @@ from datetime import datetime
 
 from celery import shared_task
 
+# Called through their modules, as before they were imported here, so a test can patch them.
+from metrics import pulls, selectors, services, signal_refresh
+
 
 @shared_task(
     name="metrics.process_ingest",
@@ -20,30 +23,24 @@ from celery import shared_task
 )
 def process_ingest(spans: list[list]) -> int:
     """Rollups, threshold checks and signals for the spans an ingest batch stored."""
-    from metrics.services import snapshots_process
-
     parsed = [
         (int(p), int(m), datetime.fromisoformat(lo), datetime.fromisoformat(hi))
         for p, m, lo, hi in spans
     ]
-    snapshots_process(spans=parsed)
+    services.snapshots_process(spans=parsed)
     return len(parsed)
 
 
 @shared_task(name="metrics.compute_drift", autoretry_for=(Exception,), retry_backoff=True)
 def compute_drift(pilot_id: int) -> int:
     """Drift scores of one pilot's metrics, stored as drift_score snapshots."""
-    from metrics.services import drift_compute
-
-    return drift_compute(pilot_id=pilot_id).stored
+    return services.drift_compute(pilot_id=pilot_id).stored
 
 
 @shared_task(name="metrics.compute_drift_all")
 def compute_drift_all() -> int:
     """Fan out one drift task per active pilot that has snapshots (daily, from beat)."""
-    from metrics.selectors import pilots_with_recent_data
-
-    ids = pilots_with_recent_data()
+    ids = selectors.pilots_with_recent_data()
     for pilot_id in ids:
         compute_drift.delay(pilot_id)
     return len(ids)
@@ -51,18 +48,14 @@ def compute_drift_all() -> int:
 
 @shared_task(name="metrics.refresh_signals")
 def refresh_signals(pilot_ids: list[int]) -> int:
-    from metrics import signals
-
-    signals.refresh([int(p) for p in pilot_ids])
+    signal_refresh.refresh([int(p) for p in pilot_ids])
     return len(pilot_ids)
 
 
 @shared_task(name="metrics.refresh_expired_signals")
 def refresh_expired_signals() -> int:
     """Recompute stored signals that the clock has made out of date (beat, every 5 min)."""
-    from metrics import signals
-
-    return signals.refresh_expired()
+    return signal_refresh.refresh_expired()
 
 
 # --- pull sources (metrics/pulls.py) -----------------------------------------------------
@@ -84,17 +77,13 @@ def pull_backoff(retries: int) -> float:
 @shared_task(name="metrics.dispatch_due_sources", acks_late=True, ignore_result=True)
 def dispatch_due_sources() -> int:
     """Every minute (beat): claim the due sources and queue one pull_source each."""
-    from metrics.pulls import sources_dispatch_due
-
-    return len(sources_dispatch_due())
+    return len(pulls.sources_dispatch_due())
 
 
 @shared_task(name="metrics.enqueue_pull_batch", acks_late=True, ignore_result=True)
 def enqueue_pull_batch(claimed: list[list], queue: str | None = None) -> int:
     """Fan-out: publish the pull tasks of one chunk of sources the dispatcher claimed."""
-    from metrics.pulls import publish_pulls
-
-    publish_pulls([(int(s), float(c)) for s, c in claimed], queue=queue)
+    pulls.publish_pulls([(int(s), float(c)) for s, c in claimed], queue=queue)
     return len(claimed)
 
 
@@ -113,10 +102,8 @@ def pull_source(self, source_id: int, trigger: str = "schedule") -> dict | None:
     re-pull store nothing twice, and the lease is keyed by this task's id."""
     from django.utils import timezone
 
-    from metrics.pulls import source_pull
-
     final = self.request.retries >= self.max_retries
-    report = source_pull(
+    report = pulls.source_pull(
         source_id=int(source_id),
         now=timezone.now(),
         trigger="retry" if self.request.retries else trigger,
@@ -134,6 +121,4 @@ def pull_source(self, source_id: int, trigger: str = "schedule") -> dict | None:
 @shared_task(name="metrics.prune_pull_runs", acks_late=True, ignore_result=True)
 def prune_pull_runs() -> int:
     """Daily: drop old pull runs (10,000 sources every 15 minutes add ~1M rows a day)."""
-    from metrics.pulls import pull_runs_prune
-
-    return pull_runs_prune()
+    return pulls.pull_runs_prune()

@@ -36,6 +36,7 @@ from metrics.models import (
     RollupPeriod,
 )
 from metrics.signal import OPS, condition_holds, condition_in_force
+from portfolio.workbooks.provides import metric_expectations
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,6 @@ class MetricExpectation:
 
 
 def default_expectations_provider() -> Callable[[Sequence[int]], list]:
-    try:
-        from portfolio.workbooks.facts import metric_expectations
-    except ImportError:
-        return lambda pilot_ids: []
     return metric_expectations
 
 

@@ -9,7 +9,7 @@ urlpatterns = [
     path("alerts/<int:pk>/resolve/", views.alert_resolve, name="alert_resolve"),
 ]
 
-# Metric sources and CSV uploads (metrics/source_urls.py).
-from metrics.source_urls import urlpatterns as _source_urlpatterns  # noqa: E402
+# Metric sources and CSV uploads (metrics/sources/urls.py).
+from metrics.sources.urls import urlpatterns as _source_urlpatterns  # noqa: E402
 
 urlpatterns += _source_urlpatterns

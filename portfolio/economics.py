@@ -134,8 +134,7 @@ def economic_case(inputs: EconomicInputs) -> EconomicCase:
         else:
             payback = _tenth(build * 12 / net)
 
-        spent = build + total
-        roi = None if spent == 0 else _tenth((net - build) / spent * HUNDRED)
+        roi = first_year_roi(net, build, total)
 
         return EconomicCase(
             expected_annual_benefit=benefit,
@@ -150,6 +149,14 @@ def economic_case(inputs: EconomicInputs) -> EconomicCase:
             roi_pct=roi,
             missing=inputs.missing,
         )
+
+
+def first_year_roi(net: Decimal, build: Decimal, annual_cost: Decimal) -> Decimal | None:
+    """First-year ROI in percent, to a tenth: what the first year returns over what it
+    costs, (net annual value - build cost) / (build cost + total annual cost). None when
+    nothing is spent. Also the dashboard's (dashboard.selectors.columns.roi)."""
+    spent = build + annual_cost
+    return None if spent == 0 else _tenth((net - build) / spent * HUNDRED)
 
 
 def _money(value: Decimal) -> Decimal:

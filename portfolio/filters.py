@@ -3,9 +3,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import PilotRole
+from dashboard.selectors import attention
+from dashboard.selectors.pilots import signal_expr
 from metrics.signal import SIGNAL_CODES, SIGNAL_LABELS
-from portfolio.dashboard.selectors import attention
-from portfolio.dashboard.selectors.pilots import signal_expr
 from portfolio.models import Pilot, RiskTier, Stage, Status
 
 

@@ -60,7 +60,3 @@ class RoleAssignForm(forms.Form):
     def __init__(self, *args, pilot, **kwargs):
         super().__init__(*args, **kwargs)
         offer_people(self, pilot)
-
-
-class TokenForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="What will use it, e.g. 'Grafana exporter'.")

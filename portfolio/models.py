@@ -124,7 +124,5 @@ class Pilot(models.Model):
         return None
 
 
-# Workbook and dashboard aggregate models live in their own modules; importing them here
-# registers them with the app.
-from portfolio.dashboard.models import *  # noqa: E402, F403
+# Workbook models live in their own modules; importing them here registers them with the app.
 from portfolio.workbooks.models import *  # noqa: E402, F403

@@ -1,6 +1,7 @@
 from django.db import models
 from rest_framework import serializers
 
+from accounts.models import PilotRoleKind
 from config.fields import StrictBooleanField, StrictCharField
 from portfolio.models import Pilot
 
@@ -44,6 +45,5 @@ class PilotSerializer(serializers.ModelSerializer):
 
     def get_owners(self, pilot) -> dict[str, str | None]:
         holders = {role.role: role.user.get_username() for role in pilot.roles.all()}
-        from accounts.models import PilotRoleKind
 
         return {kind.value: holders.get(kind.value) for kind in PilotRoleKind}

@@ -9,7 +9,7 @@ from django.db import transaction
 from accounts import rules
 from accounts.audit import audit_record, changes
 from accounts.models import PilotRole, PilotRoleKind
-from portfolio.dashboard.aggregates import aggregates_pilot_changed
+from portfolio import events
 from portfolio.models import BusinessUnit, Pilot, RiskTier, tidy_name
 
 EDITABLE_FIELDS = ("name", "summary", "business_unit", "risk_tier", "confidential")
@@ -53,7 +53,7 @@ def business_unit_pilots_follow(*, unit: BusinessUnit) -> int:
         .update(business_unit=unit.name)
     )
     if count:
-        aggregates_pilot_changed(confidentiality=False)
+        events.pilot_grouping_changed.send(sender=Pilot, confidentiality=False)
     return count
 
 
@@ -144,7 +144,7 @@ def pilot_update(*, pilot: Pilot, by, **fields) -> Pilot:
     )
     if {"business_unit", "risk_tier", "confidential"} & set(new):
         # The dashboard's portfolio aggregates are grouped by these columns.
-        aggregates_pilot_changed(confidentiality="confidential" in new)
+        events.pilot_grouping_changed.send(sender=Pilot, confidentiality="confidential" in new)
     return pilot
 
 

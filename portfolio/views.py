@@ -8,12 +8,12 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import rules
 from accounts.models import PilotRoleKind
+from config.htmx import clean_url
 from portfolio import selectors, services
 from portfolio.audit_trail import describe_events
-from portfolio.dashboard.views import clean_url
 from portfolio.filters import PilotFilter
 from portfolio.forms import PilotForm, RoleAssignForm
-from portfolio.workbooks.facts import prefetch_workbook_facts
+from portfolio.workbooks.provides import prefetch_workbook_facts
 
 PAGE_SIZE = 25
 

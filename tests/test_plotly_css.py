@@ -97,7 +97,7 @@ def test_the_vendored_plotly_is_the_version_the_python_package_targets():
 def test_the_vendored_bundle_is_a_custom_one_with_only_the_trace_types_we_draw():
     """bin/build_plotly.js bundles plotly.js's core (with scatter) and the trace modules the
     charts use: about 1.2 MB, where the cartesian partial bundle was 1.5 and the full 4.8."""
-    from portfolio.dashboard import charts
+    from dashboard import charts
 
     (bundle,) = (ROOT / "static" / "vendor").glob("plotly-custom-*/plotly-custom.min.js")
     assert bundle.stat().st_size < 1_300_000

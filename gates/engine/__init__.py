@@ -27,7 +27,12 @@ Callers import from `gates.engine`; the modules are an internal layout.
 
 from gates.engine.checks import checklist_min_score
 from gates.engine.criteria import Criterion, CriterionError, condition_criterion
-from gates.engine.defaults import DEFAULT_GATES, LIVE_WINDOW_DAYS, PILOT_WINDOW_DAYS
+from gates.engine.defaults import (
+    DEFAULT_GATES,
+    DEFAULT_QUORUM,
+    LIVE_WINDOW_DAYS,
+    PILOT_WINDOW_DAYS,
+)
 from gates.engine.evaluation import evaluate
 from gates.engine.facts import (
     ChecklistFacts,
@@ -68,6 +73,7 @@ from gates.engine.windows import aggregate, window
 from gates.engine.wording import format_number, format_pair, humanize
 
 __all__ = [
+    "DEFAULT_QUORUM",
     "ACCEPTED_TEST_STATUSES",
     "AGGREGATES",
     "CHECKLIST_MIN_SCORE",

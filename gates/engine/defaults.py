@@ -22,6 +22,10 @@ from gates.engine.wording import AGGREGATE_WORDS, humanize
 PILOT_WINDOW_DAYS = 30
 LIVE_WINDOW_DAYS = 7
 
+# Approvals from distinct governance leads a gate needs per risk tier, until an admin sets
+# the gate's own (Gate.quorum).
+DEFAULT_QUORUM = {"low": 1, "medium": 1, "high": 2}
+
 
 # A warning, never a blocker: manual work is a cost to know, not a reason to refuse.
 MANUAL_STEPS_CRITERION = Criterion(

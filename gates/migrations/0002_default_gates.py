@@ -6,11 +6,9 @@ not change existing databases (governance leads own the criteria from here on).
 
 from django.db import migrations
 
-DEFAULT_QUORUM = {"low": 1, "medium": 1, "high": 2}
-
 
 def load(apps, schema_editor):
-    from gates.engine import DEFAULT_GATES
+    from gates.engine import DEFAULT_GATES, DEFAULT_QUORUM
 
     Gate = apps.get_model("gates", "Gate")
     CriteriaVersion = apps.get_model("gates", "CriteriaVersion")

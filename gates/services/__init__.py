@@ -1,16 +1,12 @@
 """Every write of the gates app. `pilot_transition` is the only writer of stage and status."""
 
+from gates.services.checklists import checklist_answer_set
 from gates.services.criteria import checklist_attach, criteria_version_create
 from gates.services.decisions import review_decide
 from gates.services.followups import comment_add, condition_mark_met, pilot_resume
 from gates.services.reviews import review_request, review_withdraw
 from gates.services.transitions import pilot_transition
-from gates.services.waivers import (
-    checklist_answer_set,
-    waiver_grant,
-    waiver_revoke,
-    waivers_grant,
-)
+from gates.services.waivers import waiver_grant, waiver_revoke, waivers_grant
 
 __all__ = [
     "checklist_answer_set",

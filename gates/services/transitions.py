@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts import rules
 from accounts.audit import audit_record
 from config.errors import Conflict
-from portfolio.dashboard.aggregates import aggregates_request_rebuild
+from portfolio import events
 from portfolio.models import STAGE_ORDER, Pilot, Status
 
 
@@ -72,5 +72,5 @@ def pilot_transition(
         # cannot clear the request; a burst of moves queues one task. Robust: the move is
         # committed, so a broker that is down must not turn it into an error page (the
         # beat task rebuilds within minutes anyway).
-        transaction.on_commit(aggregates_request_rebuild, robust=True)
+        transaction.on_commit(lambda: events.aggregates_stale.send(sender=Pilot), robust=True)
     return pilot

@@ -32,7 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from config import parsers
 from metrics.connectors import ConnectorError, FetchResult, Point
-from metrics.connectors.http import fetch
+from metrics.connectors.http import fetch, raise_for_status_code
 from metrics.connectors.safety import UnsafeURL
 from metrics.connectors.values import ValueProblem, parse_value
 
@@ -78,8 +78,6 @@ def _call(url: str, params: dict, metric: str, fetch_options: dict) -> dict:
     except (UnicodeDecodeError, ValueError):  # JSONTooDeep included: not Prometheus
         body = None
     if not isinstance(body, dict):
-        from metrics.connectors.http import raise_for_status_code
-
         raise_for_status_code(response.status_code, response.url)
         raise ConnectorError("Prometheus did not answer JSON; check the base URL.")
     if body.get("status") != "success":

@@ -1,7 +1,7 @@
 from django import template
 
 from accounts import rules
-from metrics.source_selectors import pilot_sources
+from metrics.sources.selectors import pilot_sources
 
 register = template.Library()
 

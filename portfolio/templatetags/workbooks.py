@@ -1,7 +1,7 @@
 from django import template
 from django.utils.text import capfirst
 
-from portfolio.workbooks.facts import progress, workbook_facts
+from portfolio.workbooks.provides import progress, workbook_facts
 from portfolio.workbooks.spec import SPECS
 
 register = template.Library()

@@ -18,7 +18,7 @@ from config.money import currency_code
 from config.parsers import JSONParser
 from portfolio import selectors as pilot_selectors
 from portfolio.workbooks import services
-from portfolio.workbooks.facts import progress, workbook_facts
+from portfolio.workbooks.provides import progress, workbook_facts
 from portfolio.workbooks.selectors import economic_case_of, list_rows, workbook_get
 from portfolio.workbooks.spec import MONEY_FIELDS, SPECS, PhaseSpec
 

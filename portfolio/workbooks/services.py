@@ -22,7 +22,7 @@ from django.forms import BaseForm
 
 from accounts import rules
 from accounts.audit import audit_record, changes
-from portfolio.dashboard.aggregates import aggregates_request_rebuild
+from portfolio import events
 from portfolio.models import Pilot
 from portfolio.workbooks import evidence
 from portfolio.workbooks.forms import row_form_class, unique_fields, workbook_form_class
@@ -141,7 +141,7 @@ def _record_update(workbook, *, pilot: Pilot, phase: str, by, old: dict, new: di
         after={"phase": phase, **new},
     )
     if phase == "strategy" and new.keys() & set(CASE_FIELDS):
-        transaction.on_commit(aggregates_request_rebuild, robust=True)
+        transaction.on_commit(lambda: events.aggregates_stale.send(sender=Pilot), robust=True)
 
 
 @transaction.atomic

@@ -16,9 +16,9 @@ from config.pdf import pdf_response
 from portfolio import selectors as pilot_selectors
 from portfolio.workbooks import memo as memo_export
 from portfolio.workbooks import services
-from portfolio.workbooks.facts import progress, workbook_facts
 from portfolio.workbooks.forms import EvidenceUploadField, row_form_class, workbook_form_class
 from portfolio.workbooks.models import EvidenceFile
+from portfolio.workbooks.provides import progress, workbook_facts
 from portfolio.workbooks.selectors import (
     economic_case_of,
     economic_case_preview,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from portfolio.dashboard import charts
+from dashboard import charts
 from tests.browser.test_dashboard_journey import charts_drawn, portfolio  # noqa: F401
 from tests.factories import UserFactory
 

@@ -149,7 +149,7 @@ def portfolio_facts(small_portfolio, frozen_now):
     add_alert(p["bravo"], "p95_latency_ms", "rollback", status="acknowledged")
     add_alert(p["bravo"], "uptime_pct", "monitor", status="resolved")
     add_alert(p["delta"], "error_rate", "stop")
-    # What metrics.signals.refresh stores after those alerts change (tested in
+    # What metrics.signal_refresh.refresh stores after those alerts change (tested in
     # tests/dashboard/test_aggregates.py); the fixture keeps its hand-picked signal codes.
     PilotSignal.objects.filter(pilot__in=[p["bravo"]]).update(open_alerts=2)
     PilotSignal.objects.filter(pilot__in=[p["delta"]]).update(open_alerts=1)

@@ -15,14 +15,11 @@ from datetime import timedelta
 
 import pytest
 
-from portfolio.dashboard import selectors
-from portfolio.dashboard.aggregates import (
-    aggregates_rebuild,
-    aggregates_request_rebuild,
-    aggregates_state,
-)
-from portfolio.dashboard.filters import DashboardFilters
-from portfolio.dashboard.models import PortfolioAggregateState, PortfolioRealized, PortfolioTrendDay
+from dashboard import selectors
+from dashboard.aggregates import aggregates_rebuild, aggregates_state
+from dashboard.filters import DashboardFilters
+from dashboard.models import PortfolioAggregateState, PortfolioRealized, PortfolioTrendDay
+from dashboard.rebuilds import aggregates_request_rebuild
 from tests.dashboard.conftest import add_rollup
 
 pytestmark = pytest.mark.django_db
@@ -170,7 +167,7 @@ def test_a_pilot_made_confidential_leaves_outsiders_numbers_before_the_next_rebu
     monkeypatch,
     django_capture_on_commit_callbacks,
 ):
-    from portfolio import tasks
+    from dashboard import tasks
     from portfolio.services import pilot_update
 
     queued = []
@@ -232,7 +229,7 @@ def test_beat_schedules_the_rebuild_task(settings):
 
 
 def test_rebuild_task_builds_the_aggregates_and_clears_a_request(portfolio_facts):
-    from portfolio.tasks import rebuild_aggregates
+    from dashboard.tasks import rebuild_aggregates
 
     assert aggregates_state() is None
     rebuild_aggregates.apply().get()
@@ -251,9 +248,9 @@ def test_ingest_asks_for_a_rebuild_once_built(
 ):
     from django.utils import timezone
 
+    from dashboard import tasks
     from metrics.models import MetricDefinition
     from metrics.services import snapshots_process
-    from portfolio import tasks
 
     queued = []
     monkeypatch.setattr(tasks.rebuild_aggregates, "apply_async", lambda **kw: queued.append(kw))
@@ -273,7 +270,7 @@ def test_ingest_asks_for_a_rebuild_once_built(
 @pytest.fixture
 def queued_rebuilds(monkeypatch):
     """The rebuild tasks queued (their apply_async keyword arguments), none of them run."""
-    from portfolio import tasks
+    from dashboard import tasks
 
     queued = []
     monkeypatch.setattr(tasks.rebuild_aggregates, "apply_async", lambda **kw: queued.append(kw))
@@ -315,8 +312,8 @@ def test_an_approved_gate_asks_for_a_rebuild_that_regroups_the_pilot(
     queued_rebuilds,
     django_capture_on_commit_callbacks,
 ):
+    from dashboard.tasks import rebuild_aggregates
     from gates import services
-    from portfolio.tasks import rebuild_aggregates
 
     alpha = portfolio_facts["alpha"]
     aggregates_rebuild()
@@ -420,8 +417,8 @@ def test_a_burst_of_moves_queues_one_rebuild(
 def test_a_move_still_succeeds_when_the_broker_is_down(
     admin_user, portfolio_facts, monkeypatch, django_capture_on_commit_callbacks
 ):
+    from dashboard import tasks
     from gates.services import pilot_transition
-    from portfolio import tasks
 
     def unreachable(**kwargs):
         raise ConnectionError("broker down")
@@ -498,7 +495,7 @@ def test_refused_or_stale_moves_ask_for_no_rebuild(
 
 
 def test_signal_refresh_stores_open_alerts_and_degraded_sources(pilot):
-    from metrics import signals
+    from metrics import signal_refresh as signals
     from metrics.models import MetricSource, PilotSignal
     from tests.dashboard.conftest import add_alert
 

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.audit import audit_record
+from dashboard.selectors.attention import KEYS
 from gates.models import CriteriaVersion, Gate, Review
 from metrics.models import PilotSignal
-from portfolio.dashboard.selectors.attention import KEYS
 from portfolio.models import Pilot
 from tests.factories import PilotFactory
 

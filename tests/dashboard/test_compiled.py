@@ -1,4 +1,4 @@
-"""portfolio.dashboard.compiled: a query shape compiled once, its values bound per call.
+"""dashboard.compiled: a query shape compiled once, its values bound per call.
 
 Every test compares against the queryset itself, compiled the ordinary way, on the same
 data; the suite runs on SQLite and on PostgreSQL, which bind times differently."""
@@ -12,9 +12,9 @@ from django.db.models import Count, Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from portfolio.dashboard import selectors
-from portfolio.dashboard.compiled import CompiledQuery
-from portfolio.dashboard.filters import parse_filters
+from dashboard import selectors
+from dashboard.compiled import CompiledQuery
+from dashboard.filters import parse_filters
 from portfolio.models import Pilot
 from tests.factories import PilotFactory, UserFactory
 
@@ -122,7 +122,7 @@ def test_a_builder_that_computes_with_a_value_is_never_cached_but_stays_correct(
 
     query = CompiledQuery(build)
     now = timezone.now()
-    with caplog.at_level(logging.WARNING, logger="portfolio.dashboard.compiled"):
+    with caplog.at_level(logging.WARNING, logger="dashboard.compiled"):
         recent = [r[0] for r in query.rows("x", {"now": now})]
         older = [r[0] for r in query.rows("x", {"now": now - timedelta(days=100)})]
     assert recent == ["P0", "P3"]
@@ -189,7 +189,7 @@ def test_the_dashboard_reads_the_same_from_a_warm_shape_as_from_a_cold_compile(
     """Same shape, other values (and another moment): what a long-running process serves
     after its first request equals what a fresh one computes. Aggregates are built, so
     group filters read them."""
-    from portfolio.dashboard.aggregates import aggregates_rebuild
+    from dashboard.aggregates import aggregates_rebuild
 
     portfolio_facts = reviews_and_sources
     aggregates_rebuild()

@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from portfolio.dashboard import selectors
-from portfolio.dashboard.filters import DashboardFilters, parse_filters
+from dashboard import selectors
+from dashboard.filters import DashboardFilters, parse_filters
 from tests.factories import PilotFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from portfolio.dashboard import selectors
-from portfolio.dashboard.filters import DashboardFilters, parse_filters
+from dashboard import selectors
+from dashboard.filters import DashboardFilters, parse_filters
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +104,7 @@ def test_economics_match_the_pure_economic_case(executive, portfolio_facts, froz
 def test_listed_pilots_economics_match_the_sql_formulas(portfolio_facts, frozen_now):
     """facts_by_id (at-risk list, page of pilots) works the case out in Python; the CSV
     export computes it in SQL: both give every pilot the same figures."""
-    from portfolio.dashboard.selectors.facts import facts_by_id
+    from dashboard.selectors.columns import facts_by_id
     from portfolio.models import Pilot
 
     ids = [p.pk for p in portfolio_facts.values()]
@@ -148,7 +148,7 @@ def test_outsider_reliability_leaves_out_the_confidential_pilot(
 
 @pytest.mark.parametrize("budget", [None, "0", "15000", "37000", "52000", "52000.01", "1e9"])
 def test_planner_in_sql_plans_like_plan_portfolio(budget, executive, portfolio_facts, frozen_now):
-    from portfolio.dashboard.selectors.economics import planner_candidates
+    from dashboard.selectors.economics import planner_candidates
     from portfolio.models import StrategyWorkbook
     from tests.factories import PilotFactory
 

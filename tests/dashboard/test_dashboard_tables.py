@@ -10,8 +10,8 @@ from django.template import engines
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
+from dashboard.templatetags.dashboard import options, reliability_rows
 from portfolio.models import Pilot, Stage
-from portfolio.templatetags.dashboard import options, reliability_rows
 
 URL = "/portfolio/"
 MARKUP = "<i>&\"'x"

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from portfolio.dashboard.views import CSV_COLUMNS, CSV_MONEY
+from dashboard.views import CSV_COLUMNS, CSV_MONEY
 from tests.dashboard.conftest import add_alert
 from tests.money_scan import bare_amounts, money_cells, money_pattern, section
 
@@ -89,7 +89,7 @@ def test_realized_net_value_appears_beside_the_plan_once_measured(
 ):
     """The realized economics plug in by adding realized_net_value to the selector's rows
     and totals; the page then shows the column beside the planned one."""
-    from portfolio.dashboard import selectors
+    from dashboard import selectors
 
     real = selectors.portfolio_summary
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from dashboard import selectors
+from dashboard.filters import DashboardFilters, parse_filters
 from metrics.models import PilotSignal
-from portfolio.dashboard import selectors
-from portfolio.dashboard.filters import DashboardFilters, parse_filters
 from portfolio.models import StrategyWorkbook
 from tests.factories import PilotFactory
 

@@ -22,7 +22,7 @@ def open_pilot(pilots):
 
 def rebuild(built):
     """Read from the portfolio aggregates (built) or from pilot-level rollups (never built)."""
-    from portfolio.dashboard.aggregates import aggregates_rebuild
+    from dashboard.aggregates import aggregates_rebuild
 
     if built:
         aggregates_rebuild()

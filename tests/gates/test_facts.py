@@ -1,4 +1,4 @@
-"""gates.facts assembles real workbook, metric and alert data for the engine."""
+"""gates.collect assembles real workbook, metric and alert data for the engine."""
 
 from datetime import timedelta
 
@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from gates import selectors
-from gates.facts import metric_limits_for, pilot_facts
+from gates.collect import metric_limits_for, pilot_facts
 from gates.models import Gate
 from metrics.models import MetricDefinition, MetricRollup
 from portfolio.workbooks.demo import fill

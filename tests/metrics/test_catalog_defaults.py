@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from metrics import signals, thresholds
+from metrics import signal_refresh as signals
+from metrics import thresholds
 from metrics.models import Alert, MetricDefinition
 from metrics.services import snapshots_ingest, snapshots_process
 from portfolio.workbooks import models as wb

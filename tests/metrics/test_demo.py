@@ -37,9 +37,9 @@ def test_demo_live_pilots_have_realized_economics_on_the_dashboard_and_pilot_pag
 
     from django.utils import timezone
 
-    from portfolio.dashboard.filters import DashboardFilters
-    from portfolio.dashboard.pilot import pilot_economics
-    from portfolio.dashboard.selectors import portfolio_summary
+    from dashboard.filters import DashboardFilters
+    from dashboard.pilot import pilot_economics
+    from dashboard.selectors import portfolio_summary
 
     context = portfolio_demo.seed()
     demo.seed(context)

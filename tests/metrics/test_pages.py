@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from metrics.models import Alert, MetricDefinition
 from metrics.services import snapshots_ingest, snapshots_process
-from metrics.signals import refresh
+from metrics.signal_refresh import refresh
 from metrics.thresholds import MetricExpectation
 
 pytestmark = pytest.mark.django_db

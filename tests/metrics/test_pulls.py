@@ -552,7 +552,7 @@ def test_old_pull_runs_are_pruned_but_each_source_keeps_its_last(source, pilot, 
 
 
 def test_sources_health_counts_enabled_sources_by_status(source, pilot, owner, stub):
-    from metrics.source_selectors import sources_health
+    from metrics.sources.selectors import sources_health
 
     pulls.source_pull(source_id=source.pk)
     for name, enabled in (("b", True), ("c", False)):

@@ -76,7 +76,7 @@ def test_the_database_column_never_holds_the_plaintext(pilot, owner):
 
 @pytest.mark.django_db
 def test_no_secret_stays_an_empty_string_so_lists_can_flag_it(pilot, owner):
-    from metrics.source_selectors import pilot_sources
+    from metrics.sources.selectors import pilot_sources
 
     with_secret, without = make_source(pilot, owner), make_source(pilot, owner, secret="")
     assert raw_secret(without) == ""

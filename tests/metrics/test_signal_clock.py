@@ -14,11 +14,11 @@ from django.test import override_settings
 from django.utils import timezone
 
 from config.env import env_stage_days
-from metrics import signals
+from dashboard import selectors as dashboard
+from dashboard.filters import parse_filters
+from metrics import signal_refresh as signals
 from metrics.models import PilotSignal
 from metrics.services import snapshots_ingest, snapshots_process
-from portfolio.dashboard import selectors as dashboard
-from portfolio.dashboard.filters import parse_filters
 from portfolio.models import Pilot
 from portfolio.workbooks import models as wb
 from tests.factories import PilotFactory

@@ -9,7 +9,7 @@ from metrics import drift
 from metrics.models import Alert, MetricDefinition, PilotSignal, Snapshot
 from metrics.selectors import portfolio_signals
 from metrics.services import drift_compute, snapshots_ingest, snapshots_process
-from metrics.signals import refresh
+from metrics.signal_refresh import refresh
 from metrics.thresholds import MetricExpectation
 from portfolio.workbooks.models import MonitoredMetric, RollbackTrigger
 from tests.factories import PilotFactory

@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from config.bounds import BUDGET_MAX, METRIC_VALUE_LIMIT, WORKBOOK_FIELD_BOUNDS
+from dashboard.aggregates import aggregates_rebuild
 from metrics.ingest import metric_bounds
 from metrics.models import MetricDefinition
 from metrics.services import snapshots_process
-from portfolio.dashboard.aggregates import aggregates_rebuild
 
 pytestmark = pytest.mark.django_db
 

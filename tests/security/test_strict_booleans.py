@@ -229,18 +229,18 @@ def test_gate_forms_refuse_a_non_boolean_mandatory_flag(form_class):
 APP_MODULES = [
     "accounts.forms",
     "gates.forms",
-    "metrics.source_forms",
+    "metrics.sources.forms",
     "portfolio.forms",
-    "portfolio.dashboard.forms",
+    "dashboard.forms",
     "portfolio.workbooks.forms",
     "accounts.api",
     "gates.api",
     "gates.serializers",
     "metrics.api",
-    "metrics.source_api",
+    "metrics.sources.api",
     "portfolio.api",
     "portfolio.serializers",
-    "portfolio.dashboard.api",
+    "dashboard.api",
     "portfolio.workbooks.api",
 ]
 

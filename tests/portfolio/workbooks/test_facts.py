@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from gates.engine import DEFAULT_GATES, PilotFacts, evaluate
 from portfolio.workbooks import models as m
-from portfolio.workbooks.facts import (
+from portfolio.workbooks.provides import (
     MetricExpectation,
     metric_expectations,
     prefetch_workbook_facts,
@@ -142,7 +142,7 @@ def test_metric_expectations_of_many_pilots_in_one_query(owner):
 
 
 def test_gate_limits_take_the_strictest_number_and_fall_back_to_rollback(pilot):
-    from portfolio.workbooks.facts import gate_limits
+    from portfolio.workbooks.provides import gate_limits
 
     m.SuccessMetric.objects.create(pilot=pilot, metric_id="error_rate", baseline=5, target=2)
     m.SuccessMetric.objects.create(pilot=pilot, metric_id="error_rate", baseline=5, target=1)

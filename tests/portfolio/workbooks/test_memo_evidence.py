@@ -8,8 +8,8 @@ from django.urls import reverse
 from accounts.models import AuditEvent
 from portfolio.workbooks import models as m
 from portfolio.workbooks.demo import fill
-from portfolio.workbooks.facts import economic_case_for, workbook_facts
 from portfolio.workbooks.memo import md_escape
+from portfolio.workbooks.provides import economic_case_for, workbook_facts
 from tests.factories import PilotFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,1 @@
+"""Benchmarks on PostgreSQL and Redis, run by `make bench` (their management commands)."""

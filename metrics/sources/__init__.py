@@ -1,0 +1,1 @@
+"""Metric sources: the pull connectors' configuration, pages, API and health reads."""
