@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import rules
 from config.pdf import pdf_response
+from gates.offer import review_offer
 from portfolio import selectors as pilot_selectors
 from portfolio.workbooks import memo as memo_export
 from portfolio.workbooks import services
@@ -27,6 +28,7 @@ from portfolio.workbooks.selectors import (
     workbook_get,
 )
 from portfolio.workbooks.spec import ECONOMIC_FIELDS, SPECS, PhaseSpec
+from portfolio.workbooks.tasklist import missing_items
 
 TEMPLATE = "portfolio/workbooks/workbook.html"
 
@@ -113,6 +115,10 @@ def _context(request, pilot, spec, *, form=None, add_forms=None) -> dict:
         "bias_upload": EvidenceUploadField() if spec.phase == "data" else None,
         "economic_fields": ECONOMIC_FIELDS,
     }
+    context["missing"] = missing_items(facts[spec.phase], spec.phase)
+    if facts[spec.phase].complete:
+        # At 100% the page offers the next step: the review request (gates.offer).
+        context["offer"] = review_offer(pilot=pilot, user=request.user)
     if spec.phase == "strategy":
         context["case"] = economic_case_of(workbook)
     if spec.phase == "data" and workbook.bias_review_evidence_file_id:
