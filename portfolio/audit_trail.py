@@ -34,6 +34,7 @@ SUMMARIES = {
     "workbook.row_remove": "{row} removed from {workbook}",
     "review.request": "Review requested",
     "review.refused": "Review request refused: criteria do not pass",
+    "evidence.remove": "Evidence file removed",
     "review.decide": "Review decided",
     "review.withdraw": "Review withdrawn",
     "review.comment": "Comment on a review",
