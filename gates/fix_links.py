@@ -20,7 +20,17 @@ from gates.engine.vocabulary import MANUAL_STEPS_COST
 _CACHE = "_fix_links_criteria"
 
 
-def workbook_anchor(pilot, phase: str, anchor: str = "") -> str:
+# Pseudo-workbooks the gates read that are sections of the pilot page (gates/facts.py).
+_PILOT_PAGE_PHASES = {"metric_sources": "metric-sources"}
+
+
+def workbook_anchor(pilot, phase: str, anchor: str = "") -> str | None:
+    if phase in _PILOT_PAGE_PHASES:
+        return f"{pilot.get_absolute_url()}#{_PILOT_PAGE_PHASES[phase]}"
+    from portfolio.workbooks.spec import SPECS
+
+    if phase not in SPECS:
+        return None
     url = reverse("portfolio:workbook", args=[pilot.pk, phase])
     return f"{url}#{anchor}" if anchor else url
 
