@@ -68,6 +68,17 @@ def demo_pages() -> list[Page]:
     gate = Gate.objects.order_by("pk").first()
     assert review is not None and source is not None, "the demo has a pending review and a source"
     pk = busy.pk
+    # An owner's pilot with a next gate and no pending review: its request page and task list.
+    owned = (
+        Pilot.objects.filter(
+            roles__user__username="olivia", roles__role="business_owner", status="active"
+        )
+        .exclude(stage="scale")
+        .exclude(reviews__status="pending")
+        .order_by("pk")
+        .first()
+    )
+    assert owned is not None, "olivia owns an active pilot with no pending review"
     pages = [
         Page("login", "/accounts/login/", user=""),
         Page("dashboard", "/portfolio/", user="erin"),
@@ -79,6 +90,9 @@ def demo_pages() -> list[Page]:
         Page("pilot-edit", f"/pilots/{pk}/edit/"),
         Page("pilot-roles", f"/pilots/{pk}/roles/"),
         Page("pilot-new", "/pilots/new/", user="olivia"),
+        Page("pilot-task-list", f"/pilots/{owned.pk}/", user="olivia"),
+        Page("review-request", f"/gates/pilots/{owned.pk}/request/", user="olivia"),
+        Page("workbook-data-owner", f"/pilots/{owned.pk}/workbooks/data/", user="olivia"),
         *(
             Page(f"workbook-{phase}", f"/pilots/{pk}/workbooks/{phase}/")
             for phase in ("strategy", "data", "deployment", "operations", "monitoring")
