@@ -29,7 +29,7 @@ from portfolio.workbooks.selectors import (
     workbook_get,
 )
 from portfolio.workbooks.spec import ECONOMIC_FIELDS, SPECS, PhaseSpec
-from portfolio.workbooks.tasklist import missing_items
+from portfolio.workbooks.tasklist import missing_items, task_list
 
 TEMPLATE = "portfolio/workbooks/workbook.html"
 
@@ -107,10 +107,7 @@ def _context(request, pilot, spec, *, form=None, add_forms=None) -> dict:
         "can_edit": can_edit,
         "facts": facts[spec.phase],
         "percent": progress(facts[spec.phase], spec.phase),
-        "phases": [
-            (s.phase, s.title, progress(facts[s.phase], s.phase), facts[s.phase].complete)
-            for s in SPECS.values()
-        ],
+        "phases": task_list(pilot, facts),
         "lists": _list_context(pilot, spec, rows, add_forms),
         "bias_upload": EvidenceUploadField() if spec.phase == "data" else None,
         "economic_fields": ECONOMIC_FIELDS,
