@@ -113,10 +113,11 @@ def evidence_remove(*, pilot, file_id: int, by):
     if stored is None:
         raise Http404("No such evidence file.")
     phase = evidence_phase(stored)
-    if phase is None:
-        rules.ensure(rules.can_edit_pilot(by, pilot), by, "remove_evidence", f"evidence:{file_id}")
-    else:
-        pilot = _lock(pilot, by, phase)
+    rules.ensure(
+        rules.can_remove_evidence(by, pilot, phase), by, "remove_evidence", f"evidence:{file_id}"
+    )
+    if phase is not None:
+        pilot = _lock(pilot, by, phase)  # saves of the workbook holding it queue up
     before = {
         "phase": phase or "",
         "name": stored.name,
