@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from gates.engine import WorkbookFacts
+from portfolio.workbooks.evidence import evidence_fields
 from portfolio.workbooks.facts import _filled, progress
 from portfolio.workbooks.spec import SPECS
 
@@ -58,7 +59,8 @@ def task_status(facts: WorkbookFacts, phase: str) -> str:
     if facts.complete:
         return COMPLETE
     spec = SPECS[phase]
-    started = any(_filled(facts.fields.get(name)) for name in spec.fields) or any(
+    names = (*spec.fields, *evidence_fields(spec.model))
+    started = any(_filled(facts.fields.get(name)) for name in names) or any(
         facts.lists.get(ls.name) for ls in spec.lists
     )
     return IN_PROGRESS if started else NOT_STARTED

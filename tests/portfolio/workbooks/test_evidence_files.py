@@ -156,3 +156,9 @@ def test_a_removed_file_is_named_in_the_audit_trail(pilot, owner, client_for):
     client.post(_remove_url(pilot, stored), {"phase": "data"})
     page = client.get(pilot.get_absolute_url()).content.decode()
     assert "Evidence file removed" in page and "review.pdf" in page
+
+
+def test_a_workbook_holding_only_a_file_is_in_progress_on_the_task_list(pilot, owner, client_for):
+    _bias_file(pilot, owner)
+    page = client_for(owner).get(pilot.get_absolute_url()).content.decode()
+    assert 'id="task-data-status">In progress' in page

@@ -193,6 +193,7 @@ def test_pilot_page_lists_the_five_workbooks_as_tasks_with_their_status(pilot, o
     assert re.search(r'id="task-monitoring-status">Complete<', body)
     assert re.search(r'id="task-data-status">In progress', body)
     assert re.search(r'id="task-strategy-status">Not started<', body)
+    assert re.search(r'id="task-deployment-status">Not started<', body)
     # What is missing links to the very field on the workbook page.
     url = reverse("portfolio:workbook", args=[pilot.pk, "data"])
     assert f'href="{url}#field-acceptance_criteria"' in body
