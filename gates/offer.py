@@ -94,9 +94,10 @@ def review_offer(*, pilot, user, now: datetime | None = None) -> ReviewOffer:
     if version is None:
         return ReviewOffer(state="none")
     needed = needed_phases(version.as_criteria())
+    # Read before any early answer: the page's query count must not depend on the state.
+    pending = Review.objects.filter(pilot=pilot, status=ReviewStatus.PENDING).first()
     if pilot.is_stopped or pilot.status == "on_hold":
         return ReviewOffer(state="stopped", gate=gate, needed=needed)
-    pending = Review.objects.filter(pilot=pilot, status=ReviewStatus.PENDING).first()
     if pending is not None:
         return ReviewOffer(state="pending", gate=gate, pending=pending, needed=needed)
     if not rules.can_request_review(user, pilot):
