@@ -235,6 +235,11 @@ def can_read_evidence(user, evidence_file, pilot) -> bool:
 # --- gates: reviews, decisions, waivers, criteria -----------------------------------
 
 
+def can_remove_evidence(user, pilot, phase: str | None) -> bool:
+    """Whoever may edit the workbook holding the file; a file nothing holds: the owners."""
+    return can_edit_workbook(user, pilot, phase or "")
+
+
 def can_request_review(user, pilot) -> bool:
     """Business and technical owners ask for a gate review of their own pilot."""
     if not can_view_pilot(user, pilot) or pilot.is_stopped:

@@ -27,6 +27,7 @@ from gates.forms import (
     WaiverRevokeForm,
 )
 from gates.models import ChecklistAnswer, Condition, Gate
+from gates.offer import live_evaluation, review_offer
 from gates.services.reviews import ReviewRefused
 from gates.services.waivers import failing_criteria
 from metrics.selectors import pilot_signal_detail
@@ -55,9 +56,8 @@ def review_request(request, pk):
     gate = selectors.next_gate(pilot)
     if gate is None:
         raise Http404("No gate follows this pilot's stage.")
-    live = selectors.pilot_evaluation(pilot=pilot, gate=gate, now=timezone.now())
     form = ReviewRequestForm(request.POST or None, request.FILES or None)
-    context = {"pilot": pilot, "gate": gate, "live": live, "form": form}
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             review = services.review_request(
@@ -68,17 +68,29 @@ def review_request(request, pk):
                 evidence_links=form.cleaned_data["evidence_links"],
                 evidence_uploads=form.cleaned_data["evidence_files"],
             )
-        except ReviewRefused as exc:
-            context["blocking"] = exc.blocking
-            return _conflict(request, exc, "gates/review_request.html", context)
+        except ReviewRefused:
+            status = 409  # the page lists the reasons, once, each with its fix link
         except Conflict as exc:
-            return _conflict(request, exc, "gates/review_request.html", context)
+            messages.error(request, exc.message)
+            status = 409
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
             messages.success(request, "Review requested. Governance leads have been told.")
             return redirect("gates:review_detail", pk=review.pk)
-    status = 400 if request.method == "POST" else 200
+    if form.errors:
+        status = 400
+    offer = review_offer(pilot=pilot, user=request.user)
+    live = live_evaluation(pilot, gate)
+    blocking = {b.result.criterion_key for b in offer.blockers}
+    context = {
+        "pilot": pilot,
+        "gate": gate,
+        "live": live,
+        "form": form,
+        "offer": offer,
+        "others": [r for r in live.evaluation.results if r.criterion_key not in blocking],
+    }
     return render(request, "gates/review_request.html", context, status=status)
 
 

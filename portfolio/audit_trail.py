@@ -33,6 +33,8 @@ SUMMARIES = {
     "workbook.row_update": "{row} changed in {workbook}",
     "workbook.row_remove": "{row} removed from {workbook}",
     "review.request": "Review requested",
+    "review.refused": "Review request refused: criteria do not pass",
+    "evidence.remove": "Evidence file removed",
     "review.decide": "Review decided",
     "review.withdraw": "Review withdrawn",
     "review.comment": "Comment on a review",
@@ -59,6 +61,7 @@ CONTEXT_KEYS = {
     "workbook.row_remove": frozenset({"phase", "list"}),
     "pilot_role.assign": frozenset({"role"}),
     "pilot_role.remove": frozenset({"role"}),
+    "review.refused": frozenset({"fingerprint"}),
 }
 
 LABELS = {
@@ -71,6 +74,7 @@ LABELS = {
     "approvals_needed": "Approvals needed",
     "criteria_version": "Criteria version",
     "criterion_key": "Criterion",
+    "blocking": "Criteria that did not pass",
     "expires_at": "Expires",
     "revoked_at": "Revoked",
     "observed": "Observed value",

@@ -176,7 +176,7 @@ def _fill_gate(step: NextStep, gate, version, now: datetime) -> None:
         return
     pilot = prefetch_workbook_facts(step.pilot)
     live = gate_selectors.pilot_evaluation(pilot=pilot, gate=gate, now=now, version=version)
-    fix_links.remember_criteria(pilot, live.criteria)
+    fix_links.prime(pilot, live.criteria)
     by_key = {c.key: c for c in live.criteria}
     facts = workbook_facts(pilot)
     for result in live.evaluation.blocking:

@@ -81,7 +81,6 @@ def _check_uploads(uploads) -> list:
     return uploads
 
 
-@transaction.atomic
 def review_request(
     *, pilot: Pilot, to_stage: str, by, note: str = "", evidence_links=None,
     evidence_uploads=None, now=None,
@@ -91,7 +90,42 @@ def review_request(
     Refused (`ReviewRefused`, 409) while a mandatory criterion fails without an
     unexpired waiver; the exception lists them. `evidence_uploads` are files checked and
     stored like workbook evidence (size limit, type allow-list), attached to the review.
+    The refusal is recorded (outside the request's own transaction, which rolls back) so
+    pages stop offering the same request until something it was refused for changes
+    (gates.offer).
     """
+    try:
+        return _review_request(
+            pilot=pilot, to_stage=to_stage, by=by, note=note, evidence_links=evidence_links,
+            evidence_uploads=evidence_uploads, now=now,
+        )  # fmt: skip
+    except ReviewRefused as exc:
+        _refusal_record(pilot=pilot, to_stage=to_stage, by=by, blocking=exc.blocking)
+        raise
+
+
+@transaction.atomic
+def _refusal_record(*, pilot: Pilot, to_stage: str, by, blocking) -> None:
+    from gates.offer import REFUSED_ACTION, fingerprint
+
+    audit_record(
+        actor=by,
+        action=REFUSED_ACTION,
+        obj=pilot,
+        pilot_id=pilot.pk,
+        after={
+            "to_stage": to_stage,
+            "blocking": [r.criterion_key for r in blocking],
+            "fingerprint": fingerprint(blocking),
+        },
+    )
+
+
+@transaction.atomic
+def _review_request(
+    *, pilot: Pilot, to_stage: str, by, note: str = "", evidence_links=None,
+    evidence_uploads=None, now=None,
+) -> Review:  # fmt: skip
     now = now or timezone.now()
     rules.ensure_visible(by, pilot)
     if pilot.is_stopped:

@@ -6,6 +6,7 @@ from gates import selectors
 from gates.checklists import CHECKLISTS
 from gates.forms import ResumeForm
 from gates.models import Condition, ReviewStatus
+from gates.offer import live_evaluation
 
 register = template.Library()
 
@@ -24,7 +25,7 @@ def gate_panel(context, pilot):
     waivers = selectors.active_waivers(pilot=pilot, now=now)
     live = None
     if gate is not None and not pilot.is_stopped and selectors.current_version(gate) is not None:
-        live = selectors.pilot_evaluation(pilot=pilot, gate=gate, now=now).evaluation
+        live = live_evaluation(pilot, gate, now).evaluation  # shared with the task list
     return {
         "live": live,
         "request": context["request"],

@@ -1,8 +1,8 @@
 from django import template
 from django.utils.text import capfirst
 
-from portfolio.workbooks.provides import progress, workbook_facts
-from portfolio.workbooks.spec import SPECS
+from portfolio.workbooks.provides import workbook_facts
+from portfolio.workbooks.tasklist import task_list
 
 register = template.Library()
 
@@ -17,14 +17,16 @@ def field_label(name: str, spec) -> str:
         return base.replace("_", " ").capitalize()
 
 
-@register.inclusion_tag("portfolio/workbooks/pilot_section.html")
-def workbook_summary(pilot):
-    """The five workbooks' completeness, for the pilot page (one query)."""
-    facts = workbook_facts(pilot)
+@register.inclusion_tag("portfolio/workbooks/pilot_section.html", takes_context=True)
+def workbook_summary(context, pilot):
+    """The five workbooks as a task list, and the review request once the workbooks the
+    next gate reads are complete (the workbook facts are read once per page)."""
+    from gates.offer import review_offer
+
+    offer = review_offer(pilot=pilot, user=context["request"].user)
     return {
         "pilot": pilot,
-        "rows": [
-            (spec.phase, spec.title, progress(facts[spec.phase], spec.phase), facts[spec.phase])
-            for spec in SPECS.values()
-        ],
+        "tasks": task_list(pilot, workbook_facts(pilot), offer.needed),
+        "offer": offer,
+        "csrf_token": context.get("csrf_token"),
     }

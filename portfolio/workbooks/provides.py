@@ -33,6 +33,7 @@ from gates.engine import TEST_CATEGORIES, WorkbookFacts
 from metrics.models import Direction
 from portfolio.models import Pilot
 from portfolio.workbooks import models as m
+from portfolio.workbooks.evidence import evidence_fields
 from portfolio.workbooks.selectors import economic_case_for  # noqa: F401 - re-exported
 from portfolio.workbooks.spec import SPECS, PhaseSpec
 
@@ -123,6 +124,9 @@ def facts_from_pilot(pilot: Pilot) -> dict[str, WorkbookFacts]:
     for phase, spec in SPECS.items():
         workbook = getattr(pilot, spec.accessor, None)
         fields = {name: _field_value(workbook, spec, name) for name in spec.fields}
+        # A stored evidence file counts as work done (the task list's "In progress").
+        for name in evidence_fields(spec.model):
+            fields[name] = getattr(workbook, f"{name}_id", None) if workbook else None
         lists = {ls.name: int(getattr(pilot, f"_n_{ls.name}", 0) or 0) for ls in spec.lists}
         if phase == "data":
             # Read by the manual-steps criterion (gates.engine: manual_steps_cost).

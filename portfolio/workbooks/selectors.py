@@ -7,13 +7,15 @@ from typing import Any
 from portfolio.economics import EconomicCase, EconomicInputs, economic_case
 from portfolio.models import Pilot
 from portfolio.workbooks import models as m
+from portfolio.workbooks.evidence import evidence_fields
 from portfolio.workbooks.spec import ECONOMIC_FIELDS, SPECS, PhaseSpec
 
 
 def workbook_get(pilot: Pilot, phase: str):
     """The workbook row of `phase`, or an unsaved empty one (nothing is written by reading)."""
     spec = SPECS[phase]
-    workbook = spec.model.objects.select_related(*spec.people).filter(pilot_id=pilot.pk).first()
+    related = [*spec.people, *(f"{n}__uploaded_by" for n in evidence_fields(spec.model))]
+    workbook = spec.model.objects.select_related(*related).filter(pilot_id=pilot.pk).first()
     return workbook or spec.model(pilot=pilot)
 
 
@@ -25,7 +27,7 @@ def list_rows(pilot: Pilot, spec: PhaseSpec) -> dict[str, list]:
         if "metric" in list_spec.fields:
             related.append("metric")
         if list_spec.has_evidence:
-            related.append("evidence_file")
+            related.append("evidence_file__uploaded_by")
         queryset = list_spec.model.objects.filter(pilot_id=pilot.pk).select_related(*related)
         rows[list_spec.name] = list(queryset)
     return rows

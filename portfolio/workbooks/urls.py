@@ -29,4 +29,9 @@ urlpatterns = [
     path("<int:pk>/memo.md", views.memo, {"fmt": "md"}, name="memo_markdown"),
     path("<int:pk>/memo.pdf", views.memo, {"fmt": "pdf"}, name="memo_pdf"),
     path("<int:pk>/evidence/<int:file_id>/", views.evidence_download, name="evidence"),
+    path(
+        "<int:pk>/evidence/<int:file_id>/remove/",
+        views.evidence_remove,
+        name="evidence_remove",
+    ),
 ]

@@ -12,10 +12,12 @@ from django.utils.text import capfirst
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import rules
+from config.errors import Conflict
 from config.pdf import pdf_response
+from gates.offer import review_offer
 from portfolio import selectors as pilot_selectors
+from portfolio.workbooks import evidence, services
 from portfolio.workbooks import memo as memo_export
-from portfolio.workbooks import services
 from portfolio.workbooks.forms import EvidenceUploadField, row_form_class, workbook_form_class
 from portfolio.workbooks.models import EvidenceFile
 from portfolio.workbooks.provides import progress, workbook_facts
@@ -26,6 +28,7 @@ from portfolio.workbooks.selectors import (
     workbook_get,
 )
 from portfolio.workbooks.spec import ECONOMIC_FIELDS, SPECS, PhaseSpec
+from portfolio.workbooks.tasklist import missing_items, task_list
 
 TEMPLATE = "portfolio/workbooks/workbook.html"
 
@@ -57,14 +60,13 @@ def _cells(row, list_spec, pilot) -> dict:
         elif isinstance(value, bool):
             value = "Yes" if value else "No"
         cells.append("" if value is None else value)
-    evidence = []
-    if list_spec.has_evidence:
-        if row.evidence_url:
-            evidence.append(("Link", row.evidence_url))
-        if row.evidence_file_id:
-            url = reverse("portfolio:evidence", args=[pilot.pk, row.evidence_file_id])
-            evidence.append((row.evidence_file.name, url))
-    return {"row": row, "cells": cells, "evidence": evidence}
+    has = list_spec.has_evidence
+    return {
+        "row": row,
+        "cells": cells,
+        "link": row.evidence_url if has else "",
+        "file": row.evidence_file if has else None,
+    }
 
 
 def _list_context(pilot, spec, rows_by_list, add_forms=None) -> list[dict]:
@@ -104,20 +106,19 @@ def _context(request, pilot, spec, *, form=None, add_forms=None) -> dict:
         "can_edit": can_edit,
         "facts": facts[spec.phase],
         "percent": progress(facts[spec.phase], spec.phase),
-        "phases": [
-            (s.phase, s.title, progress(facts[s.phase], s.phase), facts[s.phase].complete)
-            for s in SPECS.values()
-        ],
+        "phases": task_list(pilot, facts),
         "lists": _list_context(pilot, spec, rows, add_forms),
         "bias_upload": EvidenceUploadField() if spec.phase == "data" else None,
         "economic_fields": ECONOMIC_FIELDS,
     }
+    context["missing"] = missing_items(facts[spec.phase], spec.phase)
+    if facts[spec.phase].complete:
+        # At 100% the page offers the next step: the review request (gates.offer).
+        context["offer"] = review_offer(pilot=pilot, user=request.user)
     if spec.phase == "strategy":
         context["case"] = economic_case_of(workbook)
-    if spec.phase == "data" and workbook.bias_review_evidence_file_id:
-        context["bias_evidence_url"] = reverse(
-            "portfolio:evidence", args=[pilot.pk, workbook.bias_review_evidence_file_id]
-        )
+    if spec.phase == "data":
+        context["bias_file"] = workbook.bias_review_evidence_file
     return context
 
 
@@ -134,7 +135,7 @@ def workbook(request, pk, phase):
     )
     if request.htmx:
         context = _context(request, pilot, spec, form=result.form)
-        context.update(result=result, oob=True)
+        context.update(result=result, oob=True, sent_file=any(uploads.values()))
         return render(request, f"{TEMPLATE}#save_response", context)
     if result.ok:
         messages.success(request, "Workbook saved.")
@@ -303,3 +304,17 @@ def evidence_download(request, pk, file_id):
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+@require_POST
+def evidence_remove(request, pk, file_id):
+    pilot = pilot_selectors.pilot_get(user=request.user, pk=pk)
+    try:
+        stored = evidence.evidence_remove(pilot=pilot, file_id=file_id, by=request.user)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+        return redirect(pilot)
+    messages.success(request, f"Removed the file “{stored.name}”.")
+    phase = request.POST.get("phase", "")  # the workbook page the button was on
+    return redirect(_workbook_url(pilot, phase) if phase in SPECS else pilot.get_absolute_url())

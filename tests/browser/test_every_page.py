@@ -78,6 +78,17 @@ def demo_pages() -> list[Page]:
     olivias = Pilot.objects.filter(
         roles__user__username="olivia", roles__role="business_owner", status="active"
     ).order_by("pk")[0]
+    # An owner's pilot with a next gate and no pending review: its request page and task list.
+    owned = (
+        Pilot.objects.filter(
+            roles__user__username="olivia", roles__role="business_owner", status="active"
+        )
+        .exclude(stage="scale")
+        .exclude(reviews__status="pending")
+        .order_by("pk")
+        .first()
+    )
+    assert owned is not None, "olivia owns an active pilot with no pending review"
     pages = [
         Page("login", "/accounts/login/", user=""),
         Page("dashboard", "/portfolio/", user="erin"),
@@ -97,6 +108,9 @@ def demo_pages() -> list[Page]:
             fill=(("#id_annual_volume", "-5"),),
             submit="Save workbook",
         ),
+        Page("pilot-task-list", f"/pilots/{owned.pk}/", user="olivia"),
+        Page("review-request", f"/gates/pilots/{owned.pk}/request/", user="olivia"),
+        Page("workbook-data-owner", f"/pilots/{owned.pk}/workbooks/data/", user="olivia"),
         *(
             Page(f"workbook-{phase}", f"/pilots/{pk}/workbooks/{phase}/")
             for phase in ("strategy", "data", "deployment", "operations", "monitoring")
@@ -110,7 +124,7 @@ def demo_pages() -> list[Page]:
         Page("waiver-new", f"/gates/pilots/{pk}/waivers/new/", user="grace"),
         Page("waiver-new-stop", f"/gates/pilots/{stopping.pk}/waivers/new/", user="grace"),
         Page("review-detail-to-decide", f"/gates/reviews/{decided.pk}/", user="gus"),
-        Page("review-request", f"/gates/pilots/{review.pilot_id}/request/", user="olivia"),
+        Page("review-request-pending", f"/gates/pilots/{review.pilot_id}/request/", user="olivia"),
         Page("criteria", "/gates/criteria/", user="grace"),
         Page("criteria-edit", f"/gates/criteria/{gate.pk}/", user="grace"),
         Page("sources", f"/metrics/pilots/{source.pilot_id}/sources/"),

@@ -38,7 +38,7 @@ def test_owner_requests_review_and_governance_lead_approves_it(browser, live_url
     owner_page = browser.new_page()
     login(owner_page, owner)
     owner_page.goto(live_url(f"/pilots/{pilot.pk}/"))
-    owner_page.get_by_role("link", name="Request review for pilot").click()
+    owner_page.get_by_role("link", name="See the evaluation").click()
     expect(owner_page.get_by_text("you can request the review")).to_be_visible()
     owner_page.get_by_label("Evidence links").fill("https://wiki.example.com/refund-memo")
     owner_page.get_by_role("button", name="Request review").click()

@@ -21,7 +21,7 @@ def test_owner_lands_on_my_work_and_follows_a_failing_criterion_to_its_field(pag
     expect(page).to_have_url(re.compile(r"/my-work/$"))
     expect(page.get_by_role("heading", name="Refund reason tagger")).to_be_visible()
     page.get_by_role("link", name="Tracked KPI chosen").click()
-    expect(page).to_have_url(re.compile(rf"/pilots/{pilot.pk}/workbooks/strategy/#id_kpi$"))
+    expect(page).to_have_url(re.compile(rf"/pilots/{pilot.pk}/workbooks/strategy/#field-kpi$"))
     field = page.locator("#id_kpi")
     expect(field).to_be_visible()
     expect(field).to_be_in_viewport()

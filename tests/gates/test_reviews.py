@@ -63,7 +63,12 @@ def test_request_is_refused_with_failing_mandatory_criteria(owner, simple_gates)
         request(pilot, owner)
     assert [r.criterion_key for r in refused.value.blocking] == ["technical_owner_named"]
     assert "Technical owner named" in refused.value.message
-    assert snapshot(pilot) == before
+    # Nothing changes but the record of the refusal (pages stop offering the same request).
+    assert snapshot(pilot)[:4] == before[:4]
+    refusal = AuditEvent.objects.get(action="review.refused")
+    assert refusal.pilot_id == pilot.pk and refusal.actor == owner
+    assert refusal.after["blocking"] == ["technical_owner_named"]
+    assert snapshot(pilot)[4] == before[4] + 1
 
 
 def test_unexpired_waiver_lets_the_request_through_and_expired_one_stops_counting(

@@ -300,6 +300,10 @@ def _evidence(world, role, target):
     return f"/pilots/{world.pilots[target].pk}/evidence/{evidence.pk}/"
 
 
+def _evidence_remove(world, role, target):
+    return _evidence(world, role, target) + "remove/"
+
+
 def _success_metric_remove(world, role, target):
     from metrics.models import MetricDefinition
     from portfolio.workbooks.models import SuccessMetric
@@ -761,6 +765,8 @@ PAGES: dict[str, Row] = {
         """,
         _evidence,
     ),
+    # Removing a file: whoever may edit the workbook holding it (one nothing holds: owners).
+    "POST portfolio:evidence_remove": Row(_page(EDIT_WORKBOOK_API), _evidence_remove),
 }
 
 # Open to everyone by design; each with the reason.

@@ -64,7 +64,7 @@ def test_executive_gets_a_link_to_my_work_in_the_navigation(client_for, executiv
 def test_owner_sees_their_pilot_with_links_to_the_fields_that_fix_it(client_for, owner, pilot):
     html = client_for(owner).get(URL).content.decode()
     assert "Claims triage" in html
-    assert f'href="/pilots/{pilot.pk}/workbooks/strategy/#id_kpi"' in html
+    assert f'href="/pilots/{pilot.pk}/workbooks/strategy/#field-kpi"' in html
     assert "Finish the workbook “Strategy and success definition”" in html
     assert "As a governance lead" not in html
 

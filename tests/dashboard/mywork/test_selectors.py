@@ -43,7 +43,7 @@ def test_next_step_lists_the_workbook_to_finish_and_failing_criteria_with_field_
     assert step.workbooks[0].first_missing[0] == "business problem"
     urls = {f.result.criterion_key: f.url for f in step.failing}
     base = f"/pilots/{pilot.pk}/workbooks/strategy/"
-    assert urls["strategy_kpi"] == f"{base}#id_kpi"
+    assert urls["strategy_kpi"] == f"{base}#field-kpi"
     assert urls["strategy_success_metrics"] == f"{base}#list-success_metrics"
 
 
@@ -175,5 +175,5 @@ def test_fix_links_point_at_the_roles_page_and_the_metrics_section(owner, simple
     (step,) = selectors.next_steps([pilot], now=now())
     assert [f.url for f in step.failing] == [f"/pilots/{pilot.pk}/roles/"]
     alerts = engine.Result("no_alerts", "No open alerts", "fail", "1 open", True)
-    fix_links.remember_criteria(pilot, [engine.Criterion("no_alerts", "no_open_alerts", "x", {})])
-    assert fix_links.fix_url(pilot, alerts) == f"/pilots/{pilot.pk}/#metrics"
+    fix_links.prime(pilot, [engine.Criterion("no_alerts", "no_open_alerts", "x", {})])
+    assert fix_links.fix_url(pilot, alerts) == f"/pilots/{pilot.pk}/#alerts"

@@ -176,7 +176,8 @@ def test_bias_review_evidence_file_on_the_data_workbook(pilot, owner, client_for
     assert response.status_code == 302
     workbook = m.DataWorkbook.objects.get(pilot=pilot)
     assert workbook.bias_review_evidence_file.name == "review.txt"
-    assert "download" in client_for(owner).get(url).content.decode()
+    page = client_for(owner).get(url).content.decode()
+    assert "review.txt" in page and "8\xa0bytes" in page and "uploaded by" in page
     bad = client_for(owner).post(
         url,
         {

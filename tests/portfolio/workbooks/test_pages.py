@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -182,13 +184,20 @@ def test_html_typed_into_a_field_is_shown_escaped(pilot, owner, executive, clien
     assert "&lt;script&gt;" in client_for(executive).get(url(pilot)).content.decode()
 
 
-def test_pilot_page_shows_the_five_workbooks_completeness(pilot, owner, client_for):
+def test_pilot_page_lists_the_five_workbooks_as_tasks_with_their_status(pilot, owner, client_for):
     m.MonitoringWorkbook.objects.create(pilot=pilot, roi_baseline="x", scaling_criteria="y")
     m.MonitoredMetric.objects.create(pilot=pilot, metric_id="error_rate", source="s", threshold=1)
+    m.DataWorkbook.objects.create(pilot=pilot, bias_review="done")
     body = client_for(owner).get(pilot.get_absolute_url()).content.decode()
     assert 'id="workbooks"' in body
-    assert 'aria-label="Monitoring, ROI and scaling completeness">100%' in body
-    assert 'aria-label="Strategy and success definition completeness">0%' in body
+    assert re.search(r'id="task-monitoring-status">Complete<', body)
+    assert re.search(r'id="task-data-status">In progress', body)
+    assert re.search(r'id="task-strategy-status">Not started<', body)
+    assert re.search(r'id="task-deployment-status">Not started<', body)
+    # What is missing links to the very field on the workbook page.
+    url = reverse("portfolio:workbook", args=[pilot.pk, "data"])
+    assert f'href="{url}#field-acceptance_criteria"' in body
+    assert f'href="{url}#list-data_sources"' in body
 
 
 def _fill_lists(pilot, owner, rows: int):
