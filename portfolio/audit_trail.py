@@ -153,9 +153,9 @@ class _CatalogNames(Mapping):
 
     def _load(self) -> dict[str, str]:
         if self._names is None:
-            from metrics.models import MetricDefinition
+            from metrics.catalog import metric_names
 
-            self._names = dict(MetricDefinition.objects.values_list("key", "name"))
+            self._names = metric_names()
         return self._names
 
     def __getitem__(self, key):
@@ -176,6 +176,7 @@ def _describe(event: AuditEvent, metric_names: Mapping[str, str]) -> TrailEntry:
     row_model = list_spec.model if list_spec else None
     summary = SUMMARIES.get(event.action) or _humanize(event.action.replace(".", " "))
     formatter = _Formatter(event.object_type, metric_names)
+    formatter.field_models = tuple(m for m in (row_model, spec.model if spec else None) if m)
     if event.action == "checklist.answer":
         return _checklist_entry(event, summary, before, after, formatter)
     role = after.get("role") or before.get("role")
@@ -276,6 +277,7 @@ class _Formatter:
         self.metric_names = metric_names
         self.status_choices = STATUS_CHOICES.get(object_type, dict(Status.choices))
         self.choices = {**CHOICES, **OBJECT_CHOICES.get(object_type, {})}
+        self.field_models: tuple = ()  # workbook models whose fields' choices apply
 
     def value(self, key: str, value: Any) -> str:
         if _empty(value):
@@ -286,6 +288,10 @@ class _Formatter:
             return ", ".join(self.value(key, item) for item in value) or EMPTY
         if isinstance(value, dict):
             return self.row(value, None)
+        for model in self.field_models:
+            shown = _field_choices(model, key).get(str(value))
+            if shown:
+                return shown
         if key == "metric":
             return self.metric_names.get(str(value), str(value))
         if key in self.choices:
@@ -307,8 +313,21 @@ class _Formatter:
         for key, value in row.items():
             if key in {"id", "pilot", "position"} or _empty(value):
                 continue
-            parts.append(f"{_label(key, spec=None, row_model=model)}: {self.value(key, value)}")
+            choices = _field_choices(model, key)
+            shown = choices.get(str(value)) if choices else None
+            label = _label(key, spec=None, row_model=model)
+            parts.append(f"{label}: {shown or self.value(key, value)}")
         return "; ".join(parts) or EMPTY
+
+
+def _field_choices(model, key: str) -> dict[str, str]:
+    if model is None:
+        return {}
+    try:
+        field = model._meta.get_field(key)
+    except FieldDoesNotExist:
+        return {}
+    return {str(value): str(label) for value, label in (field.flatchoices or ())}
 
 
 def _empty(value: Any) -> bool:
