@@ -125,7 +125,7 @@ def test_htmx_form_returns_the_section_with_its_message(three_open, owner, pilot
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="pilot-alerts">')
     assert "2 alerts resolved." in html
-    assert html.count(f"resolved by {owner}") == 2
+    assert html.count(f"Resolved by {owner}") == 2
 
 
 def test_bulk_form_is_403_for_a_reader_and_400_for_nothing_selected(
@@ -148,5 +148,5 @@ def test_operations_lead_sees_the_bulk_form_a_reader_does_not(
     assert html.count('name="alert"') == 3 and "Resolve selected" in html
     html = client_for(executive).get(f"/pilots/{pilot.pk}/").content.decode()
     assert 'name="alert"' not in html and "Resolve selected" not in html
-    assert "resolved automatically" in html  # the seeded alert was closed by no person
+    assert "Resolved automatically" in html  # the seeded alert was closed by no person
     assert "by None" not in html
