@@ -3,6 +3,8 @@ hold only keys (source configurations, audit events). Keys stay in the API and i
 
 from __future__ import annotations
 
+import re
+
 from metrics.models import MetricDefinition
 
 
@@ -19,3 +21,16 @@ def metric_label(key, names: dict[str, str]) -> str:
         return names[key]
     text = key.replace("_", " ").strip()
     return text[:1].upper() + text[1:]
+
+
+def name_metrics(text: str, names: dict[str, str]) -> str:
+    """`text` with each metric key written as a word replaced by its label: for sentences
+    built around keys (stored gate criteria labels, engine reasons). Keys inside longer
+    identifiers ("pilot_hallucination_rate") are left alone."""
+    if not text or not names:
+        return text
+    keys = sorted((k for k in names if k in text), key=len, reverse=True)
+    if not keys:
+        return text
+    pattern = re.compile(r"(?<![\w])(" + "|".join(map(re.escape, keys)) + r")(?![\w])")
+    return pattern.sub(lambda m: names[m.group(1)], text)
