@@ -147,6 +147,11 @@ def test_every_page_as_every_demo_role_reads_in_plain_language():
         paths = {page.path for page in pages if page.user}
         if own is not None:
             paths |= {f"/pilots/{own.pilot_id}/", f"/pilots/{own.pilot_id}/memo/"}
+        # A pilot in its pilot stage: its next gate judges metrics (labels and reasons).
+        trial = PilotRole.objects.filter(user=user, pilot__stage="pilot").order_by("pilot_id")
+        if trial.exists():
+            pilot_id = trial.first().pilot_id
+            paths |= {f"/pilots/{pilot_id}/", f"/gates/pilots/{pilot_id}/request/"}
         for path in sorted(paths):
             response = client.get(path)
             if response.status_code in (403, 404):
