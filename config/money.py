@@ -142,5 +142,16 @@ def metric_unit(unit: str | None) -> str:
     return unit or ""
 
 
+UNITLESS = frozenset({"count", "score"})
+
+
+def number_unit(unit: str | None) -> str:
+    """The unit written after a metric's number in a sentence ("9.5%", "410 ms"): nothing
+    for counts, scores and money (amounts are formatted with their currency instead)."""
+    if not unit or unit in UNITLESS or unit in MONEY_UNITS:
+        return ""
+    return unit
+
+
 def is_money_unit(unit: str | None) -> bool:
     return unit in MONEY_UNITS

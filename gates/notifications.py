@@ -14,7 +14,9 @@ from django.urls import reverse
 
 from accounts import rules
 from accounts.models import GlobalRole
+from gates.engine.wording import humanize
 from gates.models import Comment, Review, Waiver
+from portfolio.models import RiskTier, Stage
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +44,24 @@ def owners_of(pilot) -> list:
     return [u for u in holders if u.email and u.is_active]
 
 
+def _step(review: Review) -> str:
+    """ "Discovery → Pilot": the stages by their labels, never their codes."""
+    stages = dict(Stage.choices)
+    return f"{stages.get(review.from_stage, review.from_stage)} → " + stages.get(
+        review.to_stage, review.to_stage
+    )
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count:,} {one if count == 1 else many}"
+
+
+def _criterion(key: str) -> str:
+    """A waived criterion in words ("technical_owner_named" -> "Technical owner named")."""
+    text = humanize(key)
+    return text[:1].upper() + text[1:]
+
+
 def _send(messages: list[tuple[str, str, str, list[str]]]) -> int:
     if not messages:
         return 0
@@ -61,11 +81,12 @@ def _one_each(users, subject: str, body: str) -> list:
 def review_requested(review_id: int) -> int:
     review = Review.objects.select_related("pilot", "requested_by").get(pk=review_id)
     pilot = review.pilot
-    subject = f"Review requested: {pilot.name} ({review.from_stage} → {review.to_stage})"
+    subject = f"Review requested: {pilot.name} ({_step(review)})"
+    tier = dict(RiskTier.choices).get(pilot.risk_tier, pilot.risk_tier)
     body = (
-        f"{review.requested_by} asks for a gate review of {pilot.name} "
-        f"from {review.from_stage} to {review.to_stage}.\n"
-        f"Risk tier {pilot.risk_tier}: {review.approvals_needed} approval(s) needed.\n\n"
+        f"{review.requested_by} asks for a gate review of {pilot.name} ({_step(review)}).\n"
+        f"Risk tier {tier.lower()}: "
+        f"{_plural(review.approvals_needed, 'approval', 'approvals')} needed.\n\n"
         f"Open the review: {review_url(review)}\n"
     )
     return _send(_one_each(governance_leads_for(pilot), subject, body))
@@ -80,7 +101,7 @@ def review_decided(review_id: int) -> int:
     ]
     subject = f"Gate review of {pilot.name}: {review.get_status_display().lower()}"
     body = (
-        f"The review of {pilot.name} ({review.from_stage} → {review.to_stage}) is closed: "
+        f"The review of {pilot.name} ({_step(review)}) is closed: "
         f"{review.get_status_display().lower()}.\n\n" + "\n".join(lines) + "\n\n"
         f"Details: {review_url(review)}\n"
     )
@@ -109,10 +130,10 @@ def review_waiting(review_id: int, *, now) -> int:
     review = Review.objects.select_related("pilot").get(pk=review_id)
     pilot = review.pilot
     age = (now - review.requested_at).days
-    subject = f"Waiting {age} days: review of {pilot.name}"
+    subject = f"Waiting {_plural(age, 'day', 'days')}: review of {pilot.name}"
     body = (
-        f"The review of {pilot.name} ({review.from_stage} → {review.to_stage}) has waited "
-        f"{age} days for a decision.\n\nOpen it: {review_url(review)}\n"
+        f"The review of {pilot.name} ({_step(review)}) has waited "
+        f"{_plural(age, 'day', 'days')} for a decision.\n\nOpen it: {review_url(review)}\n"
     )
     return _send(_one_each(governance_leads_for(pilot), subject, body))
 
@@ -131,9 +152,10 @@ def waiver_revoked(waiver_id: int) -> int:
     """Owners hear that a criterion they relied on counts again."""
     waiver = Waiver.objects.select_related("pilot", "granted_by", "revoked_by").get(pk=waiver_id)
     pilot = waiver.pilot
-    subject = f"Waiver revoked: {waiver.criterion_key} on {pilot.name}"
+    criterion = _criterion(waiver.criterion_key)
+    subject = f"Waiver revoked: {criterion} on {pilot.name}"
     body = (
-        f"{waiver.revoked_by} revoked the waiver of {waiver.criterion_key} for {pilot.name} "
+        f"{waiver.revoked_by} revoked the waiver of {criterion} for {pilot.name} "
         f"(granted by {waiver.granted_by}, due to expire {waiver.expires_at:%Y-%m-%d %H:%M} UTC)."
         f"\n\nReason: {waiver.revoke_reason}\n\n"
         "From now on the criterion counts again in the gate evaluation.\n\n"

@@ -116,13 +116,30 @@ def waiver_get(*, user, pk) -> Waiver:
     return waiver
 
 
+def _in_words(evaluation: engine.Evaluation) -> engine.Evaluation:
+    """Metric keys in criteria labels and reasons ("hallucination_rate mean <= its target")
+    written as the catalog's labels; criterion keys and params keep the keys."""
+    from dataclasses import replace
+
+    from metrics.catalog import metric_names, name_metrics
+
+    names = metric_names()
+    return replace(
+        evaluation,
+        results=tuple(
+            replace(r, label=name_metrics(r.label, names), reason=name_metrics(r.reason, names))
+            for r in evaluation.results
+        ),
+    )
+
+
 def pilot_evaluation(
     *, pilot: Pilot, gate: Gate, now: datetime, version: CriteriaVersion | None = None
 ) -> GateEvaluation:
     version, criteria = pilot_criteria(pilot=pilot, gate=gate, version=version)
     facts = pilot_facts(pilot, now=now, criteria=criteria)
     waivers = [w.as_engine() for w in active_waivers(pilot=pilot, now=now)]
-    evaluation = engine.evaluate(criteria, facts, now=now, waivers=waivers)
+    evaluation = _in_words(engine.evaluate(criteria, facts, now=now, waivers=waivers))
     return GateEvaluation(
         gate=gate, version=version, criteria=criteria, evaluation=evaluation, evaluated_at=now
     )

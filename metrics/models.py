@@ -153,7 +153,9 @@ class AlertStatus(models.TextChoices):
 
 class Alert(models.Model):
     """A breached workbook threshold. Open until resolved; at most one unresolved alert per
-    (pilot, metric, kind), so a threshold that stays breached does not pile up alerts.
+    (pilot, metric): one value breaching several expectations is one breach, carried by
+    the most severe of them (metrics/thresholds.py), and a threshold that stays breached
+    does not pile up alerts.
     """
 
     pilot = models.ForeignKey("portfolio.Pilot", on_delete=models.CASCADE, related_name="alerts")
@@ -182,9 +184,9 @@ class Alert(models.Model):
         ordering = ["-opened_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["pilot", "metric", "kind"],
+                fields=["pilot", "metric"],
                 condition=~models.Q(status="resolved"),
-                name="alert_one_unresolved_per_threshold",
+                name="alert_one_unresolved_per_metric",
             )
         ]
         indexes = [models.Index(fields=["pilot", "status"])]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from celery import current_app
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -259,6 +260,70 @@ def alert_resolve(*, alert: Alert, by, note: str = "") -> Alert:
         snapshots_ingest(rows=rows, source=incidents.INCIDENT_SOURCE)
     _after_alert_change(alert.pilot_id)
     return alert
+
+
+BULK_ACTIONS = {"acknowledge": "acknowledged", "resolve": "resolved"}
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What a bulk acknowledge or resolve did: the alerts changed, and per alert id that
+    was left alone, why (in words for the person who asked)."""
+
+    action: str
+    done: tuple[Alert, ...]
+    skipped: tuple[tuple[str, str], ...]  # (the id as given, reason)
+    denied: bool  # every refusal was a permission refusal
+
+    @property
+    def nothing_done(self) -> bool:
+        return not self.done
+
+
+@transaction.atomic
+def alerts_bulk_update(*, alert_ids: Sequence[str], action: str, by, note: str = "") -> BulkOutcome:
+    """Acknowledge or resolve several alerts in one go: each alert through the one-alert
+    service (its own permission check, state check and audit event, in its own savepoint),
+    so the good part is applied and each refusal is reported, not raised."""
+    if action not in BULK_ACTIONS:
+        raise ValidationError({"do": "Choose Acknowledge selected or Resolve selected."})
+    if len(note) > 2000:
+        raise ValidationError({"note": "Keep the note under 2,000 characters."})
+    wanted: dict[int, str] = {}
+    skipped: list[tuple[str, str]] = []
+    for raw in alert_ids:
+        text = str(raw).strip()
+        if text.isdigit() and len(text) < 19:
+            wanted.setdefault(int(text), text)
+        else:
+            skipped.append((text[:20], "is not an alert number"))
+    if not wanted and not skipped:
+        raise ValidationError({"alert": "Select at least one alert."})
+    found = Alert.objects.select_related("pilot").in_bulk(list(wanted))
+    done: list[Alert] = []
+    denied = 0
+    for pk, text in wanted.items():
+        alert = found.get(pk)
+        if alert is None or not rules.can_view_pilot(by, alert.pilot):
+            skipped.append((text, "was not found"))
+            continue
+        try:
+            with transaction.atomic():
+                if action == "acknowledge":
+                    done.append(alert_acknowledge(alert=alert, by=by))
+                else:
+                    done.append(alert_resolve(alert=alert, by=by, note=note))
+        except PermissionDenied:
+            denied += 1
+            skipped.append((text, "is not yours to manage"))
+        except Conflict as exc:
+            skipped.append((text, exc.message.removeprefix("This alert ").rstrip(".")))
+    return BulkOutcome(
+        action=action,
+        done=tuple(done),
+        skipped=tuple(skipped),
+        denied=bool(denied) and denied == len(skipped),
+    )
 
 
 def _after_alert_change(pilot_id: int) -> None:

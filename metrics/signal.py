@@ -35,6 +35,7 @@ from typing import Any
 
 from config.money import format_money
 from gates.engine import format_number
+from gates.engine.wording import with_unit
 
 # Dimension statuses (the decision table's words).
 CLEAR = "clear"
@@ -141,6 +142,8 @@ class MetricStatus:
     threshold: float | None = None
     baseline: float | None = None
     previous: float | None = None
+    name: str = ""  # the catalog's label, for reasons people read (the key if unset)
+    unit: str = ""  # as shown: "%", "ms" ("" for counts and money)
 
     def __post_init__(self) -> None:
         if self.direction not in (HIGHER, LOWER):
@@ -189,6 +192,8 @@ class StopCondition:
     action: str  # "end" or "revise"
     by_date: date | None = None
     observed: float | None = None
+    name: str = ""  # the catalog's label (the key if unset)
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -266,9 +271,9 @@ def assess_value(metrics: Mapping[str, MetricStatus]) -> DimensionAssessment:
     scores = [m.attainment for m in judged]
     score = sum(scores) / len(scores)
     met = sum(1 for m in judged if m.met)
+    noun = "value metric meets its" if len(judged) == 1 else "value metrics meet their"
     reasons = [
-        f"{met} of {len(judged)} value metrics meet their target; "
-        f"on average {_pct(score)} of the way to target"
+        f"{met} of {len(judged)} {noun} target; on average {_pct(score)} of the way to target"
     ]
     for m in judged:
         if not m.met:
@@ -317,7 +322,8 @@ def assess_reliability(
         return DimensionAssessment(HIGH_BURDEN, tuple(reasons))
     if missed_total or open_alerts > 0:
         return DimensionAssessment(WEAK, tuple(reasons))
-    return DimensionAssessment(STABLE, (f"{len(judged)} reliability metrics meet their target",))
+    noun = "reliability metric meets its" if len(judged) == 1 else "reliability metrics meet their"
+    return DimensionAssessment(STABLE, (f"{len(judged)} {noun} target",))
 
 
 def assess_economics(
@@ -478,10 +484,13 @@ def stop_condition_met(condition: StopCondition, today: date) -> bool:
 def stop_condition_text(condition: StopCondition) -> str:
     action = "end the pilot" if condition.action == "end" else "revise it"
     since = f", in force since {condition.by_date.isoformat()}" if condition.by_date else ""
-    observed = _number(condition.observed) if condition.observed is not None else "?"
+    observed = (
+        _measure(condition.observed, condition.unit) if condition.observed is not None else "?"
+    )
+    limit = _measure(condition.threshold, condition.unit)
     return (
-        f"Stop condition met: {condition.key} is {observed} "
-        f"({condition.op} {_number(condition.threshold)}{since}); agreed action: {action}"
+        f"Stop condition met: {condition.name or condition.key} is {observed} "
+        f"({condition.op} {limit}{since}); agreed action: {action}"
     )
 
 
@@ -609,18 +618,26 @@ def _alerts_reason(open_alerts: int) -> str:
     return f"{open_alerts:,} open reliability {noun}"
 
 
+def _measure(value: Decimal | float, unit: str) -> str:
+    return with_unit(_number(value), unit)
+
+
 def _miss_reason(m: MetricStatus) -> str:
+    name = m.name or m.key
     if m.value is None or m.target is None:
-        return f"{m.key} misses its target"
-    text = f"{m.key} is {_number(m.value)}, target {_number(m.target)}"
+        return f"{name} misses its target"
+    text = f"{name} is {_measure(m.value, m.unit)}, target {_measure(m.target, m.unit)}"
     if m.baseline is not None and m.dimension == "value":
-        text += f" from a baseline of {_number(m.baseline)}"
+        text += f" from a baseline of {_measure(m.baseline, m.unit)}"
     return text
 
 
 def _breach_reason(m: MetricStatus) -> str:
     assert m.value is not None and m.threshold is not None
-    return f"{m.key} is {_number(m.value)}, past its threshold {_number(m.threshold)}"
+    return (
+        f"{m.name or m.key} is {_measure(m.value, m.unit)}, "
+        f"past its threshold {_measure(m.threshold, m.unit)}"
+    )
 
 
 def _headline(code: str, rule: str) -> str:

@@ -32,6 +32,7 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from config.money import number_unit
 from metrics.models import (
     Alert,
     AlertStatus,
@@ -237,6 +238,8 @@ def compute_many(
                 threshold=limits.get((pilot.pk, key)),
                 baseline=baselines.get((pilot.pk, key)),
                 previous=previous.get(pilot.pk, {}).get(definition.pk),
+                name=definition.name,
+                unit=number_unit(definition.unit),
             )
         conditions = tuple(
             StopCondition(
@@ -246,6 +249,8 @@ def compute_many(
                 action=e.action or "end",
                 by_date=e.by_date,
                 observed=latest.get((pilot.pk, e.metric_key)),
+                name=by_key[e.metric_key].name if e.metric_key in by_key else "",
+                unit=number_unit(by_key[e.metric_key].unit) if e.metric_key in by_key else "",
             )
             for e in stops.get(pilot.pk, [])
         )

@@ -11,8 +11,12 @@ monitoring thresholds. How `op` and `value` read:
   error rate. Breached when the latest value meets it; a stop condition only counts from
   its `by_date` on, when one is given.
 
-One unresolved alert per (pilot, metric, kind): while one is open or acknowledged, a
-further breach does not open another.
+One unresolved alert per (pilot, metric): a value that breaches several expectations at
+once (a stop condition, a rollback trigger and a missed target) is one breach, so it opens
+one alert, carrying the most severe of them (stop, then rollback, then monitoring, then
+target). While it is open or acknowledged a further breach opens no other; a more severe
+one escalates it (its kind, threshold, observed value and action change, audited). A
+partial unique index holds the rule under concurrency.
 """
 
 from __future__ import annotations
@@ -112,6 +116,19 @@ def _as_date(value) -> date | None:
     return value
 
 
+# Most severe first: which expectation an alert carries when one value breaches several.
+SEVERITY = {
+    ExpectationKind.STOP: 3,
+    ExpectationKind.ROLLBACK: 2,
+    ExpectationKind.MONITOR: 1,
+    ExpectationKind.TARGET: 0,
+}
+
+
+def severity(kind: str) -> int:
+    return SEVERITY.get(kind, -1)
+
+
 def breached(expectation, observed: float, today: date) -> bool:
     """Whether `observed` breaches the expectation today. By-dates follow the one rule
     the signal uses too (metrics.signal.condition_in_force)."""
@@ -156,6 +173,18 @@ def latest_values(
     return {(p, m): (last, last_at) for p, m, last, last_at in rows}
 
 
+@dataclass(frozen=True)
+class Breach:
+    pilot_id: int
+    metric: MetricDefinition
+    kind: str
+    op: str
+    threshold: float
+    observed: float
+    observed_at: datetime
+    action: str
+
+
 @transaction.atomic
 def check(
     pilot_ids: Sequence[int],
@@ -163,7 +192,8 @@ def check(
     *,
     expectations_provider: Callable | None = None,
 ) -> list[Alert]:
-    """Open alerts for breached expectations of these pilots; return the alerts opened."""
+    """Open (or escalate) alerts for breached expectations of these pilots; return the
+    alerts opened or escalated."""
     catalog = {m.key: m for m in MetricDefinition.objects.all()}
     expectations = expectations_for(
         pilot_ids, expectations_provider, catalog=list(catalog.values())
@@ -172,13 +202,8 @@ def check(
         return []
     wanted = set(metric_ids) if metric_ids is not None else None
     latest = latest_values(pilot_ids, wanted)
-    unresolved = set(
-        Alert.objects.filter(pilot_id__in=list(pilot_ids))
-        .exclude(status=AlertStatus.RESOLVED)
-        .values_list("pilot_id", "metric_id", "kind")
-    )
     today = timezone.now().date()
-    opened: list[Alert] = []
+    worst: dict[tuple[int, int], Breach] = {}
     for expectation in expectations:
         metric = catalog.get(_attr(expectation, "metric_key"))
         if metric is None or (wanted is not None and metric.pk not in wanted):
@@ -188,57 +213,118 @@ def check(
         if kind not in ExpectationKind.values:
             continue
         point = latest.get((pilot_id, metric.pk))
-        if point is None or (pilot_id, metric.pk, kind) in unresolved:
+        if point is None or not breached(expectation, point[0], today):
             continue
-        observed, observed_at = point
-        if not breached(expectation, observed, today):
+        seen = worst.get((pilot_id, metric.pk))
+        if seen is not None and severity(seen.kind) >= severity(kind):
             continue
         action = str(_attr(expectation, "action") or "")
         if action not in AlertAction.values:
             action = default_action(kind)
-        alert = _open(
+        worst[(pilot_id, metric.pk)] = Breach(
             pilot_id=pilot_id,
             metric=metric,
             kind=kind,
             op=str(_attr(expectation, "op")),
             threshold=float(_attr(expectation, "value")),
-            observed=observed,
-            observed_at=observed_at,
+            observed=point[0],
+            observed_at=point[1],
             action=action,
         )
-        unresolved.add((pilot_id, metric.pk, kind))
+    if not worst:
+        return []
+    unresolved = {
+        (alert.pilot_id, alert.metric_id): alert
+        for alert in Alert.objects.filter(pilot_id__in=list(pilot_ids))
+        .exclude(status=AlertStatus.RESOLVED)
+        .only("id", "pilot_id", "metric_id", "kind")
+    }
+    changed: list[Alert] = []
+    for key, breach in worst.items():
+        current = unresolved.get(key)
+        if current is not None and severity(current.kind) >= severity(breach.kind):
+            continue  # already alerted, at this severity or a worse one
+        alert = alert_open_or_escalate(breach)
         if alert is not None:
-            opened.append(alert)
-    return opened
+            changed.append(alert)
+    return changed
 
 
-def _open(*, pilot_id, metric, kind, op, threshold, observed, observed_at, action) -> Alert | None:
+@transaction.atomic
+def alert_open_or_escalate(breach: Breach) -> Alert | None:
+    """The one unresolved alert of the breach's pilot and metric: opened if there is none,
+    escalated if it is less severe than `breach`, else left alone (None).
+
+    Race-safe: the partial unique index refuses a second unresolved alert, and the loser
+    of a race (which waits for the winner's commit on PostgreSQL) escalates the winner's
+    alert under a row lock instead."""
     try:
-        # The partial unique index is the real guard against a concurrent duplicate.
         with transaction.atomic():
             alert = Alert.objects.create(
-                pilot_id=pilot_id,
-                metric=metric,
-                kind=kind,
-                op=op,
-                threshold=threshold,
-                observed_value=observed,
-                observed_at=observed_at,
-                action=action,
+                pilot_id=breach.pilot_id,
+                metric=breach.metric,
+                kind=breach.kind,
+                op=breach.op,
+                threshold=breach.threshold,
+                observed_value=breach.observed,
+                observed_at=breach.observed_at,
+                action=breach.action,
             )
     except IntegrityError:
-        return None
+        return _escalate(breach)
     audit_record(
         actor=None,
         action="alert.open",
         obj=alert,
-        pilot_id=pilot_id,
-        after={
-            "metric": metric.key,
-            "kind": kind,
-            "observed": observed,
-            "threshold": f"{op} {threshold:g}",
-            "action": action,
-        },
+        pilot_id=breach.pilot_id,
+        after=_audit_fields(breach),
     )
     return alert
+
+
+def _escalate(breach: Breach) -> Alert | None:
+    alert = (
+        Alert.objects.select_for_update()
+        .filter(pilot_id=breach.pilot_id, metric=breach.metric)
+        .exclude(status=AlertStatus.RESOLVED)
+        .first()
+    )
+    if alert is None:
+        # Resolved between our insert and this read: the breach opens a fresh alert.
+        return alert_open_or_escalate(breach)
+    if severity(alert.kind) >= severity(breach.kind):
+        return None
+    before = {
+        "kind": alert.kind,
+        "observed": alert.observed_value,
+        "threshold": f"{alert.op} {alert.threshold:g}",
+        "action": alert.action,
+    }
+    Alert.objects.filter(pk=alert.pk).update(
+        kind=breach.kind,
+        op=breach.op,
+        threshold=breach.threshold,
+        observed_value=breach.observed,
+        observed_at=breach.observed_at,
+        action=breach.action,
+    )
+    alert.refresh_from_db()
+    audit_record(
+        actor=None,
+        action="alert.escalate",
+        obj=alert,
+        pilot_id=breach.pilot_id,
+        before=before,
+        after=_audit_fields(breach),
+    )
+    return alert
+
+
+def _audit_fields(breach: Breach) -> dict:
+    return {
+        "metric": breach.metric.key,
+        "kind": breach.kind,
+        "observed": breach.observed,
+        "threshold": f"{breach.op} {breach.threshold:g}",
+        "action": breach.action,
+    }

@@ -1,8 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import get_text_list
 from django.views.decorators.http import require_POST
 
 from config.errors import Conflict
@@ -54,3 +57,66 @@ def alert_resolve(request, pk: int):
     if not request.htmx:
         messages.success(request, "Alert resolved.")
     return _done(request, alert)
+
+
+@login_required
+@require_POST
+def alerts_bulk(request):
+    """One form for several alerts (checkboxes on the pilot's alert list): acknowledge or
+    resolve the selected ones. The good part is applied; each alert left alone is named
+    with the reason. Without JS: a redirect back with messages; with htmx: the section."""
+    pilot = None
+    if (request.POST.get("pilot") or "").isdigit():
+        pilot = pilot_get(user=request.user, pk=int(request.POST["pilot"]))
+    try:
+        outcome = services.alerts_bulk_update(
+            alert_ids=request.POST.getlist("alert"),
+            action=request.POST.get("do", ""),
+            by=request.user,
+            note=request.POST.get("note", ""),
+        )
+    except ValidationError as exc:
+        return _bulk_done(request, pilot, error=" ".join(exc.messages), status=400)
+    if outcome.denied and outcome.nothing_done:
+        raise PermissionDenied("You may not manage these alerts.")
+    done, problems = bulk_messages(outcome)
+    if pilot is None and outcome.done:
+        pilot = outcome.done[0].pilot
+    status = 400 if outcome.nothing_done else 200
+    return _bulk_done(request, pilot, success=done, error=problems, status=status)
+
+
+def bulk_messages(outcome: services.BulkOutcome) -> tuple[str, str]:
+    """("2 alerts acknowledged.", "Alert 7 is already resolved; alert 99 was not found.")"""
+    count = len(outcome.done)
+    verb = services.BULK_ACTIONS[outcome.action]
+    done = f"{count} alert{'s' if count != 1 else ''} {verb}." if count else ""
+    reasons = [f"alert {number} {reason}" for number, reason in outcome.skipped]
+    problems = get_text_list(reasons, "and") if reasons else ""
+    if problems:
+        problems = problems[:1].upper() + problems[1:] + "."
+        if not count:
+            problems = "Nothing changed. " + problems
+    return done, problems
+
+
+def _bulk_done(request, pilot, *, success: str = "", error: str = "", status: int = 200):
+    if request.htmx and pilot is not None:
+        context = selectors.pilot_metrics_section(pilot, user=request.user)
+        context.update(error=error, success=success)
+        # htmx swaps only 2xx answers by default: the section carries the message instead.
+        return render(request, "metrics/alerts.html", context)
+    if success:
+        messages.success(request, success)
+    if error:
+        messages.error(request, error)
+    target = request.POST.get("next", "")
+    if pilot is not None:
+        target = reverse("portfolio:pilot_detail", args=[pilot.pk]) + "#alerts"
+    elif not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = ""
+    if not target:
+        return HttpResponse(error or success, status=status, content_type="text/plain")
+    return redirect(target)

@@ -16,7 +16,9 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist
 
 from accounts.models import AuditEvent, PilotRoleKind
+from gates.checklists import CHECKLISTS
 from gates.models import DecisionKind, ReviewStatus
+from metrics.models import AlertAction, AlertStatus, ExpectationKind, SourceKind
 from portfolio.models import Pilot, RiskTier, Stage, Status
 from portfolio.workbooks.spec import SPECS, ListSpec, PhaseSpec
 
@@ -41,10 +43,12 @@ SUMMARIES = {
     "condition.met": "Condition marked as met",
     "waiver.grant": "Waiver granted",
     "waiver.revoke": "Waiver revoked",
-    "checklist.answer": "Checklist answered",
+    "checklist.answer": "{checklist} answered",
     "alert.open": "Alert opened",
     "alert.acknowledge": "Alert acknowledged",
     "alert.resolve": "Alert resolved",
+    "alert.escalate": "Alert escalated: a more severe threshold is breached",
+    "alert.merge": "Duplicate alerts of the same breach merged into this one",
     "snapshots.ingest": "Metric values received",
     "metrics.csv_import": "Metric values imported from a CSV file",
     "metric_source.create": "Metric source added",
@@ -62,6 +66,7 @@ CONTEXT_KEYS = {
     "pilot_role.assign": frozenset({"role"}),
     "pilot_role.remove": frozenset({"role"}),
     "review.refused": frozenset({"fingerprint"}),
+    "checklist.answer": frozenset({"checklist"}),
 }
 
 LABELS = {
@@ -85,6 +90,16 @@ LABELS = {
     "received": "Received",
     "rejected": "Rejected",
     "duplicate": "Duplicates",
+    "duplicates": "Duplicate alerts",
+    "threshold": "Threshold",
+    "action": "Recommended action",
+    "note": "Note",
+    "opened_at": "Opened",
+    "waived": "Waived criteria",
+    "outcome": "Outcome",
+    "secret_set": "Secret stored",
+    "secret_header_name": "Secret header",
+    "interval_minutes": "Pull every (minutes)",
 }
 
 CHOICES: dict[str, Mapping[str, str]] = {
@@ -97,6 +112,17 @@ CHOICES: dict[str, Mapping[str, str]] = {
     "decision": dict(DecisionKind.choices),
 }
 STATUS_CHOICES = {"gates.review": dict(ReviewStatus.choices)}
+# Codes whose meaning depends on the object the event is about.
+OBJECT_CHOICES: dict[str, dict[str, Mapping[str, str]]] = {
+    "metrics.alert": {
+        "kind": dict(ExpectationKind.choices),
+        "action": dict(AlertAction.choices),
+        "status": dict(AlertStatus.choices),
+    },
+    "metrics.metricsource": {"kind": dict(SourceKind.choices)},
+}
+# Values that are criterion keys ("technical_owner_named"): read as words.
+CRITERION_KEYS = frozenset({"criterion_key", "waived"})
 
 
 @dataclass(frozen=True)
@@ -131,9 +157,9 @@ class _CatalogNames(Mapping):
 
     def _load(self) -> dict[str, str]:
         if self._names is None:
-            from metrics.models import MetricDefinition
+            from metrics.catalog import metric_names
 
-            self._names = dict(MetricDefinition.objects.values_list("key", "name"))
+            self._names = metric_names()
         return self._names
 
     def __getitem__(self, key):
@@ -154,8 +180,15 @@ def _describe(event: AuditEvent, metric_names: Mapping[str, str]) -> TrailEntry:
     row_model = list_spec.model if list_spec else None
     summary = SUMMARIES.get(event.action) or _humanize(event.action.replace(".", " "))
     formatter = _Formatter(event.object_type, metric_names)
+    formatter.field_models = tuple(m for m in (row_model, spec.model if spec else None) if m)
+    if event.action == "checklist.answer":
+        return _checklist_entry(event, summary, before, after, formatter)
     role = after.get("role") or before.get("role")
+    checklist = CHECKLISTS.get(str(after.get("checklist") or before.get("checklist") or ""))
+    if event.action.startswith("admin.") and event.action not in SUMMARIES:
+        summary = "Changed in the admin: " + _humanize(event.action[6:].replace(".", " "))
     summary = summary.format(
+        checklist=checklist.title if checklist else "Checklist",
         workbook=f"{spec.title} workbook" if spec else "Workbook",
         row=(list_spec.row_label.capitalize() if list_spec else "Row"),
         role=formatter.value("role", role) if role else "Role",
@@ -178,6 +211,25 @@ def _describe(event: AuditEvent, metric_names: Mapping[str, str]) -> TrailEntry:
         kind = "set" if _empty(old) else "cleared" if _empty(new) else "changed"
         changes.append(Change(label, formatter.value(key, old), formatter.value(key, new), kind))
     return TrailEntry(event=event, summary=summary, changes=tuple(changes))
+
+
+def _checklist_entry(event, summary, before, after, formatter) -> TrailEntry:
+    checklist = CHECKLISTS.get(str(after.get("checklist") or before.get("checklist") or ""))
+    texts = {item.key: item.text for _, item in checklist.items()} if checklist else {}
+    answers = {value: label for value, label, _ in checklist.answers} if checklist else {}
+    changes = []
+    for key in _ordered_keys(before, after):
+        if key == "checklist":
+            continue
+        old, new = (
+            answers.get(v or "", formatter.value(key, v)) for v in (before.get(key), after.get(key))
+        )
+        changes.append(Change(texts.get(key) or _humanize(key), old, new))
+    return TrailEntry(
+        event=event,
+        summary=summary.format(checklist=checklist.title if checklist else "Checklist"),
+        changes=tuple(changes),
+    )
 
 
 def _ordered_keys(before: Mapping, after: Mapping) -> list[str]:
@@ -212,7 +264,8 @@ def _label(key: str, *, spec: PhaseSpec | None, row_model=None) -> str:
 
 def _list_changes(key, label, old: list, new: list, spec, formatter) -> list[Change]:
     if not any(isinstance(row, dict) for row in [*old, *new]):
-        return [Change(label, formatter.value(key, old), formatter.value(key, new))]
+        kind = "set" if not old else "cleared" if not new else "changed"
+        return [Change(label, formatter.value(key, old), formatter.value(key, new), kind)]
     row_model = _list_spec(spec, key).model if _list_spec(spec, key) else None
     old_rows = [formatter.row(row, row_model) for row in old]
     new_rows = [formatter.row(row, row_model) for row in new]
@@ -227,6 +280,8 @@ class _Formatter:
     def __init__(self, object_type: str, metric_names: Mapping[str, str]):
         self.metric_names = metric_names
         self.status_choices = STATUS_CHOICES.get(object_type, dict(Status.choices))
+        self.choices = {**CHOICES, **OBJECT_CHOICES.get(object_type, {})}
+        self.field_models: tuple = ()  # workbook models whose fields' choices apply
 
     def value(self, key: str, value: Any) -> str:
         if _empty(value):
@@ -237,12 +292,18 @@ class _Formatter:
             return ", ".join(self.value(key, item) for item in value) or EMPTY
         if isinstance(value, dict):
             return self.row(value, None)
+        for model in self.field_models:
+            shown = _field_choices(model, key).get(str(value))
+            if shown:
+                return shown
         if key == "metric":
             return self.metric_names.get(str(value), str(value))
+        if key in self.choices:
+            return self.choices[key].get(str(value), _humanize(str(value)))
         if key == "status":
             return self.status_choices.get(str(value), _humanize(str(value)))
-        if key in CHOICES:
-            return CHOICES[key].get(str(value), _humanize(str(value)))
+        if key in CRITERION_KEYS and isinstance(value, str):
+            return _humanize(value)
         if key in {"action", "kind"} and isinstance(value, str):
             return _humanize(value)
         if isinstance(value, int | float | Decimal):
@@ -256,8 +317,21 @@ class _Formatter:
         for key, value in row.items():
             if key in {"id", "pilot", "position"} or _empty(value):
                 continue
-            parts.append(f"{_label(key, spec=None, row_model=model)}: {self.value(key, value)}")
+            choices = _field_choices(model, key)
+            shown = choices.get(str(value)) if choices else None
+            label = _label(key, spec=None, row_model=model)
+            parts.append(f"{label}: {shown or self.value(key, value)}")
         return "; ".join(parts) or EMPTY
+
+
+def _field_choices(model, key: str) -> dict[str, str]:
+    if model is None:
+        return {}
+    try:
+        field = model._meta.get_field(key)
+    except FieldDoesNotExist:
+        return {}
+    return {str(value): str(label) for value, label in (field.flatchoices or ())}
 
 
 def _empty(value: Any) -> bool:

@@ -81,7 +81,8 @@ def _check_list_min_rows(
     count = int(workbook.lists.get(name, 0)) if workbook is not None else 0
     things = humanize(name)
     if count >= minimum:
-        return PASS, f"{count:,} {things} (at least {minimum:,} required)"
+        counted = things[:-1] if count == 1 and things.endswith("s") else things
+        return PASS, f"{count:,} {counted} (at least {minimum:,} required)"
     if count == 0:
         return FAIL, f"No {things} in the {humanize(phase)} workbook; at least {minimum:,} required"
     return FAIL, f"Only {count:,} of {minimum:,} required {things}"

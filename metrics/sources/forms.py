@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.html import format_html
 
 from config.forms import StrictBooleanField
 from metrics.connectors.prometheus import DEFAULT_STEP_SECONDS
@@ -10,14 +11,22 @@ from metrics.models import MetricSource, SourceKind
 
 HTTP_JSON_FIELDS = ("metric", "path", "time_path", "time_key", "value_key")
 
-MAPPING_HELP = (
-    "One metric per line. HTTP JSON: metric_key | path | optional time path, e.g. "
-    "“p95_latency_ms | $.latency.p95 | $.generated_at”, or a path to a list of "
-    "[time, value] points, e.g. “error_rate | $.series.errors”. For a list of objects add "
-    "their time and value keys: “adoption_rate | $.days | | day | share”. "
-    'Paths: $.key, ["key with spaces"], [0]. '
-    "Prometheus: metric_key | PromQL query giving one series, e.g. "
-    '“p95_latency_ms | max(latency_p95_ms{service="triage"})”.'
+# The config is typed with catalog keys, so the examples show them, as code.
+MAPPING_HELP = format_html(
+    "One metric per line, by its catalog key. HTTP JSON: <code>{}</code>, e.g. "
+    "<code>{}</code>, or a path to a list of [time, value] points, e.g. <code>{}</code>. "
+    "For a list of objects add their time and value keys: <code>{}</code>. "
+    "Paths: <code>{}</code>, <code>{}</code>, <code>{}</code>. "
+    "Prometheus: <code>{}</code> giving one series, e.g. <code>{}</code>.",
+    "metric_key | path | optional time path",
+    "p95_latency_ms | $.latency.p95 | $.generated_at",
+    "error_rate | $.series.errors",
+    "adoption_rate | $.days | | day | share",
+    "$.key",
+    '["key with spaces"]',
+    "[0]",
+    "metric_key | PromQL query",
+    'p95_latency_ms | max(latency_p95_ms{service="triage"})',
 )
 
 

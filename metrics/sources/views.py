@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import rules
 from metrics import pulls
+from metrics.catalog import metric_names
 from metrics.models import CsvImport, MetricSource
 from metrics.sources import selectors as source_selectors
 from metrics.sources.forms import CsvUploadForm, SourceForm
@@ -78,6 +79,7 @@ def source_detail(request, pk: int):
         "source": source,
         "runs": source_selectors.source_runs(source=source),
         "can_manage": rules.can_manage_sources(request.user, source.pilot),
+        "metric_names": metric_names(),
     }
     return render(request, "metrics/sources/detail.html", context)
 

@@ -32,7 +32,7 @@ class MetricChoiceField(forms.ModelChoiceField):
         super().__init__(**kwargs)
 
     def label_from_instance(self, obj):
-        return f"{obj.key} ({obj.get_direction_display().lower()})"
+        return f"{obj.name} ({obj.get_direction_display().lower()})"
 
 
 def _formfield(model_field, **kwargs):
@@ -153,7 +153,7 @@ class RowFormBase(PeopleInitialMixin, forms.ModelForm):
                 self.add_error(
                     "target",
                     f"The target must be {word} the baseline ({baseline:g}): "
-                    f"{metric.key} is {metric.get_direction_display().lower()}.",
+                    f"for {metric.name}, {metric.get_direction_display().lower()}.",
                 )
         return cleaned
 

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.text import slugify
 
-from config.money import format_money, metric_unit
+from config.money import format_money, number_unit
 from gates.engine import format_number
+from gates.engine.wording import with_unit
 from portfolio.economics import EconomicCase
 from portfolio.models import Pilot
 from portfolio.workbooks import models as m
@@ -45,6 +46,10 @@ def _money(value) -> str:
     return format_money(value, exact=True, missing=NOT_SET)
 
 
+def _measure(value, unit: str) -> str:
+    return with_unit(format_number(value), number_unit(unit))
+
+
 def _person(user) -> str:
     if user is None:
         return NOT_SET
@@ -69,14 +74,18 @@ def memo_data(pilot: Pilot) -> Memo:
         .first()
     ) or m.StrategyWorkbook(pilot=pilot)
     metrics = list(m.SuccessMetric.objects.filter(pilot_id=pilot.pk).select_related("metric"))
-    stops = list(m.StopCondition.objects.filter(pilot_id=pilot.pk).order_by("by_date", "id"))
+    stops = list(
+        m.StopCondition.objects.filter(pilot_id=pilot.pk)
+        .select_related("metric")
+        .order_by("by_date", "id")
+    )
     case = economic_case_of(workbook)
     if metrics:
         first = metrics[0]
-        unit = f" {first.unit or metric_unit(first.metric.unit)}".rstrip()
+        unit = first.unit or number_unit(first.metric.unit)
         success = (
-            f"{first.metric_id}: from {format_number(first.baseline)}{unit} "
-            f"to {format_number(first.target)}{unit}"
+            f"{first.metric.name}: from {with_unit(format_number(first.baseline), unit)} "
+            f"to {with_unit(format_number(first.target), unit)}"
         )
         if first.how_measured:
             success += f" (measured by {first.how_measured})"
@@ -104,7 +113,7 @@ def memo_data(pilot: Pilot) -> Memo:
         ),
     )
     stop_lines = tuple(
-        f"{s.metric_id} crosses {format_number(s.threshold)} by {s.by_date:%Y-%m-%d}: "
+        f"{s.metric.name} crosses {_measure(s.threshold, s.metric.unit)} by {s.by_date:%Y-%m-%d}: "
         f"{s.get_action_display().lower()}"
         for s in stops
     )

@@ -56,7 +56,7 @@ def _cells(row, list_spec, pilot) -> dict:
         elif name == "metric":
             value = row.metric.name  # the catalog's label, never the key
         elif name in list_spec.people:
-            value = value.get_username() if value is not None else ""
+            value = str(value) if value is not None else ""  # the display name
         elif isinstance(value, bool):
             value = "Yes" if value else "No"
         cells.append("" if value is None else value)

@@ -89,6 +89,8 @@ def demo_pages() -> list[Page]:
         .first()
     )
     assert owned is not None, "olivia owns an active pilot with no pending review"
+    # Its alerts as someone who manages them: the one form for several alerts.
+    manager = busy.roles.filter(role="business_owner").values_list("user__username", flat=True)
     pages = [
         Page("login", "/accounts/login/", user=""),
         Page("dashboard", "/portfolio/", user="erin"),
@@ -97,6 +99,7 @@ def demo_pages() -> list[Page]:
         Page("pilot-list-attention", "/pilots/?attention=alerts"),
         Page("pilot", f"/pilots/{pk}/"),
         Page("pilot-owner-view", f"/pilots/{review.pilot_id}/", user="olivia"),
+        Page("pilot-alerts-manager", f"/pilots/{pk}/#alerts", user=manager.first() or "admin"),
         Page("pilot-edit", f"/pilots/{pk}/edit/"),
         Page("pilot-roles", f"/pilots/{pk}/roles/"),
         Page("pilot-new", "/pilots/new/", user="olivia"),

@@ -175,6 +175,14 @@ def test_list_min_rows_passes_at_the_minimum() -> None:
     assert (result.status, result.reason) == (PASS, "3 runbooks (at least 3 required)")
 
 
+def test_list_min_rows_counts_one_row_in_the_singular() -> None:
+    c = criterion("list_min_rows", {"phase": "data", "list": "data_sources", "min": 1})
+    one = facts(
+        workbooks={"data": WorkbookFacts(complete=True, fields={}, lists={"data_sources": 1})}
+    )
+    assert only(c, one).reason == "1 data source (at least 1 required)"
+
+
 def test_list_min_rows_fails_below_the_minimum_with_counts() -> None:
     c = criterion("list_min_rows", {"phase": "operations", "list": "runbooks", "min": 3})
     result = only(c, rows_facts(1))

@@ -143,7 +143,8 @@ def test_owners_are_emailed_after_commit_with_the_reason(
         callback()
     assert [m.to for m in mailoutbox] == [[owner.email]]
     message = mailoutbox[0]
-    assert "technical_owner_named" in message.subject and blocked_pilot.name in message.subject
+    assert "Technical owner named" in message.subject and blocked_pilot.name in message.subject
+    assert "technical_owner_named" not in message.subject + message.body
     assert "Hiring fell through" in message.body and str(governance_lead) in message.body
 
 

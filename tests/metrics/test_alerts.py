@@ -75,7 +75,7 @@ def test_stop_condition_met_marks_the_pilot_stop_recommended(pilot):
     ingest_and_process(pilot, "bypass_rate", [45], provider_of(stop))
     signal = PilotSignal.objects.get(pilot=pilot)
     assert signal.stop_recommended
-    assert "bypass_rate is 45" in signal.stop_reason
+    assert "Bypass rate is 45%" in signal.stop_reason
     pilot.refresh_from_db()
     assert pilot.status == "active"  # advice only; gates.services changes status
 

@@ -125,7 +125,7 @@ def test_value_is_clear_when_its_metrics_meet_target() -> None:
     assessment = assess_value(by_key(value_metric(0.6)))
     assert assessment.status == CLEAR
     assert assessment.reasons == (
-        "1 of 1 value metrics meet their target; on average 100% of the way to target",
+        "1 of 1 value metric meets its target; on average 100% of the way to target",
     )
 
 

@@ -151,7 +151,7 @@ def test_the_pilot_page_explains_the_cell_with_its_inputs(owner, client_for):
     assert "<dt>Value: <strong>clear</strong></dt>" in html
     assert "<dt>Reliability and support burden: <strong>stable</strong></dt>" in html
     assert "<dt>Economics (planned): <strong>acceptable</strong></dt>" in html
-    assert "1 of 1 value metrics meet their target" in html
+    assert "1 of 1 value metric meets its target" in html
     assert (
         "Rule applied: Value clear, operations stable, costs acceptable: scale carefully "
         "(a row of the source's decision table)." in html

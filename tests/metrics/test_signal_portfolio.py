@@ -147,10 +147,10 @@ def test_every_cell_of_the_decision_table_through_the_api(portfolio):
     assert weak["reasons"][0] == "Value weak and operating burden high: stop"
     assert weak["explanation"]["rule_from_source"] is True
     assert (
-        "adoption_rate is 6, target 40 from a baseline of 0 (15% of the way)"
+        "Adoption rate is 6%, target 40% from a baseline of 0% (15% of the way)"
         in weak["explanation"]["inputs"]["value"]
     )
-    assert "error_rate is 8, past its threshold 5" in weak["explanation"]["inputs"]["reliability"]
+    assert "Error rate is 8%, past its threshold 5%" in weak["explanation"]["inputs"]["reliability"]
     scale = signal_of(api, pilots["clear/stable/acceptable"])
     assert (
         scale["reasons"][0] == "Value clear, operations stable, costs acceptable: scale carefully"
@@ -177,7 +177,7 @@ def test_every_cell_of_the_decision_table_through_the_api(portfolio):
     body = signal_of(api, pilots["stop condition"])
     assert body["explanation"]["table_signal"] == "redesign"
     assert (body["code"], body["stop_recommended"]) == ("stop", True)
-    assert body["reasons"][0].startswith("Stop condition met: adoption_rate is 6 (< 10, in force")
+    assert body["reasons"][0].startswith("Stop condition met: Adoption rate is 6% (< 10%, in force")
 
     body = signal_of(api, pilots["no data"])
     assert body["code"] == "insufficient_data"

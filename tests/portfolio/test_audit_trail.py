@@ -158,3 +158,70 @@ def test_pilot_page_shows_the_trail_in_plain_language(owner, client_for):
     assert "Annual volume at production: 100,000 → 120,000" in text
     assert "Strategy and success definition workbook updated" in text
     assert "{" not in text and "None" not in text and "workbook.update" not in text
+
+
+# One event of every kind a service writes for a pilot, with the payload it writes.
+EVERY_EVENT = [
+    ("alert.open", "metrics.alert", {}, {"metric": "hallucination_rate", "kind": "rollback",
+     "observed": 9.5, "threshold": "> 5", "action": "human_review"}),
+    ("alert.escalate", "metrics.alert", {"kind": "monitor", "observed": 5.5,
+     "threshold": "> 4", "action": "investigate"}, {"metric": "hallucination_rate",
+     "kind": "stop", "observed": 9.5, "threshold": "> 8", "action": "end"}),
+    ("alert.merge", "metrics.alert", {"opened_at": "2026-12-01T10:00:00+00:00",
+     "status": "open", "duplicates": [{"kind": "target", "threshold": "<= 2", "observed": 9.5,
+     "status": "acknowledged", "opened_at": "2026-12-01T09:00:00+00:00"}]},
+     {"opened_at": "2026-12-01T09:00:00+00:00", "status": "acknowledged", "duplicates": []}),
+    ("alert.acknowledge", "metrics.alert", {"status": "open"}, {"status": "acknowledged"}),
+    ("alert.resolve", "metrics.alert", {"status": "acknowledged"},
+     {"status": "resolved", "note": ""}),
+    ("metric_source.create", "metrics.metricsource", {}, {"name": "Prod", "kind": "http_json",
+     "config": {"url": "https://x.example/m", "json_path": "data"}, "secret_set": True,
+     "secret_header_name": "", "interval_minutes": 15, "enabled": False}),
+    ("checklist.answer", "portfolio.pilot", {"checklist": "nist_ai_rmf", "govern_1": ""},
+     {"checklist": "nist_ai_rmf", "govern_1": "partial"}),
+    ("waiver.grant", "gates.waiver", {}, {"criterion_key": "technical_owner_named",
+     "justification": "Named next week", "expires_at": "2026-12-12T04:44:51+00:00"}),
+    ("waiver.revoke", "gates.waiver", {"criterion_key": "technical_owner_named",
+     "revoked_at": None}, {"criterion_key": "technical_owner_named",
+     "revoked_at": "2026-12-02T04:44:51+00:00", "reason": "Named"}),
+    ("review.request", "gates.review", {}, {"from_stage": "discovery", "to_stage": "pilot",
+     "criteria_version": 2, "approvals_needed": 1, "waived": ["technical_owner_named"]}),
+    ("review.decide", "gates.review", {"status": "pending"}, {"decision": "redesign",
+     "status": "redesign", "rationale": "x", "conditions": [], "scope_note": "",
+     "redesign_to_stage": "discovery", "outcome": "back to discovery"}),
+    ("review.withdraw", "gates.review", {"status": "pending"}, {"status": "withdrawn"}),
+    ("metrics.csv_import", "metrics.csvimport", {}, {"file_name": "m.csv", "rows": 3,
+     "stored": 2, "rejected": 1, "duplicate": 0}),
+    ("admin.pilot.update", "portfolio.pilot", {"confidential": False},
+     {"confidential": True}),
+]  # fmt: skip
+
+
+def test_every_event_kind_reads_in_words_with_no_code_or_python_value():
+    entries = describe_events(
+        [_event(action, before, after, kind) for action, kind, before, after in EVERY_EVENT],
+        metric_names=NAMES,
+    )
+    for (action, *_), entry in zip(EVERY_EVENT, entries, strict=True):
+        words = [entry.summary, *(f"{c.label} {c.before} {c.after}" for c in entry.changes)]
+        text = " ".join(words)
+        assert entry.changes, action
+        assert not re.search(r"\b(None|True|False)\b|[{}\[\]]|\w_\w", text), (action, text)
+    by_action = {action: entry for (action, *_), entry in zip(EVERY_EVENT, entries, strict=True)}
+    assert {line[:3] for line in _lines(by_action["alert.open"])} >= {
+        ("Metric", "—", "Hallucination rate"),
+        ("Kind", "—", "Rollback trigger"),
+        ("Recommended action", "—", "Route to human review"),
+    }
+    assert ("Kind", "—", "HTTP JSON", "set") in _lines(by_action["metric_source.create"])
+    assert ("Waived criteria", "—", "Technical owner named", "set") in _lines(
+        by_action["review.request"]
+    )
+    assert ("Kind", "Monitoring threshold", "Stop condition", "changed") in _lines(
+        by_action["alert.escalate"]
+    )
+    assert by_action["checklist.answer"].summary == "NIST AI Risk Management Framework answered"
+    assert _lines(by_action["checklist.answer"])[0][1:3] == ("Not yet", "Partly addressed")
+    removed = [c for c in by_action["alert.merge"].changes if c.kind == "row removed"]
+    assert removed and "Success target" in removed[0].before
+    assert by_action["admin.pilot.update"].summary == "Changed in the admin: Pilot update"

@@ -195,6 +195,12 @@ def _alert(suffix: str):
     return build
 
 
+def _bulk_alert_data(world, role, target):
+    """The bulk form as the pilot page sends it: one of the target pilot's alerts."""
+    pk = _alert("")(world, role, target).strip("/").rsplit("/", 1)[-1]
+    return {"alert": pk, "do": "acknowledge", "pilot": world.pilots[target].pk}
+
+
 def _source(suffix: str = ""):
     def build(world, role, target):
         from metrics.models import MetricSource
@@ -595,6 +601,9 @@ PAGES: dict[str, Row] = {
     "POST metrics:alert_acknowledge": Row(_page(EDIT_PILOT_API), _alert("acknowledge/")),
     "POST metrics:alert_resolve": Row(
         _page(EDIT_PILOT_API), _alert("resolve/"), {"note": "Matrix"}
+    ),
+    "POST metrics:alerts_bulk": Row(
+        _page(EDIT_PILOT_API), "/metrics/alerts/bulk/", _bulk_alert_data
     ),
     "GET metrics:source_list": Row(
         """

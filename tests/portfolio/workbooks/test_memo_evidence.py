@@ -74,7 +74,7 @@ def test_memo_page_markdown_and_pdf(strategy, pilot, executive, client_for):
     page = client.get(reverse("portfolio:memo", args=[pilot.pk])).content.decode()
     assert "Claims intake &lt;to&gt; routing" in page and "5.7 months" in page
     assert "€190,000.00" in page and "€60,000.00" in page
-    assert "hallucination_rate: from 6 % to 2 %" in page
+    assert "Hallucination rate: from 6% to 2%" in page
     md = client.get(reverse("portfolio:memo_markdown", args=[pilot.pk]))
     assert md["Content-Type"].startswith("text/markdown")
     assert 'filename="decision-memo-claims-triage.md"' in md["Content-Disposition"]
