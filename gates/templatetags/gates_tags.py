@@ -6,7 +6,9 @@ from gates import selectors
 from gates.checklists import CHECKLISTS
 from gates.forms import ResumeForm
 from gates.models import Condition, ReviewStatus
-from gates.offer import live_evaluation
+from gates.offer import live_evaluation, review_offer
+from portfolio.workbooks.provides import workbook_facts
+from portfolio.workbooks.tasklist import task_list
 
 register = template.Library()
 
@@ -50,3 +52,28 @@ def gate_panel(context, pilot):
 def changed_count(comparison) -> int:
     """How many rows of a review's frozen-versus-live comparison changed."""
     return sum(1 for row in comparison if row.change)
+
+
+@register.inclusion_tag("portfolio/workbooks/pilot_section.html", takes_context=True)
+def workbook_summary(context, pilot):
+    """The five workbooks as a task list, and the review request once the workbooks the
+    next gate reads are complete (the workbook facts are read once per page). A gates tag:
+    the offer is the gates' rule, and portfolio does not import gates."""
+    offer = review_offer(pilot=pilot, user=context["request"].user)
+    return {
+        "pilot": pilot,
+        "tasks": task_list(pilot, workbook_facts(pilot), offer.needed),
+        "offer": offer,
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.inclusion_tag("gates/_request_offer.html", takes_context=True)
+def request_offer(context, pilot, offer_level=3):
+    """The review request as a complete workbook page offers it (gates.offer)."""
+    return {
+        "pilot": pilot,
+        "offer": review_offer(pilot=pilot, user=context["request"].user),
+        "offer_level": offer_level,
+        "csrf_token": context.get("csrf_token"),
+    }

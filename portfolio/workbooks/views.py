@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import rules
 from config.errors import Conflict
 from config.pdf import pdf_response
-from gates.offer import review_offer
 from portfolio import selectors as pilot_selectors
 from portfolio.workbooks import evidence, services
 from portfolio.workbooks import memo as memo_export
@@ -112,9 +111,6 @@ def _context(request, pilot, spec, *, form=None, add_forms=None) -> dict:
         "economic_fields": ECONOMIC_FIELDS,
     }
     context["missing"] = missing_items(facts[spec.phase], spec.phase)
-    if facts[spec.phase].complete:
-        # At 100% the page offers the next step: the review request (gates.offer).
-        context["offer"] = review_offer(pilot=pilot, user=request.user)
     if spec.phase == "strategy":
         context["case"] = economic_case_of(workbook)
     if spec.phase == "data":
