@@ -1,0 +1,23 @@
+"""django-allauth's pages that Pilotgate uses, under /accounts/ without a namespace (allauth
+reverses them by these names). Login and logout keep their `accounts:` names too."""
+
+from allauth.account import views as account_views
+from django.urls import include, path
+
+from accounts.sso import provider, views
+
+urlpatterns = [
+    path("login/", views.login, name="account_login"),
+    path("logout/", account_views.logout, name="account_logout"),
+    path("inactive/", account_views.account_inactive, name="account_inactive"),
+    path("reauthenticate/", account_views.reauthenticate, name="account_reauthenticate"),
+    path("mfa/", include("allauth.mfa.urls")),
+    path("sessions/", include("allauth.usersessions.urls")),
+    path("sso/", include("allauth.socialaccount.urls")),
+    path("oidc/<str:provider_id>/login/", provider.login, name="openid_connect_login"),
+    path(
+        "oidc/<str:provider_id>/login/callback/",
+        provider.callback,
+        name="openid_connect_callback",
+    ),
+]
