@@ -1,9 +1,9 @@
+from allauth.account import views as allauth_views
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from accounts import views
 from accounts.sso import views as sso_views
-from allauth.account import views as allauth_views
 
 app_name = "accounts"
 

@@ -90,9 +90,7 @@ class AccountAdapter(DefaultAccountAdapter):
         query = urlencode(
             {
                 "id_token_hint": id_token,
-                "post_logout_redirect_uri": request.build_absolute_uri(
-                    reverse("accounts:login")
-                ),
+                "post_logout_redirect_uri": request.build_absolute_uri(reverse("accounts:login")),
             }
         )
         return f"{end_session}?{query}"
@@ -128,9 +126,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                     username=sociallogin.user.get_username(),
                 )
             return
-        claims = sociallogin.account.extra_data.get("userinfo") or sociallogin.account.extra_data.get(
-            "id_token", {}
-        )
+        data = sociallogin.account.extra_data
+        claims = data.get("userinfo") or data.get("id_token") or {}
         email = (claims.get("email") or "").strip()
         if not email:
             return

@@ -69,4 +69,3 @@ def _current_request():
     from allauth.core import context
 
     return context.request
-
