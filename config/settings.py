@@ -561,6 +561,16 @@ SOCIALACCOUNT_PROVIDERS = {
         ),
     }
 }
+if OIDC_ISSUER:
+    # Signing in and out are form posts that our server answers with a redirect to the
+    # provider; browsers apply form-action to that redirect too.
+    from urllib.parse import urlsplit  # noqa: E402
+
+    _issuer = urlsplit(OIDC_ISSUER)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = [
+        SELF,
+        f"{_issuer.scheme}://{_issuer.netloc}",
+    ]
 # Local (username and password) sign-in: on by default; production with single sign-on can
 # turn it off for everyone but the break-glass accounts named here.
 PILOTGATE_LOCAL_LOGIN = env_bool("PILOTGATE_LOCAL_LOGIN", True)

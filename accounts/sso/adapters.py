@@ -73,8 +73,18 @@ def refuse(request, *, reason: str, provider: str, username: str = "") -> None:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    # The header says who is signed in; these notices would only repeat it.
+    _SILENT_MESSAGES = frozenset(
+        {"account/messages/logged_in.txt", "account/messages/logged_out.txt"}
+    )
+
     def is_open_for_signup(self, request) -> bool:
         return False
+
+    def add_message(self, request, level, message_template=None, *args, **kwargs):
+        if message_template in self._SILENT_MESSAGES:
+            return
+        super().add_message(request, level, message_template, *args, **kwargs)
 
     def get_logout_redirect_url(self, request) -> str:
         """After a single sign-on, end the provider's session too (RP-initiated logout):
