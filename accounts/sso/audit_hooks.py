@@ -70,7 +70,7 @@ def _on_login(sender, request, user, sociallogin=None, **kwargs):
         claims = sociallogin.account.extra_data.get("userinfo") or {}
         roles.roles_sync(user=user, groups=roles.groups_from_claims(claims), provider=provider)
     elif request.session.get("pilotgate_mfa_used"):
-        method = "password+totp"
+        method = f"password+{request.session.pop('pilotgate_mfa_used')}"
     after["method"] = method
     audit_record(actor=user, action="signin.success", obj=user, after=after)
 
