@@ -18,6 +18,7 @@ from django.core.cache import cache
 from playwright.sync_api import expect
 
 from accounts.models import AuditEvent
+from tests.browser.axe import violations
 from tests.browser.conftest import PASSWORD
 from tests.factories import UserFactory
 
@@ -68,15 +69,18 @@ def test_enrol_an_authenticator_then_sign_in_with_its_code(page, live_url, login
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Confirm").click()
     secret = page.locator("#authenticator_secret").input_value()
+    assert violations(page) == []
     page.get_by_label("Authenticator code").fill(code(secret))
     page.get_by_role("button", name="Activate").click()
     expect(page.get_by_role("heading", name="Recovery Codes")).to_be_visible()
+    assert violations(page) == []
     assert {"mfa.totp.add", "mfa.recovery_codes.add"} <= set(actions(user))
     chain = str(list(AuditEvent.objects.values_list("before", "after")))
     assert secret not in chain
 
     page.get_by_role("button", name="Log out").click()
     password_step(page, live_url, "tara")
+    assert violations(page) == []
     code_step(page, code(secret, step=1))
     expect(page.get_by_text("Signed in as")).to_contain_text(str(user))
     signed_in = AuditEvent.objects.filter(action="signin.success").latest("id")

@@ -17,6 +17,7 @@ from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from accounts.models import AuditEvent, User
+from tests.browser.axe import violations
 from tests.factories import UserFactory
 from tests.oidc import server
 
@@ -60,6 +61,8 @@ def expect_refused(page, reason: str) -> None:
 
 
 def test_first_sign_in_creates_the_user_with_the_role_of_their_group(page, live_url, idp):
+    page.goto(live_url("/accounts/login/"))
+    assert violations(page) == []
     sso_sign_in(page, live_url, "alice")
     expect(page.get_by_text("Signed in as")).to_contain_text("Alice Lead")
     user = User.objects.get(username="alice")
@@ -114,6 +117,7 @@ def test_a_tampered_id_token_is_refused(page, live_url, idp):
     idp.set_mode("tamper")
     sso_sign_in(page, live_url, "bob")
     expect_refused(page, "id_token_signature_invalid")
+    assert violations(page) == []
     assert not User.objects.filter(username="bob").exists()
 
 
