@@ -240,3 +240,25 @@ def test_an_admin_ends_a_users_sessions_from_the_user_list(client_for, admin_use
     assert response.status_code == 302
     assert session.get("/pilots/").status_code == 302
     assert events("sessions.end")[-1].actor_id == admin_user.pk
+
+
+def test_the_admin_signs_in_through_the_one_login_page(client):
+    response = client.get("/admin/login/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=%2Fadmin%2Flogin%2F"
+    assert client.post("/admin/login/", {"username": "x", "password": "y"}).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("alg", "key"), [("none", None), ("HS256", "the-client-secret-as-an-hmac-key")]
+)
+def test_id_tokens_signed_without_the_providers_private_key_are_refused(alg, key, rf):
+    import jwt
+
+    from accounts.sso.provider import PilotgateOIDCAdapter, SignInRefused
+
+    token = jwt.encode({"sub": "x", "iss": "i", "aud": "c"}, key, algorithm=alg)
+    adapter = PilotgateOIDCAdapter(rf.get("/"), "sso")
+    with pytest.raises(SignInRefused) as refused:
+        adapter._decode_id_token(app=None, id_token=token)
+    assert refused.value.reason == "id_token_algorithm_not_allowed"
