@@ -56,6 +56,10 @@ REFUSALS = {
         "The identity provider could not be reached or refused the sign-in. Try again later."
     ),
     "cancelled": "The sign-in was cancelled at the identity provider.",
+    "connect_not_offered": (
+        "Pilotgate does not link further identities to a signed-in account. Sign out, then "
+        "sign in with single sign-on."
+    ),
 }
 DEFAULT_REFUSAL = "The identity provider's answer could not be accepted. Nothing was signed in."
 
@@ -127,6 +131,10 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
     def pre_social_login(self, request, sociallogin) -> None:
         provider = sociallogin.account.provider
+        if sociallogin.state.get("process") != "login":
+            # allauth's "connect" (link another identity to the signed-in account) is not
+            # offered: a provider identity joins an account only by a verified email.
+            refuse(request, reason="connect_not_offered", provider=provider)
         if sociallogin.is_existing:
             if not sociallogin.user.is_active:
                 refuse(

@@ -180,3 +180,29 @@ def test_a_deactivated_user_cannot_sign_in_through_the_provider(page, live_url, 
     page.context.clear_cookies()
     sso_sign_in(page, live_url, "alice")
     expect_refused(page, "account_inactive")
+
+
+def test_linking_another_identity_to_a_signed_in_account_is_refused(page, live_url, login, idp):
+    local = UserFactory(username="local.user", email="local@example.com")
+    login(page, local)
+    # allauth's "connect" process, which Pilotgate does not offer, asked for by hand.
+    page.evaluate(
+        """() => {
+            const form = document.createElement('form');
+            form.method = 'post';
+            form.action = '/accounts/oidc/sso/login/?process=connect';
+            const csrf = document.createElement('input');
+            csrf.name = 'csrfmiddlewaretoken';
+            csrf.value = document.cookie.match(/csrftoken=([^;]+)/)[1];
+            form.appendChild(csrf);
+            document.body.appendChild(form);
+            form.submit();
+        }"""
+    )
+    page.wait_for_url(re.compile(r"/interaction/"))
+    page.fill('input[name="login"]', "alice")
+    page.fill('input[name="password"]', "any")
+    page.get_by_role("button", name="Sign-in").click()
+    page.wait_for_url(re.compile(re.escape(live_url("/"))))
+    expect_refused(page, "connect_not_offered")
+    assert not local.socialaccount_set.exists()

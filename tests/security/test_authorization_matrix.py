@@ -111,6 +111,11 @@ def _page(table: str) -> str:
 
 
 ANY_SIGNED_IN_PAGE = _page(ANY_SIGNED_IN_API)
+# One's own second-factor pages before one has set up a factor: nothing there for anyone.
+NOTHING_YET = """
+            admin gov exec contrib outsider owner anon  revoked
+-           404   404 404  404     404      404   login login
+"""
 # Governance leads only, and not on a pilot they hold a role on.
 GOV_ONLY_PAGE = """
             admin gov exec contrib outsider owner anon  revoked
@@ -446,18 +451,16 @@ PAGES: dict[str, Row] = {
     # One's own second factor, sessions and linked identity (django-allauth's pages).
     "GET mfa_index": Row(ANY_SIGNED_IN_PAGE, "/accounts/mfa/"),
     "GET mfa_activate_totp": Row(ANY_SIGNED_IN_PAGE, "/accounts/mfa/totp/activate/"),
-    "GET mfa_deactivate_totp": Row(ANY_SIGNED_IN_PAGE, "/accounts/mfa/totp/deactivate/"),
-    "GET mfa_view_recovery_codes": Row(ANY_SIGNED_IN_PAGE, "/accounts/mfa/recovery-codes/"),
+    # Nothing to deactivate or show before one sets up a factor: 404, for everyone alike.
+    "GET mfa_deactivate_totp": Row(NOTHING_YET, "/accounts/mfa/totp/deactivate/"),
+    "GET mfa_view_recovery_codes": Row(NOTHING_YET, "/accounts/mfa/recovery-codes/"),
     "GET mfa_generate_recovery_codes": Row(
         ANY_SIGNED_IN_PAGE, "/accounts/mfa/recovery-codes/generate/"
     ),
-    "GET mfa_download_recovery_codes": Row(
-        ANY_SIGNED_IN_PAGE, "/accounts/mfa/recovery-codes/download/"
-    ),
+    "GET mfa_download_recovery_codes": Row(NOTHING_YET, "/accounts/mfa/recovery-codes/download/"),
     "GET mfa_reauthenticate": Row(ANY_SIGNED_IN_PAGE, "/accounts/mfa/reauthenticate/"),
     "GET account_reauthenticate": Row(ANY_SIGNED_IN_PAGE, "/accounts/reauthenticate/"),
     "GET usersessions_list": Row(ANY_SIGNED_IN_PAGE, "/accounts/sessions/"),
-    "GET socialaccount_connections": Row(ANY_SIGNED_IN_PAGE, "/accounts/sso/connections/"),
     "GET dashboard:home": Row(
         """
                admin gov exec contrib outsider owner anon  revoked
