@@ -11,10 +11,6 @@ SSO_SESSION_KEY = "pilotgate_sso"
 ID_TOKEN_SESSION_KEY = "pilotgate_sso_id_token"  # noqa: S105  (a session key's name)
 
 
-def sso_configured() -> bool:
-    return bool(settings.SOCIALACCOUNT_PROVIDERS.get("openid_connect", {}).get("APPS"))
-
-
 def local_login_allowed(username: str) -> bool:
     """Passwords are accepted unless PILOTGATE_LOCAL_LOGIN is off; then only for the
     break-glass accounts."""
