@@ -205,7 +205,7 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
     privilege_fields = ("is_staff", "is_superuser", "groups", "user_permissions")
     actions = ["end_sessions"]
 
-    @admin.action(description="End the selected users' sessions")
+    @admin.action(description="End the selected users' sessions", permissions=["change"])
     def end_sessions(self, request, queryset):
         ended = sum(user_sessions_end(user=user, by=request.user) for user in queryset)
         self.message_user(request, f"{ended} session(s) ended.", messages.SUCCESS)
