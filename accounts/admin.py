@@ -19,7 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from accounts import rules
 from accounts.audit import audit_record, changes
 from accounts.models import ApiToken, AuditEvent, PilotRole, User
-from accounts.services import token_revoke
+from accounts.services import token_revoke, user_access_revoke, user_sessions_end
 from config.encryption import EncryptedTextField
 
 
@@ -203,6 +203,19 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
     # What grants privileges: only a superuser changes them, so staff allowed to edit users
     # cannot make themselves (or anyone) an admin.
     privilege_fields = ("is_staff", "is_superuser", "groups", "user_permissions")
+    actions = ["end_sessions"]
+
+    @admin.action(description="End the selected users' sessions", permissions=["change"])
+    def end_sessions(self, request, queryset):
+        ended = sum(user_sessions_end(user=user, by=request.user) for user in queryset)
+        self.message_user(request, f"{ended} session(s) ended.", messages.SUCCESS)
+
+    def save_related(self, request, form, formsets, change):
+        was_active = form.initial.get("is_active", True)
+        super().save_related(request, form, formsets, change)
+        # Deactivated: its API tokens and sessions end now, in the same transaction.
+        if change and was_active and not form.instance.is_active:
+            user_access_revoke(user=form.instance, by=request.user)
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)

@@ -48,3 +48,26 @@ def token_revoke(*, token: ApiToken, by) -> ApiToken:
         audit_record(actor=by, action="token.revoke", obj=token, after={"prefix": token.prefix})
     token.refresh_from_db(fields=["revoked_at"])
     return token
+
+
+@transaction.atomic
+def user_sessions_end(*, user, by) -> int:
+    """End every signed-in session of `user` (each is recorded at sign-in); audited by the
+    sessions adapter (accounts/sso/audit_hooks.py). Returns how many ended."""
+    from allauth.usersessions.adapter import get_adapter
+    from allauth.usersessions.models import UserSession
+
+    rules.ensure(by.pk == user.pk or rules.is_admin(by), by, "end_sessions", f"user:{user.pk}")
+    sessions = list(UserSession.objects.filter(user=user))
+    if sessions:
+        get_adapter().end_sessions(sessions)
+    return len(sessions)
+
+
+@transaction.atomic
+def user_access_revoke(*, user, by) -> None:
+    """What deactivating an account takes away at once: its API tokens (revoked for good,
+    so reactivating the account does not bring them back) and its sessions."""
+    for token in ApiToken.objects.filter(user=user, revoked_at__isnull=True):
+        token_revoke(token=token, by=by)
+    user_sessions_end(user=user, by=by)

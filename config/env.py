@@ -80,3 +80,22 @@ def fernet_keys(raw: str, name: str = "FIELD_ENCRYPTION_KEY") -> list[str]:
 
 def env_fernet_keys(name: str) -> list[str]:
     return fernet_keys(os.environ.get(name, ""), name)
+
+
+# The global roles a directory group may map to (accounts.models.GlobalRole's values).
+ROLE_NAMES = ("admin", "governance_lead", "executive", "contributor")
+
+
+def env_role_map(name: str) -> dict[str, str]:
+    """`group=role,group=role` -> {group: role}; a role that does not exist stops start-up."""
+    mapping: dict[str, str] = {}
+    for item in env_list(name):
+        group, sep, role = item.partition("=")
+        group, role = group.strip(), role.strip()
+        if not sep or not group or role not in ROLE_NAMES:
+            raise ImproperlyConfigured(
+                f"{name} must be group=role pairs with a role among {', '.join(ROLE_NAMES)}; "
+                f"got {item!r}"
+            )
+        mapping[group] = role
+    return mapping

@@ -18,6 +18,7 @@ from config.env import (
     env_fernet_keys,
     env_int,
     env_list,
+    env_role_map,
     env_stage_days,
     env_str,
 )
@@ -481,3 +482,112 @@ for _header_middleware in (
 ):
     MIDDLEWARE.remove(_header_middleware)
     MIDDLEWARE.insert(0, _header_middleware)
+
+# --- Enterprise sign-in (issue 16): SECURITY.md "Sign-in", README "Single sign-on". ---
+# django-allauth gives the OpenID Connect client (accounts/sso/ tightens it: PKCE, nonce,
+# signature always checked, bounded clock skew), TOTP + recovery codes, and user sessions.
+INSTALLED_APPS += [
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
+    "allauth.usersessions",
+]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "allauth.account.middleware.AccountMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("allauth.account.middleware.AccountMiddleware") + 1,
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("allauth.usersessions.middleware.UserSessionsMiddleware") + 1,
+    "accounts.sso.middleware.RequireMfaMiddleware",
+)
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+ACCOUNT_ADAPTER = "accounts.sso.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.sso.adapters.SocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_FORMS = {"login": "accounts.sso.forms.LoginForm"}
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_SESSION_REMEMBER = False
+# Lockout is django-axes' job (for the password and the second factor alike).
+ACCOUNT_RATE_LIMITS = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+# The provider's access and refresh tokens are not kept (the ID token stays in the session
+# for the logout hint only).
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_ONLY = False
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Pilotgate"
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+MFA_FORMS = {"authenticate": "accounts.sso.forms.MfaAuthenticateForm"}
+# Sessions are recorded at sign-in; tracking every request would add a write to each page.
+USERSESSIONS_TRACK_ACTIVITY = False
+
+# The identity provider (OpenID Connect discovery at OIDC_ISSUER). Empty: no single sign-on.
+OIDC_ISSUER = env_str("OIDC_ISSUER")
+OIDC_PROVIDER_ID = env_str("OIDC_PROVIDER_ID", "sso")
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "single sign-on")
+OIDC_CLIENT_ID = env_str("OIDC_CLIENT_ID")
+OIDC_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET")
+OIDC_SCOPES = env_list("OIDC_SCOPES", "openid,profile,email")
+# The claim (ID token or userinfo) that lists the user's directory groups.
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
+# Directory group -> global role ("group=role,group=role"); roles not mapped are not touched.
+OIDC_GROUP_ROLES = env_role_map("OIDC_GROUP_ROLES")
+# How far apart the provider's clock and ours may be when checking exp, iat and nbf.
+OIDC_CLOCK_SKEW_SECONDS = min(env_int("OIDC_CLOCK_SKEW_SECONDS", 60), 300)
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "provider_class": "accounts.sso.provider.PilotgateOIDCProvider",
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": (
+            [
+                {
+                    "provider_id": OIDC_PROVIDER_ID,
+                    "name": OIDC_PROVIDER_NAME,
+                    "client_id": OIDC_CLIENT_ID,
+                    "secret": OIDC_CLIENT_SECRET,
+                    "settings": {
+                        "server_url": OIDC_ISSUER,
+                        "scope": OIDC_SCOPES,
+                        "oauth_pkce_enabled": True,
+                        "fetch_userinfo": True,
+                    },
+                }
+            ]
+            if OIDC_ISSUER
+            else []
+        ),
+    }
+}
+if OIDC_ISSUER:
+    # Signing in and out are form posts that our server answers with a redirect to the
+    # provider; browsers apply form-action to that redirect too.
+    from urllib.parse import urlsplit  # noqa: E402
+
+    _issuer = urlsplit(OIDC_ISSUER)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = [
+        SELF,
+        f"{_issuer.scheme}://{_issuer.netloc}",
+    ]
+# Local (username and password) sign-in: on by default; production with single sign-on can
+# turn it off for everyone but the break-glass accounts named here.
+PILOTGATE_LOCAL_LOGIN = env_bool("PILOTGATE_LOCAL_LOGIN", True)
+PILOTGATE_BREAK_GLASS_USERS = env_list("PILOTGATE_BREAK_GLASS_USERS")
+# A second factor for local accounts: required for staff, superusers and admins (default on
+# in production, off in the embedded default so the demo logins work), and optionally for
+# governance leads.
+PILOTGATE_MFA_REQUIRED_FOR_STAFF = env_bool("PILOTGATE_MFA_REQUIRED_FOR_STAFF", PRODUCTION)
+PILOTGATE_MFA_REQUIRED_FOR_LEADS = env_bool("PILOTGATE_MFA_REQUIRED_FOR_LEADS", False)
+USERSESSIONS_ADAPTER = "accounts.sso.audit_hooks.UserSessionsAdapter"

@@ -1,14 +1,19 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from config import views
 from dashboard.mywork.views import home
 
+# The admin signs in through the one login page (lockout, second factor, audit).
+admin.site.login = secure_admin_login(admin.site.login)
+
 urlpatterns = [
     path("", home, name="home"),
     path("my-work/", include("dashboard.mywork.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
+    path("accounts/", include("accounts.sso.urls")),
     path("pilots/", include("portfolio.urls")),
     path("metrics/", include("metrics.urls")),
     path("gates/", include("gates.urls")),

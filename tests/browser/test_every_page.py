@@ -136,6 +136,8 @@ def demo_pages() -> list[Page]:
         Page("csv-upload", f"/metrics/pilots/{source.pilot_id}/csv/"),
         Page("tokens", "/accounts/tokens/"),
         Page("password", "/accounts/password/"),
+        Page("two-factor", "/accounts/mfa/"),
+        Page("sessions", "/accounts/sessions/"),
     ]
     return pages
 

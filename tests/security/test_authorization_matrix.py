@@ -111,6 +111,11 @@ def _page(table: str) -> str:
 
 
 ANY_SIGNED_IN_PAGE = _page(ANY_SIGNED_IN_API)
+# One's own second-factor pages before one has set up a factor: nothing there for anyone.
+NOTHING_YET = """
+            admin gov exec contrib outsider owner anon  revoked
+-           404   404 404  404     404      404   login login
+"""
 # Governance leads only, and not on a pilot they hold a role on.
 GOV_ONLY_PAGE = """
             admin gov exec contrib outsider owner anon  revoked
@@ -453,6 +458,19 @@ PAGES: dict[str, Row] = {
     ),
     "GET accounts:password_change": Row(ANY_SIGNED_IN_PAGE, "/accounts/password/"),
     "GET accounts:password_change_done": Row(ANY_SIGNED_IN_PAGE, "/accounts/password/done/"),
+    # One's own second factor, sessions and linked identity (django-allauth's pages).
+    "GET mfa_index": Row(ANY_SIGNED_IN_PAGE, "/accounts/mfa/"),
+    "GET mfa_activate_totp": Row(ANY_SIGNED_IN_PAGE, "/accounts/mfa/totp/activate/"),
+    # Nothing to deactivate or show before one sets up a factor: 404, for everyone alike.
+    "GET mfa_deactivate_totp": Row(NOTHING_YET, "/accounts/mfa/totp/deactivate/"),
+    "GET mfa_view_recovery_codes": Row(NOTHING_YET, "/accounts/mfa/recovery-codes/"),
+    "GET mfa_generate_recovery_codes": Row(
+        ANY_SIGNED_IN_PAGE, "/accounts/mfa/recovery-codes/generate/"
+    ),
+    "GET mfa_download_recovery_codes": Row(NOTHING_YET, "/accounts/mfa/recovery-codes/download/"),
+    "GET mfa_reauthenticate": Row(ANY_SIGNED_IN_PAGE, "/accounts/mfa/reauthenticate/"),
+    "GET account_reauthenticate": Row(ANY_SIGNED_IN_PAGE, "/accounts/reauthenticate/"),
+    "GET usersessions_list": Row(ANY_SIGNED_IN_PAGE, "/accounts/sessions/"),
     "GET dashboard:home": Row(
         """
                admin gov exec contrib outsider owner anon  revoked
@@ -784,6 +802,15 @@ PUBLIC = {
     "healthz": "load balancer probe; says only 'ok'",
     "accounts:login": "the login form",
     "accounts:logout": "ends the caller's own session",
+    "account_login": "the login form (django-allauth's name for accounts:login)",
+    "account_logout": "ends the caller's own session (allauth's name for accounts:logout)",
+    "account_inactive": "says the account is deactivated; shows no data",
+    "mfa_authenticate": "the second step of a sign-in in progress; without one, the login",
+    "openid_connect_login": "starts a single sign-on at the configured provider (404 if none)",
+    "openid_connect_callback": "the provider's return; refused without this browser's state",
+    "socialaccount_login_cancelled": "says a single sign-on was cancelled; shows no data",
+    "socialaccount_login_error": "says a single sign-on failed; shows no data",
+    "socialaccount_signup": "completes a single sign-on in progress; without one, the login",
     "api-schema": "the API's contract; documents no data",
     "api-docs": "Swagger UI for the public contract",
 }
