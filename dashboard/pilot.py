@@ -16,6 +16,7 @@ from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
 from config.money import is_money_unit, metric_unit
+from dashboard.aggregates import REALIZED_DAYS
 from dashboard.selectors.economics import realized_for_pilots
 from metrics.models import Alert, MetricRollup
 from metrics.selectors import pilot_signal_detail
@@ -26,7 +27,6 @@ from portfolio.workbooks.selectors import economic_case_of
 from portfolio.workbooks.spec import CASE_FIELDS
 
 HISTORY_DAYS = 365
-REALIZED_DAYS = 30  # as the dashboard (dashboard.aggregates)
 
 # What each workbook expectation (metrics.thresholds) is called on a chart.
 LINE_LABELS = {

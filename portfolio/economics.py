@@ -221,6 +221,15 @@ class RealisedEconomics:
         return data
 
 
+def annual_from_monthly(monthly: float | Decimal, *, name: str = "monthly_run_cost") -> Decimal:
+    """A measured monthly amount (a metric's mean) as a year's, to the cent: 12 x the
+    month. The realised case's and the dashboard's realized annual cost
+    (dashboard.selectors.economics.realized_for_pilots) both read it here."""
+    value = _to_decimal(name, monthly)
+    with localcontext(Context(prec=40 + max(value.adjusted(), 0), rounding=ROUND_HALF_UP)):
+        return _money(value * 12)
+
+
 def realised_economics(
     inputs: EconomicInputs,
     *,
@@ -233,7 +242,7 @@ def realised_economics(
     planned = economic_case(inputs)
     measured: list[str] = []
     if monthly_run_cost is not None:
-        run = _money(_to_decimal("monthly_run_cost", monthly_run_cost) * 12)
+        run = annual_from_monthly(monthly_run_cost)
         measured.append("run cost")
     elif cost_per_transaction is not None and inputs.annual_volume is not None:
         unit = _to_decimal("cost_per_transaction", cost_per_transaction)
@@ -242,7 +251,7 @@ def realised_economics(
     else:
         return None
     if monthly_benefit is not None:
-        benefit = _money(_to_decimal("realized_benefit", monthly_benefit) * 12)
+        benefit = annual_from_monthly(monthly_benefit, name="realized_benefit")
         measured.append("benefit")
     elif inputs.expected_annual_benefit is not None:
         benefit = planned.expected_annual_benefit

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Any
 
@@ -30,6 +30,7 @@ from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 
 from accounts.models import PilotRoleKind
+from dashboard.aggregates import REALIZED_METRICS, realized_since
 from dashboard.compiled import CompiledQuery
 from dashboard.selectors.pilots import signal_expr, stale_q, stop_q
 from metrics.models import MetricRollup
@@ -38,7 +39,6 @@ from portfolio.economics import first_year_roi
 from portfolio.models import Pilot
 from portfolio.workbooks.spec import CASE_FIELDS, ECONOMIC_FIELDS
 
-REALIZED_DAYS = 30
 CENT = Decimal("0.01")
 MONEY = DecimalField(max_digits=30, decimal_places=6)
 
@@ -103,20 +103,27 @@ def economics_annotations() -> dict[str, Any]:
     }
 
 
+def realized_means(since: datetime, **pilots) -> QuerySet:
+    """Each pilot's mean of each REALIZED_METRICS metric over its daily rollups since
+    `since` (its sum over its count), as rows of pilot_id, metric__key and mean: the one
+    definition of a realized figure (dashboard.aggregates stores the same per group).
+    `pilots` filters the rollups: pilot_id__in=ids, or pilot=OuterRef("pk")."""
+    return (
+        MetricRollup.objects.filter(
+            metric__key__in=REALIZED_METRICS, period="day", bucket_start__gte=since, **pilots
+        )
+        .values("pilot_id", "metric__key")
+        .annotate(mean=Sum("total") / Sum("count"))
+        .order_by()
+    )
+
+
 def realized_annotations(now: datetime) -> dict[str, Any]:
     """Mean of the last REALIZED_DAYS days of daily rollups of roi_pct and monthly_run_cost."""
-    since = now - timedelta(days=REALIZED_DAYS)
+    since = realized_since(now)
 
     def mean_of(key: str):
-        rows = (
-            MetricRollup.objects.filter(
-                pilot=OuterRef("pk"), metric__key=key, period="day", bucket_start__gte=since
-            )
-            .order_by()
-            .values("pilot")
-            .annotate(mean=Sum("total") / Sum("count"))
-            .values("mean")
-        )
+        rows = realized_means(since, pilot=OuterRef("pk"), metric__key=key).values("mean")
         return Subquery(rows, output_field=FloatField())
 
     return {

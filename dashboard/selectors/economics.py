@@ -4,7 +4,7 @@ portfolio planner that funds candidates down a ranked list until the budget runs
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -28,18 +28,18 @@ from dashboard.compiled import CompiledQuery
 from dashboard.models import PortfolioRealized
 from dashboard.selectors.columns import (
     CASE_INPUTS,
-    REALIZED_DAYS,
     annual_cost,
     case_amounts,
     cents,
     economics_annotations,
     has_case_q,
     pilot_url,
+    realized_means,
     roi,
 )
 from dashboard.selectors.pilots import InView, pilots_in
 from dashboard.selectors.scope import Scope, groups, pilots_outside_groups
-from metrics.models import MetricRollup
+from portfolio.economics import annual_from_monthly
 from portfolio.models import Stage, Status
 
 ECONOMICS_LIMIT = 20
@@ -50,17 +50,7 @@ CENTS = DecimalField(max_digits=30, decimal_places=2)
 def _realized_from_rollups(pilots: QuerySet, *, since: datetime) -> dict[str, list]:
     """metric key -> [pilots reporting, sum of their means]: one GROUP BY per pilot and
     metric, summed in the database (not a subquery per pilot)."""
-    per_pilot = (
-        MetricRollup.objects.filter(
-            pilot_id__in=pilots.values("pk"),
-            metric__key__in=REALIZED_METRICS,
-            period="day",
-            bucket_start__gte=since,
-        )
-        .values("pilot_id", "metric__key")
-        .annotate(mean=Sum("total") / Sum("count"))
-        .order_by()
-    )
+    per_pilot = realized_means(since, pilot_id__in=pilots.values("pk"))
     cost, roi_q = Q(metric__key="monthly_run_cost"), Q(metric__key="roi_pct")
     totals = per_pilot.aggregate(
         cost_sum=Sum("mean", filter=cost),
@@ -104,7 +94,7 @@ def _realized_totals(scope: Scope, *, now: datetime) -> dict:
                     sums[key] = [sums[key][0] + n, (sums[key][1] or 0) + total]
     else:
         with_case = pilots_in(view.shape, view.values).filter(has_case_q())
-        sums = _realized_from_rollups(with_case, since=now - timedelta(days=REALIZED_DAYS))
+        sums = _realized_from_rollups(with_case, since=realized_since(now))
     return {
         "realized_monthly": sums["monthly_run_cost"][1],
         "realized_reporting": sums["monthly_run_cost"][0],
@@ -114,17 +104,7 @@ def _realized_totals(scope: Scope, *, now: datetime) -> dict:
 
 
 def _realized_by_pilot_query(count: int, values) -> QuerySet:
-    return (
-        MetricRollup.objects.filter(
-            pilot_id__in=values["ids"],
-            metric__key__in=REALIZED_METRICS,
-            period="day",
-            bucket_start__gte=values["now"] - timedelta(days=REALIZED_DAYS),
-        )
-        .values("pilot_id", "metric__key")
-        .annotate(mean=Sum("total") / Sum("count"))
-        .order_by()
-    )
+    return realized_means(realized_since(values["now"]), pilot_id__in=values["ids"])
 
 
 _REALIZED_BY_PILOT = CompiledQuery(_realized_by_pilot_query)  # shape: how many ids
@@ -142,14 +122,16 @@ def _realized_by_pilot(pilot_ids: list[int], *, now: datetime) -> dict[int, tupl
 
 
 def realized_for_pilots(pilot_ids: list[int], *, now: datetime) -> dict[int, dict]:
-    """Each pilot's realized economics as the dashboard shows them, by name: `roi_pct` and
-    `annual_cost` (12 x the mean monthly run cost, in cents). The realized net annual value
-    is the signal's (metrics.signal_refresh), read beside these."""
+    """Each pilot's realized economics as the dashboard and the pilot page show them, by
+    name: `roi_pct` (the mean, to a tenth), `monthly_cost` (the mean) and `annual_cost`
+    (portfolio.economics.annual_from_monthly of it). The realized net annual value is the
+    signal's (metrics.signal_refresh, from the same portfolio.economics), read beside these."""
     out = {}
     for pk, (roi_mean, monthly) in _realized_by_pilot(pilot_ids, now=now).items():
         out[pk] = {
             "roi_pct": None if roi_mean is None else round(roi_mean, 1),
-            "annual_cost": None if monthly is None else cents(monthly * 12),
+            "monthly_cost": monthly,
+            "annual_cost": None if monthly is None else annual_from_monthly(monthly),
         }
     return out
 
@@ -194,13 +176,12 @@ def economics(scope: Scope, counted: list[dict], *, now: datetime) -> dict:
         )
         for r in _TOP_COST.dicts(view.shape, view.values)
     ]
-    realized = _realized_by_pilot([p["id"] for p in pilots], now=now)
+    realized = realized_for_pilots([p["id"] for p in pilots], now=now)
     for p in pilots:
-        p["realized_roi"], p["realized_monthly_cost"] = realized.get(p["id"], (None, None))
-        p["realized_annual_cost"] = (
-            None if p["realized_monthly_cost"] is None else cents(p["realized_monthly_cost"] * 12)
-        )
-        p["realized_roi"] = None if p["realized_roi"] is None else round(p["realized_roi"], 1)
+        measured = realized.get(p["id"], {})
+        p["realized_roi"] = measured.get("roi_pct")
+        p["realized_monthly_cost"] = measured.get("monthly_cost")
+        p["realized_annual_cost"] = measured.get("annual_cost")
     sums = {
         key: sum((Decimal(row[f"case_{key}"] or 0) for row in counted), Decimal(0))
         for key in ("benefit", "build", "run", "review", "failure")
@@ -218,7 +199,9 @@ def economics(scope: Scope, counted: list[dict], *, now: datetime) -> dict:
         "net_value": net,
         "planned_roi": roi(net, build, annual),
         "realized_annual_cost": (
-            cents(sums["realized_monthly"] * 12) if sums["realized_monthly"] is not None else None
+            annual_from_monthly(sums["realized_monthly"])
+            if sums["realized_monthly"] is not None
+            else None
         ),
         "realized_reporting": sums["realized_reporting"],
         "realized_roi_mean": (
