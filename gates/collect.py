@@ -21,8 +21,6 @@ from metrics.selectors import daily_rollups, open_alert_count
 from metrics.sources.selectors import sources_health
 from portfolio.workbooks.provides import metric_expectations, test_results, workbook_facts
 
-SOURCES_PHASE = "metric_sources"
-
 
 def workbook_facts_for(pilot) -> dict[str, engine.WorkbookFacts]:
     """Adapter: workbook phase -> WorkbookFacts (from the workbooks app)."""
@@ -130,7 +128,7 @@ def pilot_facts(
         ChecklistAnswer.objects.filter(pilot=pilot).values_list("checklist", "item", "status")
     )
     workbooks.update(checklist_workbook_facts(answers))
-    workbooks[SOURCES_PHASE] = source_health_facts(pilot)
+    workbooks[engine.SOURCES_PHASE] = source_health_facts(pilot)
     roles = {r.role: r.user.get_username() for r in pilot.roles.all()}
     met = frozenset(
         Condition.objects.filter(pilot=pilot, met_at__isnull=False).values_list("key", flat=True)

@@ -32,6 +32,7 @@ from gates.engine.defaults import (
     DEFAULT_QUORUM,
     LIVE_WINDOW_DAYS,
     PILOT_WINDOW_DAYS,
+    SOURCES_PHASE,
 )
 from gates.engine.evaluation import evaluate
 from gates.engine.facts import (
@@ -93,6 +94,7 @@ __all__ = [
     "PILOT_WINDOW_DAYS",
     "REQUIRED_ROLES",
     "RISK_TIERS",
+    "SOURCES_PHASE",
     "ROLES_NAMED",
     "STAGES",
     "STATUSES",

@@ -1,4 +1,11 @@
-"""The default gates: the criteria each stage transition starts with (criteria are data)."""
+"""The default gates: the criteria each stage transition starts with (criteria are data).
+
+DEFAULT_GATES is the one source of the defaults. Databases get them through migrations,
+which read frozen copies (gates/migrations/_defaults/NNNN.json, one per migration that
+loads or updates them) so a landed migration keeps doing what it did. Changing a default
+here means a new snapshot and a data migration like 0007; a test checks the newest
+snapshot equals DEFAULT_GATES.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +25,9 @@ from gates.engine.vocabulary import (
     WORKBOOK_COMPLETE,
 )
 from gates.engine.wording import AGGREGATE_WORDS, humanize
+
+# The pseudo-workbook gates.collect makes of a pilot's metric sources (source_health_facts).
+SOURCES_PHASE = "metric_sources"
 
 PILOT_WINDOW_DAYS = 30
 LIVE_WINDOW_DAYS = 7
@@ -227,6 +237,20 @@ DEFAULT_GATES: dict[tuple[str, str], list[Criterion]] = {
             "threshold",
             LIVE_WINDOW_DAYS,
             risk_tiers=("high",),
+        ),
+        # Connected, reporting metric sources (DESIGN section 2).
+        Criterion(
+            key="monitoring_sources_reporting",
+            kind=LIST_MIN_ROWS,
+            label="A metric source connected and reporting",
+            params={"phase": SOURCES_PHASE, "list": "healthy_sources", "min": 1},
+        ),
+        Criterion(
+            key="monitoring_sources_healthy",
+            kind=FIELD_PRESENT,
+            label="No metric source degraded",
+            params={"phase": SOURCES_PHASE, "field": "all_sources_healthy", "equals": True},
+            mandatory=False,
         ),
     ],
 }

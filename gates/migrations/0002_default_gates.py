@@ -1,18 +1,25 @@
-"""Load the default gates and their first criteria version from gates.engine.DEFAULT_GATES.
+"""Load the default gates and their first criteria version.
 
-The criteria are copied as plain dicts at migration time; later edits to DEFAULT_GATES do
-not change existing databases (governance leads own the criteria from here on).
+The criteria come from the frozen copy of gates.engine.DEFAULT_GATES as it stood when this
+migration landed (_defaults/0002.json): later edits to DEFAULT_GATES reach databases through
+their own migrations (0007), so this one does the same on a fresh database forever.
 """
+
+import json
+from pathlib import Path
 
 from django.db import migrations
 
+SNAPSHOT = Path(__file__).parent / "_defaults" / "0002.json"
+
 
 def load(apps, schema_editor):
-    from gates.engine import DEFAULT_GATES, DEFAULT_QUORUM
+    from gates.engine import DEFAULT_QUORUM
 
     Gate = apps.get_model("gates", "Gate")
     CriteriaVersion = apps.get_model("gates", "CriteriaVersion")
-    for (from_stage, to_stage), criteria in DEFAULT_GATES.items():
+    for gate_key, criteria in json.loads(SNAPSHOT.read_text(encoding="utf-8")).items():
+        from_stage, to_stage = gate_key.split("->")
         gate, _ = Gate.objects.get_or_create(
             from_stage=from_stage, to_stage=to_stage, defaults={"quorum": DEFAULT_QUORUM}
         )
@@ -20,7 +27,7 @@ def load(apps, schema_editor):
             CriteriaVersion.objects.create(
                 gate=gate,
                 number=1,
-                criteria=[c.to_dict() for c in criteria],
+                criteria=criteria,
                 note="Default criteria",
             )
 

@@ -686,6 +686,12 @@ def full_facts() -> PilotFacts:
                 kill_switch_owner="Ed",
             ),
             "monitoring": wb(),
+            # What gates.collect makes of two connected, reporting metric sources.
+            "metric_sources": WorkbookFacts(
+                complete=True,
+                fields={"all_sources_healthy": True},
+                lists={"sources": 2, "healthy_sources": 2, "degraded_sources": 0},
+            ),
         },
         roles={n: n for n in names},
         test_results=ALL_PASSED,
