@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import GlobalRole, PilotRole, PilotRoleKind
+from accounts.system import is_system
 
 security_log = logging.getLogger("pilotgate.security")
 
@@ -136,6 +137,45 @@ def can_edit_workbook(user, pilot, phase: str) -> bool:
 def can_transition_pilot(user, pilot) -> bool:
     """Direct stage/status changes outside a gate review: admins only."""
     return can_view_pilot(user, pilot) and is_admin(user)
+
+
+# What each gate decision may do to its pilot: (stage it may move to, status it may set).
+_DECISION_MOVES = {
+    "approve": ("review", None),
+    "approve_with_conditions": ("review", None),
+    "hold": (None, "on_hold"),
+    "redesign": ("redesign", None),
+    "stop": (None, "stopped"),
+}
+
+
+def can_move_pilot(user, pilot, *, to_stage=None, to_status=None, decision=None) -> bool:
+    """The rule of the one writer of stage and status (gates.services.pilot_transition).
+
+    The system, said explicitly (accounts.system.SYSTEM); the governance lead who recorded
+    `decision` on this pilot's review, making the move that decision means (an approval
+    moves to the review's stage, a redesign to its stage, a hold or a stop sets that
+    status); a lead who may resume a held pilot, taking it off hold; anyone else only
+    through can_transition_pilot (admins).
+    """
+    if is_system(user):
+        return True
+    if decision is not None:
+        review = decision.review
+        stage, status = _DECISION_MOVES.get(decision.decision, ("", ""))
+        stage = {"review": review.to_stage, "redesign": decision.redesign_to_stage}.get(
+            stage, stage
+        )
+        return (
+            decision.decided_by_id == user.pk
+            and review.pilot_id == pilot.pk
+            and is_governance_lead(user)
+            and can_view_pilot(user, pilot)
+            and (to_stage, to_status) == (stage, status)
+        )
+    if (to_stage, to_status) == (None, "active") and pilot.status == "on_hold":
+        return can_resume_pilot(user, pilot) or can_transition_pilot(user, pilot)
+    return can_transition_pilot(user, pilot)
 
 
 def can_write_metrics(user, pilot) -> bool:

@@ -220,7 +220,7 @@ def review_decide(
     # Re-check on the locked rows: roles, the pilot or the votes may have changed since.
     rules.ensure_can_decide(by, review)
     live = selectors.pilot_evaluation(pilot=pilot, gate=review.criteria_version.gate, now=now)
-    Decision.objects.create(
+    recorded = Decision.objects.create(
         review=review,
         decided_by=by,
         decision=decision,
@@ -231,7 +231,7 @@ def review_decide(
         evaluation=live.to_dict(),
         created_at=now,
     )
-    outcome = _apply(review=review, pilot=pilot, decision=decision, by=by, now=now,
+    outcome = _apply(review=review, pilot=pilot, decision=recorded, by=by, now=now,
                      rationale=rationale, scope_note=scope_note,
                      redesign_to_stage=redesign_to_stage)  # fmt: skip
     audit_record(
@@ -256,6 +256,9 @@ def review_decide(
 
 
 def _apply(*, review, pilot, decision, by, now, rationale, scope_note, redesign_to_stage) -> str:
+    """Close the review and move the pilot as `decision` (the Decision just recorded) says;
+    pilot_transition checks the move is that decision's (rules.can_move_pilot)."""
+    recorded, decision = decision, decision.decision
     if decision in APPROVING:
         votes = list(review.decisions.filter(decision__in=APPROVING))
         approvers = {v.decided_by_id for v in votes}
@@ -266,7 +269,7 @@ def _apply(*, review, pilot, decision, by, now, rationale, scope_note, redesign_
         _close(review, status, now)
         pilot_transition(
             pilot=pilot, by=by, to_stage=review.to_stage, reason=rationale or "Gate approved",
-            authorized=True,
+            decision=recorded,
         )  # fmt: skip
         following = engine.next_stage(review.to_stage)
         for vote in with_conditions:
@@ -286,18 +289,18 @@ def _apply(*, review, pilot, decision, by, now, rationale, scope_note, redesign_
     if decision == DecisionKind.HOLD:
         _close(review, ReviewStatus.ON_HOLD, now)
         pilot_transition(
-            pilot=pilot, by=by, to_status=Status.ON_HOLD, reason=rationale, authorized=True
+            pilot=pilot, by=by, to_status=Status.ON_HOLD, reason=rationale, decision=recorded
         )
         return "on hold"
     if decision == DecisionKind.REDESIGN:
         _close(review, ReviewStatus.REDESIGN, now)
         pilot_transition(
             pilot=pilot, by=by, to_stage=redesign_to_stage, reason=f"Redesign: {scope_note}",
-            authorized=True,
+            decision=recorded,
         )  # fmt: skip
         return f"back to {redesign_to_stage}"
     _close(review, ReviewStatus.STOPPED, now)
     pilot_transition(
-        pilot=pilot, by=by, to_status=Status.STOPPED, reason=rationale, authorized=True
+        pilot=pilot, by=by, to_status=Status.STOPPED, reason=rationale, decision=recorded
     )
     return "stopped"

@@ -77,6 +77,4 @@ def pilot_resume(*, pilot: Pilot, by, reason: str) -> Pilot:
         raise ValidationError({"reason": "Say why the pilot may go on."})
     if pilot.status != Status.ON_HOLD:
         raise Conflict("Only a pilot on hold can be resumed.")
-    return pilot_transition(
-        pilot=pilot, by=by, to_status=Status.ACTIVE, reason=reason, authorized=True
-    )
+    return pilot_transition(pilot=pilot, by=by, to_status=Status.ACTIVE, reason=reason)

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts import rules
 from accounts.audit import audit_record
+from accounts.system import is_system
 from config.errors import Conflict
 from portfolio import events
 from portfolio.models import STAGE_ORDER, Pilot, Status
@@ -21,20 +22,22 @@ def pilot_transition(
     to_stage: str | None = None,
     to_status: str | None = None,
     reason: str = "",
-    authorized: bool = False,
+    decision=None,
 ) -> Pilot:
     """Move a pilot to another stage and/or status, race-safely.
 
     The update is conditional on the stage and status the caller saw: if another
     request changed them first, nothing is written and Conflict (409) is raised.
-    `authorized=True` is for gate decisions, whose service has already checked the
-    decider; otherwise only admins may move a pilot directly.
+    Who may is `rules.can_move_pilot`: a gate decision passes the Decision it applies
+    (`decision`), a lead resumes a held pilot, admins move a pilot directly, and a caller
+    that is not a person passes `by=accounts.system.SYSTEM` (audited as "system").
     """
-    if not authorized:
+    if not is_system(by):
         rules.ensure_visible(by, pilot)
-        rules.ensure(
-            rules.can_transition_pilot(by, pilot), by, "transition_pilot", f"pilot:{pilot.pk}"
-        )
+    allowed = rules.can_move_pilot(
+        by, pilot, to_stage=to_stage, to_status=to_status, decision=decision
+    )
+    rules.ensure(allowed, by, "transition_pilot", f"pilot:{pilot.pk}")
     if to_stage is None and to_status is None:
         raise ValidationError({"to_stage": "Give a stage or a status to move to."})
     if to_stage is not None and to_stage not in STAGE_ORDER:
