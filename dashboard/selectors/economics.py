@@ -240,53 +240,21 @@ def plan_portfolio(
     running) no longer fits ends the funded list, so nothing below the line is funded even
     if a cheaper one would fit. A pilot with no positive net value is never funded.
     `limit` keeps only the first rows (the totals still count every candidate).
+
+    The rule is written once, in SQL (_PLAN_SQL, which the dashboard's planner runs over
+    its candidates query); here it runs over the given candidates as a list of rows.
     """
-    candidates = [c for c in candidates if not measured_only or _measured(c)]
-    ranked = sorted(candidates, key=lambda c: (-c[3], c[1], c[0]))
-    cumulative = funded_cost = funded_net = Decimal(0)
-    funded = 0
-    cut_at: int | None = None
-    rows = []
-    for position, candidate in enumerate(ranked, start=1):
-        pk, name, stage, net_value, first_year_cost = candidate[:5]
-        cumulative += first_year_cost
-        fits = budget is not None and cut_at is None and net_value > 0 and cumulative <= budget
-        if budget is not None and cut_at is None and not fits:
-            cut_at = position
-        if fits:
-            funded += 1
-            funded_cost += first_year_cost
-            funded_net += net_value
-        if limit is None or position <= limit:
-            rows.append(
-                {
-                    "rank": position,
-                    "id": pk,
-                    "url": pilot_url(pk),
-                    "name": name,
-                    "stage": stage,
-                    "net_value": net_value,
-                    "first_year_cost": first_year_cost,
-                    "cumulative_cost": cumulative,
-                    "funded": fits,
-                    "value_basis": "measured" if _measured(candidate) else "estimated",
-                }
-            )
-    return {
-        "budget": budget,
-        "measured_only": measured_only,
-        "candidates": len(ranked),
-        "estimated": sum(1 for c in ranked if not _measured(c)),
-        "funded": funded,
-        "funded_cost": funded_cost,
-        "funded_net_value": funded_net,
-        "cut_after_rank": (cut_at - 1) if cut_at is not None else (len(ranked) if budget else None),
-        "rows": rows,
-    }
-
-
-def _measured(candidate) -> bool:
-    return len(candidate) > 5 and bool(candidate[5])
+    candidates = [tuple(c) + (0,) * (6 - len(c)) for c in candidates]
+    if measured_only:
+        candidates = [c for c in candidates if c[5]]
+    row = "SELECT " + ", ".join(
+        f"CAST(%s AS {kind})"
+        for kind in ("BIGINT", "VARCHAR(200)", "VARCHAR(20)", "NUMERIC", "NUMERIC", "INTEGER")
+    )
+    sql = " UNION ALL ".join([row] * len(candidates)) or _NO_CANDIDATES
+    params = [value for c in candidates for value in c]
+    plan = _run_plan(sql, params, budget=budget, limit=len(candidates) if limit is None else limit)
+    return {"measured_only": measured_only, **plan}
 
 
 def planner_candidates(queryset: QuerySet, *, measured_only: bool = False) -> QuerySet:
@@ -355,16 +323,26 @@ _CANDIDATES = CompiledQuery(
 )
 
 
+_NO_CANDIDATES = "SELECT 0, '', '', 0, 0, 0 WHERE 1 = 0"
+
+
 def planner(view: InView, *, budget: Decimal | None, measured_only: bool = False) -> dict:
     """plan_portfolio over the planner's candidates, computed in the database: at 10,000
     pilots there are thousands of candidates and the page shows PLANNER_LIMIT of them."""
     candidates_sql, params = _CANDIDATES.sql((view.shape, measured_only), view.values)
     if candidates_sql is None:  # no reader: nothing to plan
-        candidates_sql, params = "SELECT 0, '', '', 0, 0, 0 WHERE 1 = 0", ()
+        candidates_sql, params = _NO_CANDIDATES, ()
+    plan = _run_plan(candidates_sql, params, budget=budget, limit=PLANNER_LIMIT)
+    return {"available": True, "budget": budget, "measured_only": measured_only, **plan}
+
+
+def _run_plan(candidates_sql: str, params, *, budget: Decimal | None, limit: int) -> dict:
+    """_PLAN_SQL over `candidates_sql` (rows of id, name, stage, net value, first-year
+    cost, measured): the first `limit` rows and the totals."""
     sql = _PLAN_SQL.format(
         candidates=candidates_sql, unfit=_UNFIT if budget is not None else "1 = 0"
     )
-    params = [*params, *([budget] if budget is not None else []), PLANNER_LIMIT]
+    params = [*params, *([budget] if budget is not None else []), limit]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
@@ -374,7 +352,7 @@ def planner(view: InView, *, budget: Decimal | None, measured_only: bool = False
     rows, last_funded = [], None
     for rank, pk, name, stage, net, cost, cum_cost, cum_net, _total, _cut, measured, _e in fetched:
         funded = budget is not None and (cut is None or rank < cut)
-        if rank <= PLANNER_LIMIT:
+        if rank <= limit:
             rows.append(
                 {
                     "rank": rank,
@@ -393,9 +371,7 @@ def planner(view: InView, *, budget: Decimal | None, measured_only: bool = False
             last_funded = (rank, cents(cum_cost), cents(cum_net))
     funded_count, funded_cost, funded_net = last_funded or (0, Decimal(0), Decimal(0))
     return {
-        "available": True,
         "budget": budget,
-        "measured_only": measured_only,
         "candidates": total,
         "estimated": estimated,
         "funded": funded_count,
