@@ -20,6 +20,7 @@ import time
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from dashboard.models import PortfolioAggregateState, PortfolioRealized, PortfolioTrendDay
@@ -63,23 +64,42 @@ def _in_list(values) -> tuple[str, list]:
     return ", ".join(["%s"] * len(values)), list(values)
 
 
+def trend_sums(rollups: QuerySet, *group: str) -> QuerySet:
+    """Per metric and day (and `group` columns): pilots reporting, observations, the sum
+    of totals and of p95s of the daily RELIABILITY_METRICS rollups in `rollups`. The one
+    definition of a trend cell: the stored aggregates are this query grouped by the pilot
+    columns, the live trend (dashboard.selectors.trends) is it over the pilots in view."""
+    return (
+        rollups.filter(period="day", metric__key__in=RELIABILITY_METRICS)
+        .values("metric__key", "bucket_start", *group)
+        .annotate(
+            # One rollup per pilot, metric and day, so rows are pilots (no DISTINCT sort).
+            n=Count("id"),
+            observations=Sum("count"),
+            sum_total=Sum("total"),
+            p95_sum=Sum("p95"),
+        )
+        .order_by()
+        .values_list(
+            "metric__key", "bucket_start", *group, "n", "observations", "sum_total", "p95_sum"
+        )
+    )
+
+
 def _rebuild_trend(since: datetime) -> int:
     t = _names()
-    group = ", ".join(f"p.{c}" for c in GROUP_COLUMNS)
-    placeholders, keys = _in_list(RELIABILITY_METRICS)
-    # One rollup per pilot, metric and day, so COUNT(*) counts pilots.
+    rows = trend_sums(
+        MetricRollup.objects.filter(bucket_start__gte=since),
+        *(f"pilot__{c}" for c in GROUP_COLUMNS),
+    )
+    select, params = rows.query.sql_with_params()
     sql = f"""
         INSERT INTO {t["trend"]}
-            (day, metric_key, {", ".join(GROUP_COLUMNS)}, pilots, observations, total, p95_sum)
-        SELECT r.bucket_start, m.key, {group}, COUNT(*), SUM(r.count), SUM(r.total), SUM(r.p95)
-        FROM {t["rollup"]} r
-        JOIN {t["metric"]} m ON m.id = r.metric_id
-        JOIN {t["pilot"]} p ON p.id = r.pilot_id
-        WHERE r.period = 'day' AND r.bucket_start >= %s AND m.key IN ({placeholders})
-        GROUP BY r.bucket_start, m.key, {group}
-    """  # noqa: S608 (table and column names are ours, values are parameters)
+            (metric_key, day, {", ".join(GROUP_COLUMNS)}, pilots, observations, total, p95_sum)
+        {select}
+    """  # noqa: S608 (table and column names are ours, the select is the ORM's)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(since), *keys])
+        cursor.execute(sql, params)
         return cursor.rowcount
 
 

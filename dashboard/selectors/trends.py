@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 
-from dashboard.aggregates import RELIABILITY_METRICS, TREND_DAYS, trend_since
+from dashboard.aggregates import RELIABILITY_METRICS, TREND_DAYS, trend_since, trend_sums
 from dashboard.compiled import CompiledQuery
 from dashboard.models import PortfolioTrendDay
 from dashboard.selectors.pilots import pilots_in
@@ -33,23 +33,8 @@ def _add(sums: Sums, rows) -> None:
 
 
 def _rollup_sums(pilots: QuerySet, since: datetime) -> QuerySet:
-    return (
-        MetricRollup.objects.filter(
-            period="day",
-            bucket_start__gte=since,
-            metric__key__in=RELIABILITY_METRICS,
-            pilot_id__in=pilots.values("pk"),
-        )
-        .values("metric__key", "bucket_start")
-        .annotate(
-            # One rollup per pilot, metric and day, so rows are pilots (no DISTINCT sort).
-            n=Count("id"),
-            observations=Sum("count"),
-            sum_total=Sum("total"),
-            p95_sum=Sum("p95"),
-        )
-        .order_by()
-        .values_list("metric__key", "bucket_start", "n", "observations", "sum_total", "p95_sum")
+    return trend_sums(
+        MetricRollup.objects.filter(bucket_start__gte=since, pilot_id__in=pilots.values("pk"))
     )
 
 
