@@ -429,6 +429,7 @@ SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "drf_spectacular.hooks.postprocess_schema_enums",
     "config.api_schema.add_error_responses",
     "metrics.schema.metric_catalog_enums",
+    "portfolio.schema.business_unit_enums",
     "config.api_schema.require_raw_bodies",
     "config.api_schema.forbid_nul_characters",
     "config.api_schema.add_links",

@@ -82,7 +82,7 @@ def test_owner_registers_fills_requests_is_refused_fixes_via_the_link_and_reques
     # Register.
     page.goto(live_url("/pilots/new/"))
     page.get_by_label("Name").fill("Refund triage")
-    page.get_by_label("Business unit").fill("Payments")
+    page.get_by_label("Business unit").select_option("Finance")
     page.get_by_label("Summary").fill("Triage refund requests.")
     page.get_by_role("button", name="Register pilot").click()
     expect(page.get_by_role("heading", name="Refund triage")).to_be_visible()

@@ -98,7 +98,8 @@ def test_owner_fills_strategy_sees_progress_and_case_and_downloads_memo(page, li
     assert download.suggested_filename == "decision-memo-refund-triage.md"
     text = open(download.path(), encoding="utf-8").read()
     assert "# Decision memo: Refund triage" in text
-    assert "error\\_rate: from 4 % to 1.5 %" in text
+    # The primary success metric by its catalog label, with its unit.
+    assert re.search(r"Error rate: from 4 ?% to 1\.5 ?%", text), text
     assert "**Net annual value:** €190,000.00" in text
 
     page.get_by_role("link", name="Decision memo", exact=True).click()

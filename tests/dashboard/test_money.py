@@ -159,7 +159,8 @@ def test_money_metrics_on_the_pilot_page_carry_the_currency(owner, portfolio_fac
     add_alert(alpha, "cost_per_transaction", "monitor", value=0.62)
     html = client_for(owner).get(alpha.get_absolute_url()).content.decode()
     assert "USD" not in html
-    assert "<td>€0.62</td><td>&gt; €0.50</td>" in html  # the alert, observed and threshold
+    # The alert: observed value, then its limit.
+    assert '<td>€0.62 <span class="count">(&gt;&nbsp;€0.50)</span></td>' in html
     metrics = section(html, 'id="metrics"')
     label = "Cost per transaction</th>"
     row = re.search(re.escape(label) + r"\s*<td>([^<]+)", metrics)

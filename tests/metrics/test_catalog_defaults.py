@@ -70,7 +70,7 @@ def test_drift_past_the_default_is_a_reliability_breach_and_an_alert(owner, scor
         is alerted
     )
     if alerted:
-        assert "drift_score is 3.5, past its threshold 3" in facts.signal.reliability.reasons
+        assert "Drift score is 3.5, past its threshold 3" in facts.signal.reliability.reasons
 
 
 def test_a_workbook_threshold_wins_over_the_default(owner):

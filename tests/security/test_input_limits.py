@@ -289,7 +289,7 @@ def test_a_waiver_expiry_with_a_wide_offset_is_stored_in_utc(client_for, governa
     response = client_for(governance_lead).post(
         f"/gates/pilots/{pilot.pk}/waivers/new/",
         {
-            "criterion_key": "strategy_complete",
+            "criterion_keys": ["strategy_complete"],
             "justification": "Offsets",
             "expires_at": f"{day.isoformat()}T00:00:00+23:00",
         },
