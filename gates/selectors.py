@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts import rules
 from accounts.models import AuditEvent, PilotRole
-from gates import engine
+from gates import engine, labels
 from gates.collect import pilot_facts
 from gates.models import (
     Comment,
@@ -116,21 +116,9 @@ def waiver_get(*, user, pk) -> Waiver:
     return waiver
 
 
-def _in_words(evaluation: engine.Evaluation) -> engine.Evaluation:
-    """Metric keys in criteria labels and reasons ("hallucination_rate mean <= its target")
-    written as the catalog's labels; criterion keys and params keep the keys."""
-    from dataclasses import replace
-
-    from metrics.catalog import metric_names, name_metrics
-
-    names = metric_names()
-    return replace(
-        evaluation,
-        results=tuple(
-            replace(r, label=name_metrics(r.label, names), reason=name_metrics(r.reason, names))
-            for r in evaluation.results
-        ),
-    )
+def review_frozen_evaluation(review: Review) -> engine.Evaluation:
+    """The review's evaluation as it was at request time, its labels in words."""
+    return labels.in_words(review.frozen_evaluation(), review.criteria_version.as_criteria())
 
 
 def pilot_evaluation(
@@ -139,7 +127,8 @@ def pilot_evaluation(
     version, criteria = pilot_criteria(pilot=pilot, gate=gate, version=version)
     facts = pilot_facts(pilot, now=now, criteria=criteria)
     waivers = [w.as_engine() for w in active_waivers(pilot=pilot, now=now)]
-    evaluation = _in_words(engine.evaluate(criteria, facts, now=now, waivers=waivers))
+    evaluation = engine.evaluate(criteria, facts, now=now, waivers=waivers)
+    evaluation = labels.in_words(evaluation, criteria)
     return GateEvaluation(
         gate=gate, version=version, criteria=criteria, evaluation=evaluation, evaluated_at=now
     )

@@ -70,7 +70,13 @@ from gates.engine.vocabulary import (
     next_stage,
 )
 from gates.engine.windows import aggregate, window
-from gates.engine.wording import format_number, format_pair, humanize
+from gates.engine.wording import (
+    format_number,
+    format_pair,
+    generated_metric_rule_label,
+    humanize,
+    metric_rule_label,
+)
 
 __all__ = [
     "DEFAULT_QUORUM",
@@ -116,7 +122,9 @@ __all__ = [
     "evaluate",
     "format_number",
     "format_pair",
+    "generated_metric_rule_label",
     "humanize",
+    "metric_rule_label",
     "next_stage",
     "window",
 ]

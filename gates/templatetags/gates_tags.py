@@ -5,6 +5,7 @@ from accounts import rules
 from gates import selectors
 from gates.checklists import CHECKLISTS
 from gates.forms import ResumeForm
+from gates.labels import label_waivers
 from gates.models import Condition, ReviewStatus
 from gates.offer import live_evaluation, review_offer
 from portfolio.workbooks.provides import workbook_facts
@@ -27,7 +28,11 @@ def gate_panel(context, pilot):
     waivers = selectors.active_waivers(pilot=pilot, now=now)
     live = None
     if gate is not None and not pilot.is_stopped and selectors.current_version(gate) is not None:
-        live = live_evaluation(pilot, gate, now).evaluation  # shared with the task list
+        gate_live = live_evaluation(pilot, gate, now)  # shared with the task list
+        live = gate_live.evaluation
+        label_waivers(waivers, gate_live.criteria)
+    elif waivers:
+        label_waivers(waivers, [])
     return {
         "live": live,
         "request": context["request"],
