@@ -50,13 +50,10 @@ def in_words(
     )
 
 
-def label_waivers(waivers: Iterable, criteria: Sequence[engine.Criterion]) -> None:
-    """Put the label of its criterion on each waiver (`criterion_label`); a key none of
-    `criteria` has any more reads as the key in words."""
-    waivers = list(waivers)
-    if not waivers:
-        return
-    found = criteria_labels(criteria)
+def label_waivers(waivers: Iterable, found: dict[str, str]) -> None:
+    """Put the label of its criterion on each waiver (`criterion_label`) from `found`
+    (criterion key -> label, from `criteria_labels` or an evaluation in words); a key it
+    does not have reads as the key in words."""
     for waiver in waivers:
         key = waiver.criterion_key
         waiver.criterion_label = found.get(key) or engine.humanize(key).capitalize()

@@ -29,7 +29,7 @@ from gates.forms import (
     WaiverForm,
     WaiverRevokeForm,
 )
-from gates.labels import label_waivers
+from gates.labels import criteria_labels, label_waivers
 from gates.models import ChecklistAnswer, Condition, Gate
 from gates.offer import live_evaluation, review_offer
 from gates.services.reviews import EVIDENCE_FILES_FIELD, MAX_EVIDENCE_FILES, ReviewRefused
@@ -84,6 +84,8 @@ def review_request(request, pk):
             messages.success(request, "Review requested. Governance leads have been told.")
             return redirect("gates:review_detail", pk=review.pk)
     if getattr(request, "too_many_files", False):
+        form = ReviewRequestForm({})  # bound, so it can carry the error; the body is gone
+        form.is_valid()
         form.add_error(
             EVIDENCE_FILES_FIELD,
             f"Attach at most {MAX_EVIDENCE_FILES} files to one review. Nothing was sent: "
@@ -154,7 +156,7 @@ def waiver_revoke(request, pk):
     rules.ensure(
         rules.can_revoke_waiver(request.user, waiver), request.user, "revoke_waiver", f"waiver:{pk}"
     )
-    label_waivers([waiver], _waiver_gate_criteria(waiver))
+    label_waivers([waiver], criteria_labels(_waiver_gate_criteria(waiver)))
     form = WaiverRevokeForm(request.POST or None)
     context = {"waiver": waiver, "pilot": waiver.pilot, "form": form}
     if request.method == "POST" and form.is_valid():

@@ -167,7 +167,7 @@ def label_waivers(waivers, current=None) -> None:
     criteria = []
     for _gate, version in current or gate_selectors.gates_with_current_version():
         criteria += version.as_criteria() if version else []
-    gate_labels.label_waivers(waivers, criteria)
+    gate_labels.label_waivers(waivers, gate_labels.criteria_labels(criteria))
 
 
 def _fill_gate(step: NextStep, gate, version, now: datetime) -> None:

@@ -28,11 +28,9 @@ def gate_panel(context, pilot):
     waivers = selectors.active_waivers(pilot=pilot, now=now)
     live = None
     if gate is not None and not pilot.is_stopped and selectors.current_version(gate) is not None:
-        gate_live = live_evaluation(pilot, gate, now)  # shared with the task list
-        live = gate_live.evaluation
-        label_waivers(waivers, gate_live.criteria)
-    elif waivers:
-        label_waivers(waivers, [])
+        live = live_evaluation(pilot, gate, now).evaluation  # shared with the task list
+    # The live results' labels are already in words: no query more for the waivers.
+    label_waivers(waivers, {r.criterion_key: r.label for r in (live.results if live else ())})
     return {
         "live": live,
         "request": context["request"],
