@@ -57,6 +57,13 @@ def gates_with_current_version() -> list[tuple[Gate, CriteriaVersion | None]]:
     return [(gate, latest.get(gate.pk)) for gate in gates]
 
 
+def current_criteria_labels() -> dict[str, str]:
+    """criterion key -> label in words, over every gate's current criteria (a waiver's
+    criterion may belong to a gate the pilot has since passed)."""
+    versions = [version for _gate, version in gates_with_current_version() if version]
+    return labels.criteria_labels([c for version in versions for c in version.as_criteria()])
+
+
 def checklist_min_scores(slug: str) -> list[tuple[Gate, engine.Criterion, float]]:
     """(gate, criterion, minimum) for each gate whose current criteria require a minimum
     score of checklist `slug`; a misconfigured minimum is left out (its gate shows it)."""

@@ -29,7 +29,7 @@ from gates.forms import (
     WaiverForm,
     WaiverRevokeForm,
 )
-from gates.labels import criteria_labels, label_waivers
+from gates.labels import label_waivers
 from gates.models import ChecklistAnswer, Condition, Gate
 from gates.offer import live_evaluation, review_offer
 from gates.services.reviews import EVIDENCE_FILES_FIELD, MAX_EVIDENCE_FILES, ReviewRefused
@@ -141,14 +141,6 @@ def waiver_grant(request, pk):
     return render(request, "gates/waiver_form.html", context, status=status)
 
 
-def _waiver_gate_criteria(waiver) -> list:
-    """The criteria of the waiver's pilot's next gate (where its criterion is), or none."""
-    gate = selectors.next_gate(waiver.pilot)
-    if gate is None or selectors.current_version(gate) is None:
-        return []
-    return selectors.pilot_criteria(pilot=waiver.pilot, gate=gate)[1]
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def waiver_revoke(request, pk):
@@ -156,7 +148,7 @@ def waiver_revoke(request, pk):
     rules.ensure(
         rules.can_revoke_waiver(request.user, waiver), request.user, "revoke_waiver", f"waiver:{pk}"
     )
-    label_waivers([waiver], criteria_labels(_waiver_gate_criteria(waiver)))
+    label_waivers([waiver], selectors.current_criteria_labels())
     form = WaiverRevokeForm(request.POST or None)
     context = {"waiver": waiver, "pilot": waiver.pilot, "form": form}
     if request.method == "POST" and form.is_valid():

@@ -29,8 +29,12 @@ def gate_panel(context, pilot):
     live = None
     if gate is not None and not pilot.is_stopped and selectors.current_version(gate) is not None:
         live = live_evaluation(pilot, gate, now).evaluation  # shared with the task list
-    # The live results' labels are already in words: no query more for the waivers.
-    label_waivers(waivers, {r.criterion_key: r.label for r in (live.results if live else ())})
+    # The live results' labels are already in words: no query more for the waivers, unless
+    # one waives a criterion of a gate the pilot has since passed.
+    found = {r.criterion_key: r.label for r in (live.results if live else ())}
+    if any(w.criterion_key not in found for w in waivers):
+        found = {**selectors.current_criteria_labels(), **found}
+    label_waivers(waivers, found)
     return {
         "live": live,
         "request": context["request"],

@@ -133,3 +133,20 @@ def test_waivers_show_their_criterion_label_on_the_pilot_and_revoke_pages(
     )
     assert f"Waiver of “{IN_WORDS}” revoked." in response.content.decode()
     assert Waiver.objects.get().criterion_key == "pilot_hallucination_rate"  # keys stay keys
+
+
+def test_a_waiver_of_a_passed_gate_still_shows_its_label(
+    client_for, ready_pilot, governance_lead, second_governance_lead, metric_gate
+):
+    waiver = services.waiver_grant(
+        pilot=ready_pilot,
+        criterion_key="pilot_hallucination_rate",
+        justification="Source connects next week",
+        expires_at=timezone.now() + timedelta(days=5),
+        by=second_governance_lead,
+    )
+    type(ready_pilot).objects.filter(pk=ready_pilot.pk).update(stage="pilot")  # gate passed
+    client = client_for(governance_lead)
+    revoke_html = client.get(f"/gates/waivers/{waiver.pk}/revoke/").content.decode()
+    assert f"<dd>{IN_WORDS}</dd>" in revoke_html
+    assert f"<td>{IN_WORDS}</td>" in client.get(ready_pilot.get_absolute_url()).content.decode()
