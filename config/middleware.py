@@ -1,5 +1,6 @@
 """Request guards that apply before any view runs."""
 
+from django.core.exceptions import TooManyFilesSent
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 
 
@@ -49,3 +50,33 @@ class QueryLengthGuard:
                 return JsonResponse({"message": message, "errors": {}}, status=414)
             return HttpResponse(message, status=414, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+def shows_too_many_files(view):
+    """Mark a view that answers a POST with more files than DATA_UPLOAD_MAX_NUMBER_FILES
+    itself (a form error on its page) instead of Django's bare 400: see TooManyFilesGuard."""
+    view.shows_too_many_files = True
+    return view
+
+
+class TooManyFilesGuard:
+    """For a view marked `shows_too_many_files`, read the POST before the CSRF check does:
+    when it holds too many files, Django has dropped the whole body, so the view gets the
+    request as a GET (nothing can be written) with `request.too_many_files` set, and shows
+    its form with the error. Other views keep Django's 400. Sits before CsrfViewMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method != "POST" or not getattr(view_func, "shows_too_many_files", False):
+            return None
+        try:
+            request.POST  # noqa: B018 - parsing is the point
+        except TooManyFilesSent:
+            request.too_many_files = True
+            request.method = "GET"
+        return None

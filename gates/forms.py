@@ -226,3 +226,19 @@ class ChecklistAttachForm(forms.Form):
         initial=True,
         label="Mandatory: a review is refused while it is not met (unless waived)",
     )
+
+
+class ChecklistForm(forms.Form):
+    """A scored checklist's answers, one select per item labelled with the item's text. The
+    service checks each answer and its messages come back onto the fields, so the page
+    shows them in the shared error summary."""
+
+    def __init__(self, *args, spec, choices, disabled: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        for _, item in spec.items():
+            self.fields[item.key] = forms.CharField(
+                label=item.text,
+                required=False,
+                disabled=disabled,
+                widget=forms.Select(choices=choices),
+            )

@@ -77,7 +77,7 @@ def _review_context(request, review, decision_form=None, comment_form=None) -> d
         "pilot": review.pilot,
         "live": live,
         "comparison": selectors.review_comparison(
-            review.frozen_evaluation(), live.evaluation if live else None
+            selectors.review_frozen_evaluation(review), live.evaluation if live else None
         ),
         "decisions": decisions,
         "comments": list(selectors.review_comments(review=review)),

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts import rules
 from accounts.models import AuditEvent, PilotRole
-from gates import engine
+from gates import engine, labels
 from gates.collect import pilot_facts
 from gates.models import (
     Comment,
@@ -55,6 +55,13 @@ def gates_with_current_version() -> list[tuple[Gate, CriteriaVersion | None]]:
     for version in CriteriaVersion.objects.order_by("gate_id", "-number"):
         latest.setdefault(version.gate_id, version)
     return [(gate, latest.get(gate.pk)) for gate in gates]
+
+
+def current_criteria_labels() -> dict[str, str]:
+    """criterion key -> label in words, over every gate's current criteria (a waiver's
+    criterion may belong to a gate the pilot has since passed)."""
+    versions = [version for _gate, version in gates_with_current_version() if version]
+    return labels.criteria_labels([c for version in versions for c in version.as_criteria()])
 
 
 def checklist_min_scores(slug: str) -> list[tuple[Gate, engine.Criterion, float]]:
@@ -116,21 +123,9 @@ def waiver_get(*, user, pk) -> Waiver:
     return waiver
 
 
-def _in_words(evaluation: engine.Evaluation) -> engine.Evaluation:
-    """Metric keys in criteria labels and reasons ("hallucination_rate mean <= its target")
-    written as the catalog's labels; criterion keys and params keep the keys."""
-    from dataclasses import replace
-
-    from metrics.catalog import metric_names, name_metrics
-
-    names = metric_names()
-    return replace(
-        evaluation,
-        results=tuple(
-            replace(r, label=name_metrics(r.label, names), reason=name_metrics(r.reason, names))
-            for r in evaluation.results
-        ),
-    )
+def review_frozen_evaluation(review: Review) -> engine.Evaluation:
+    """The review's evaluation as it was at request time, its labels in words."""
+    return labels.in_words(review.frozen_evaluation(), review.criteria_version.as_criteria())
 
 
 def pilot_evaluation(
@@ -139,7 +134,8 @@ def pilot_evaluation(
     version, criteria = pilot_criteria(pilot=pilot, gate=gate, version=version)
     facts = pilot_facts(pilot, now=now, criteria=criteria)
     waivers = [w.as_engine() for w in active_waivers(pilot=pilot, now=now)]
-    evaluation = _in_words(engine.evaluate(criteria, facts, now=now, waivers=waivers))
+    evaluation = engine.evaluate(criteria, facts, now=now, waivers=waivers)
+    evaluation = labels.in_words(evaluation, criteria)
     return GateEvaluation(
         gate=gate, version=version, criteria=criteria, evaluation=evaluation, evaluated_at=now
     )

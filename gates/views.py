@@ -15,10 +15,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import rules
 from config.errors import Conflict
+from config.middleware import shows_too_many_files
+from config.redirects import safe_next
 from gates import engine, selectors, services
 from gates.checklists import CHECKLISTS, overall_score, section_scores
 from gates.forms import (
     ChecklistAttachForm,
+    ChecklistForm,
     CriteriaNoteForm,
     CriterionFormSet,
     ResumeForm,
@@ -26,9 +29,10 @@ from gates.forms import (
     WaiverForm,
     WaiverRevokeForm,
 )
+from gates.labels import label_waivers
 from gates.models import ChecklistAnswer, Condition, Gate
 from gates.offer import live_evaluation, review_offer
-from gates.services.reviews import ReviewRefused
+from gates.services.reviews import EVIDENCE_FILES_FIELD, MAX_EVIDENCE_FILES, ReviewRefused
 from gates.services.waivers import failing_criteria
 from metrics.selectors import pilot_signal_detail
 from metrics.signal import STOP
@@ -48,6 +52,7 @@ def _add_errors(form, exc: ValidationError) -> None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@shows_too_many_files
 def review_request(request, pk):
     pilot = pilot_selectors.pilot_get(user=request.user, pk=pk)
     rules.ensure(
@@ -78,6 +83,14 @@ def review_request(request, pk):
         else:
             messages.success(request, "Review requested. Governance leads have been told.")
             return redirect("gates:review_detail", pk=review.pk)
+    if getattr(request, "too_many_files", False):
+        form = ReviewRequestForm({})  # bound, so it can carry the error; the body is gone
+        form.is_valid()
+        form.add_error(
+            EVIDENCE_FILES_FIELD,
+            f"Attach at most {MAX_EVIDENCE_FILES} files to one review. Nothing was sent: "
+            "choose the files again, and write the note and links again if you had any.",
+        )
     if form.errors:
         status = 400
     offer = review_offer(pilot=pilot, user=request.user)
@@ -135,6 +148,7 @@ def waiver_revoke(request, pk):
     rules.ensure(
         rules.can_revoke_waiver(request.user, waiver), request.user, "revoke_waiver", f"waiver:{pk}"
     )
+    label_waivers([waiver], selectors.current_criteria_labels())
     form = WaiverRevokeForm(request.POST or None)
     context = {"waiver": waiver, "pilot": waiver.pilot, "form": form}
     if request.method == "POST" and form.is_valid():
@@ -148,7 +162,8 @@ def waiver_revoke(request, pk):
             _add_errors(form, exc)
         else:
             messages.success(
-                request, f"Waiver of {waiver.criterion_key} revoked. The owners have been told."
+                request,
+                f"Waiver of “{waiver.criterion_label}” revoked. The owners have been told.",
             )
             return redirect(waiver.pilot)
     context["state"] = waiver.state_at(timezone.now())
@@ -186,7 +201,7 @@ def condition_met(request, pk):
         messages.error(request, exc.message)
     else:
         messages.success(request, "Condition marked as met.")
-    return redirect(condition.pilot)
+    return redirect(safe_next(request) or condition.pilot)
 
 
 @login_required
@@ -297,7 +312,17 @@ def checklist(request, pk, slug):
     if spec is None:
         raise Http404("No such checklist.")
     can_edit = rules.can_edit_checklist(request.user, pilot)
-    errors = {}
+    stored = dict(
+        ChecklistAnswer.objects.filter(pilot=pilot, checklist=slug).values_list("item", "status")
+    )
+    form = ChecklistForm(
+        request.POST or None,
+        initial=stored,
+        spec=spec,
+        choices=_answer_choices(spec),
+        disabled=not can_edit,
+    )
+    given = stored
     if request.method == "POST":
         rules.ensure(can_edit, request.user, "edit_checklist", f"pilot:{pk}")
         answers = {item.key: request.POST.get(item.key, "") for _, item in spec.items()}
@@ -306,23 +331,18 @@ def checklist(request, pk, slug):
                 pilot=pilot, checklist=slug, answers=answers, by=request.user
             )
         except ValidationError as exc:
-            errors = exc.message_dict
+            _add_errors(form, exc)
+            given = {**stored, **answers}  # a refused save shows what was submitted
         else:
             messages.success(request, "Checklist saved.")
             return redirect("gates:checklist", pk=pk, slug=slug)
-    given = dict(
-        ChecklistAnswer.objects.filter(pilot=pilot, checklist=slug).values_list("item", "status")
-    )
-    if request.method == "POST":
-        # A refused save shows what was submitted, not what is stored.
-        given.update({item.key: request.POST.get(item.key, "") for _, item in spec.items()})
     context = {
         "pilot": pilot,
         "spec": spec,
         "can_edit": can_edit,
         "can_edit_criteria": rules.can_edit_criteria(request.user),
     }
-    context.update(_checklist_scores(spec, given, errors))
+    context.update(_checklist_scores(spec, given, form))
     next_gate = selectors.next_gate(pilot)
     context["requirements"] = [
         {
@@ -334,10 +354,17 @@ def checklist(request, pk, slug):
         }
         for gate, criterion, minimum in selectors.checklist_min_scores(slug)
     ]
-    return render(request, "gates/checklist.html", context, status=400 if errors else 200)
+    return render(request, "gates/checklist.html", context, status=400 if form.errors else 200)
 
 
-def _checklist_scores(spec, given: dict[str, str], errors: dict) -> dict:
+def _answer_choices(spec) -> list[tuple[str, str]]:
+    return [
+        (value, f"{label} ({engine.format_number(points)})" if spec.scored_in_points else label)
+        for value, label, points in spec.answers
+    ]
+
+
+def _checklist_scores(spec, given: dict[str, str], form) -> dict:
     """Section scores, the overall score and how to read it, formatted for the page."""
     scores = section_scores(spec, given)
     overall = overall_score(spec, given)
@@ -351,9 +378,7 @@ def _checklist_scores(spec, given: dict[str, str], errors: dict) -> dict:
                 1 for item in section.items if spec.points(given.get(item.key, "")) > 0
             ),
             "weakest": scores[section.key] == overall,
-            "items": [
-                (item, given.get(item.key, ""), errors.get(item.key)) for item in section.items
-            ],
+            "fields": [form[item.key] for item in section.items],
         }
         for section in spec.sections
     ]
@@ -363,8 +388,5 @@ def _checklist_scores(spec, given: dict[str, str], errors: dict) -> dict:
         "overall": fmt(overall),
         "overall_value": overall,
         "band": band,
-        "answer_choices": [
-            (value, f"{label} ({engine.format_number(points)})" if spec.scored_in_points else label)
-            for value, label, points in spec.answers
-        ],
+        "form": form,
     }

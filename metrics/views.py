@@ -4,11 +4,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import get_text_list
 from django.views.decorators.http import require_POST
 
 from config.errors import Conflict
+from config.redirects import safe_next
 from metrics import selectors, services
 from metrics.models import Alert
 from portfolio.selectors import pilot_get
@@ -110,13 +110,9 @@ def _bulk_done(request, pilot, *, success: str = "", error: str = "", status: in
         messages.success(request, success)
     if error:
         messages.error(request, error)
-    target = request.POST.get("next", "")
+    target = safe_next(request)
     if pilot is not None:
         target = reverse("portfolio:pilot_detail", args=[pilot.pk]) + "#alerts"
-    elif not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = ""
     if not target:
         return HttpResponse(error or success, status=status, content_type="text/plain")
     return redirect(target)

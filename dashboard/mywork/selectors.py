@@ -22,6 +22,7 @@ from accounts.models import PilotRole
 from dashboard.selectors.attention import reminder_days
 from dashboard.selectors.pilots import stale_q
 from gates import engine, fix_links
+from gates import labels as gate_labels
 from gates import selectors as gate_selectors
 from gates.models import APPROVING, Condition, Review, ReviewStatus, Waiver
 from metrics.models import Alert, AlertStatus
@@ -163,11 +164,10 @@ def next_steps(pilots: list[Pilot], *, now: datetime) -> list[NextStep]:
 def label_waivers(waivers, current=None) -> None:
     """Put the label of its criterion on each waiver (`criterion_label`), from the gates'
     current criteria (read once); a key no gate has any more stays as it is."""
-    labels = {}
+    criteria = []
     for _gate, version in current or gate_selectors.gates_with_current_version():
-        labels.update({c.key: c.label for c in (version.as_criteria() if version else ())})
-    for waiver in waivers:
-        waiver.criterion_label = labels.get(waiver.criterion_key, waiver.criterion_key)
+        criteria += version.as_criteria() if version else []
+    gate_labels.label_waivers(waivers, gate_labels.criteria_labels(criteria))
 
 
 def _fill_gate(step: NextStep, gate, version, now: datetime) -> None:

@@ -117,6 +117,16 @@ def _linked_counts(links: dict, counts: dict, keys) -> SafeString:
     return _rows('<td><a href="{}">{}</a></td>', ((links[k], counts.get(k, "")) for k in keys), "")
 
 
+def _labelled_counts(links: dict, counts: dict, choices) -> SafeString:
+    """`_linked_counts` with each cell's column label in `data-label`, which a table that
+    stacks at phone width (`table.stack-narrow`) writes before the count."""
+    return _rows(
+        '<td data-label="{}"><a href="{}">{}</a></td>',
+        ((label, links[k], counts.get(k, "")) for k, label in choices),
+        "",
+    )
+
+
 @register.filter
 def funnel_rows(funnel, links):
     """Rows of the stage x status table; `links` maps stage -> status (or "all") -> URL."""
@@ -147,7 +157,7 @@ def signal_rows(rows, links):
             more = _fill(' and <a href="{}">{} in all</a>', row_links["all"], row["total"])
         return (
             row["label"],
-            _linked_counts(row_links, row["by_stage"], Stage.values),
+            _labelled_counts(row_links, row["by_stage"], Stage.choices),
             row_links["all"],
             row["total"],
             _rows('<a href="{}">{}</a>', named, ", "),
@@ -155,7 +165,8 @@ def signal_rows(rows, links):
         )
 
     return _rows(
-        '<tr><th scope="row">{}</th>{}<td><a href="{}">{}</a></td><td class="names">{}{}</td></tr>',
+        '<tr><th scope="row">{}</th>{}<td data-label="Total"><a href="{}">{}</a></td>'
+        '<td class="names">{}{}</td></tr>',
         map(cells, rows),
     )
 

@@ -71,7 +71,13 @@ from gates.engine.vocabulary import (
     next_stage,
 )
 from gates.engine.windows import aggregate, window
-from gates.engine.wording import format_number, format_pair, humanize
+from gates.engine.wording import (
+    format_number,
+    format_pair,
+    generated_metric_rule_label,
+    humanize,
+    metric_rule_label,
+)
 
 __all__ = [
     "DEFAULT_QUORUM",
@@ -118,7 +124,9 @@ __all__ = [
     "evaluate",
     "format_number",
     "format_pair",
+    "generated_metric_rule_label",
     "humanize",
+    "metric_rule_label",
     "next_stage",
     "window",
 ]

@@ -59,3 +59,28 @@ def display_value(value: Any) -> str:
 
 def join_humanized(names: Sequence[str]) -> str:
     return ", ".join(humanize(n) for n in names)
+
+
+OPERATOR_WORDS = {"<=": "at or under", "<": "under", ">=": "at or over", ">": "over"}
+
+
+def generated_metric_rule_label(params: dict[str, Any]) -> str:
+    """The label the default metric rules are stored with ("hallucination_rate mean <= its
+    target over 14 days"): a label still equal to it was never written by a person."""
+    word = AGGREGATE_WORDS.get(params.get("aggregate"), params.get("aggregate"))
+    return (
+        f"{params.get('metric')} {word} {params.get('op')} its {params.get('against')}"
+        f" over {params.get('window_days')} days"
+    )
+
+
+def metric_rule_label(params: dict[str, Any], metric_name: str) -> str:
+    """A metric rule in words, with the metric's catalog name: "Hallucination rate (mean)
+    at or under its target over 14 days"."""
+    aggregate = params.get("aggregate")
+    word = AGGREGATE_WORDS.get(aggregate, aggregate)
+    op = params.get("op")
+    return (
+        f"{metric_name} ({word}) {OPERATOR_WORDS.get(op, op)} its {params.get('against')}"
+        f" over {params.get('window_days')} days"
+    )

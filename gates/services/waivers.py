@@ -12,6 +12,7 @@ from accounts import rules
 from accounts.audit import audit_record
 from config.errors import Conflict
 from gates import engine, notifications, selectors
+from gates.labels import criteria_labels
 from gates.models import Waiver
 from portfolio.models import Pilot
 
@@ -25,7 +26,7 @@ def waivable_keys(pilot: Pilot) -> dict[str, str]:
     if gate is None or selectors.current_version(gate) is None:
         return {}
     _, criteria = selectors.pilot_criteria(pilot=pilot, gate=gate)
-    return {c.key: c.label for c in criteria}
+    return criteria_labels(criteria)
 
 
 @transaction.atomic

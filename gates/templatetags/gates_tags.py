@@ -5,6 +5,7 @@ from accounts import rules
 from gates import selectors
 from gates.checklists import CHECKLISTS
 from gates.forms import ResumeForm
+from gates.labels import label_waivers
 from gates.models import Condition, ReviewStatus
 from gates.offer import live_evaluation, review_offer
 from portfolio.workbooks.provides import workbook_facts
@@ -28,6 +29,12 @@ def gate_panel(context, pilot):
     live = None
     if gate is not None and not pilot.is_stopped and selectors.current_version(gate) is not None:
         live = live_evaluation(pilot, gate, now).evaluation  # shared with the task list
+    # The live results' labels are already in words: no query more for the waivers, unless
+    # one waives a criterion of a gate the pilot has since passed.
+    found = {r.criterion_key: r.label for r in (live.results if live else ())}
+    if any(w.criterion_key not in found for w in waivers):
+        found = {**selectors.current_criteria_labels(), **found}
+    label_waivers(waivers, found)
     return {
         "live": live,
         "request": context["request"],

@@ -234,8 +234,8 @@ def workbook_row_add(
                 pilot=pilot, upload=upload, by=by, field="evidence_upload"
             )
         except ValidationError as exc:
-            for name, messages in exc.message_dict.items():
-                form.add_error(None, f"{name}: {' '.join(messages)}")
+            for messages in exc.message_dict.values():
+                form.add_error(None, f"Evidence file: {' '.join(messages)}")
             return RowResult(row=None, form=form)
     row.pilot = pilot
     row.save()

@@ -30,6 +30,8 @@ from portfolio.workbooks.spec import ECONOMIC_FIELDS, SPECS, PhaseSpec
 from portfolio.workbooks.tasklist import missing_items, task_list
 
 TEMPLATE = "portfolio/workbooks/workbook.html"
+# How the error summary names the file inputs outside the workbook form.
+UPLOAD_LABELS = {"bias_review_evidence_upload": "Bias review file"}
 
 
 def _spec_or_404(phase: str) -> PhaseSpec:
@@ -129,15 +131,22 @@ def workbook(request, pk, phase):
     result = services.workbook_save(
         pilot=pilot, phase=phase, by=request.user, data=request.POST, uploads=uploads
     )
+    upload_errors = [
+        (f"id_{name}", f"{UPLOAD_LABELS[name]}: {error}")
+        for name in uploads
+        for error in result.errors.get(name, ())
+    ]
     if request.htmx:
         context = _context(request, pilot, spec, form=result.form)
-        context.update(result=result, oob=True, sent_file=any(uploads.values()))
+        context.update(
+            result=result, oob=True, sent_file=any(uploads.values()), upload_errors=upload_errors
+        )
         return render(request, f"{TEMPLATE}#save_response", context)
     if result.ok:
         messages.success(request, "Workbook saved.")
         return redirect(_workbook_url(pilot, phase))
     context = _context(request, pilot, spec, form=_redisplay(spec, result.workbook, request.POST))
-    context["result"] = result
+    context.update(result=result, upload_errors=upload_errors)
     return render(request, TEMPLATE, context, status=400)
 
 

@@ -101,3 +101,28 @@ def test_dashboard_works_without_javascript(browser, live_url, login, portfolio)
     expect(page).to_have_url(re.compile(r"business_unit=Finance.*stage=readiness"))
     expect(page.locator("#t-pilots").get_by_role("link", name="Invoice matcher")).to_be_visible()
     context.close()
+
+
+def test_the_signals_table_stacks_at_phone_width(page, live_url, login, portfolio):
+    """At 390 px each signal is a block: its counts on a line, each after its stage's name,
+    and its pilots below at full width, not in a column scrolled off to the right."""
+    login(page, UserFactory(username="erin", roles=["executive"]))
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_url("/portfolio/"))
+    table = page.locator("#t-signals")
+    wrap = page.locator("#t-signals").locator("xpath=..")
+    assert wrap.evaluate("el => el.scrollWidth <= el.clientWidth")  # nothing to scroll to
+    row = table.locator("tbody tr", has_text="Hold and harden")
+    heading, names = row.locator("th").bounding_box(), row.locator("td.names").bounding_box()
+    first_count = row.locator("td[data-label]").first.bounding_box()
+    assert names["y"] > first_count["y"] > heading["y"]  # heading, then counts, then names
+    assert names["width"] > 250  # the names have the row's width
+    assert row.bounding_box()["height"] < 200
+    assert "Claims triage" in row.locator("td.names").inner_text()
+    before = row.locator("td[data-label]").first.evaluate(
+        "el => getComputedStyle(el, '::before').content"
+    )
+    assert before == '"Discovery "'
+    assert serious_violations(page) == []
+    page.set_viewport_size({"width": 1440, "height": 900})
+    assert row.locator("td.names").bounding_box()["y"] == row.locator("th").bounding_box()["y"]

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import User
-from gates.models import Gate, Review
+from gates.models import Gate, Review, Waiver
 from metrics.models import MetricSource
 from portfolio.models import Pilot
 from tests.browser.axe import violations
@@ -89,6 +90,14 @@ def demo_pages() -> list[Page]:
         .first()
     )
     assert owned is not None, "olivia owns an active pilot with no pending review"
+    # A waiver grace granted and may revoke: its criterion by label, not by id.
+    waiver = (
+        Waiver.objects.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .filter(granted_by__username="grace")
+        .order_by("pk")
+        .first()
+    )
+    assert waiver is not None, "the demo has an active waiver grace granted"
     # Its alerts as someone who manages them: the one form for several alerts.
     manager = busy.roles.filter(role="business_owner").values_list("user__username", flat=True)
     pages = [
@@ -113,6 +122,7 @@ def demo_pages() -> list[Page]:
         ),
         Page("pilot-task-list", f"/pilots/{owned.pk}/", user="olivia"),
         Page("review-request", f"/gates/pilots/{owned.pk}/request/", user="olivia"),
+        Page("checklist", f"/gates/pilots/{owned.pk}/checklists/ml_test_score/", user="olivia"),
         Page("workbook-data-owner", f"/pilots/{owned.pk}/workbooks/data/", user="olivia"),
         *(
             Page(f"workbook-{phase}", f"/pilots/{pk}/workbooks/{phase}/")
@@ -126,6 +136,7 @@ def demo_pages() -> list[Page]:
         Page("review-detail-decided", f"/gates/reviews/{decided.pk}/", user="grace"),
         Page("waiver-new", f"/gates/pilots/{pk}/waivers/new/", user="grace"),
         Page("waiver-new-stop", f"/gates/pilots/{stopping.pk}/waivers/new/", user="grace"),
+        Page("waiver-revoke", f"/gates/waivers/{waiver.pk}/revoke/", user="grace"),
         Page("review-detail-to-decide", f"/gates/reviews/{decided.pk}/", user="gus"),
         Page("review-request-pending", f"/gates/pilots/{review.pilot_id}/request/", user="olivia"),
         Page("criteria", "/gates/criteria/", user="grace"),

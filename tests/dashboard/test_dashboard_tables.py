@@ -19,7 +19,7 @@ ESCAPED = "&lt;i&gt;&amp;&quot;&#x27;x"
 
 
 def table(html: str, table_id: str) -> str:
-    match = re.search(rf'<table class="data" id="{table_id}">.*?</table>', html, re.S)
+    match = re.search(rf'<table class="data[^"]*" id="{table_id}">.*?</table>', html, re.S)
     assert match, f"no table {table_id}"
     return match.group(0)
 
@@ -79,3 +79,16 @@ def test_options_mark_the_selected_value_and_escape_labels():
         '<option value="">Any</option>\n<option value="3" selected>&lt;b&gt;</option>'
     )
     assert options(["R&D"], "") == '<option value="R&amp;D">R&amp;D</option>'
+
+
+@pytest.mark.django_db
+def test_signal_rows_label_each_count_for_the_phone_layout(executive, portfolio_facts, client_for):
+    html = client_for(executive).get(URL).content.decode()
+    signals = table(html, "t-signals")
+    assert '<table class="data stack-narrow" id="t-signals">' in signals
+    rows = re.findall(r"<tbody>.*?</tbody>", signals, re.S)[0].count('<tr><th scope="row">')
+    assert rows == 5
+    for _, label in Stage.choices:
+        assert signals.count(f'<td data-label="{label}"><a href=') == rows, label
+    assert signals.count('<td data-label="Total"><a href=') == rows
+    assert signals.count('<td class="names">') == rows

@@ -326,3 +326,19 @@ def test_the_nist_page_has_no_ml_test_score_bands(client_for, ready_pilot, owner
     assert html.status_code == 200
     assert 'id="checklist-band"' not in html.content.decode()
     assert '<strong id="checklist-score">0%</strong>' in html.content.decode()
+
+
+def test_a_refused_save_lists_its_errors_in_the_shared_error_summary(
+    client_for, ready_pilot, owner
+):
+    url = f"/gates/pilots/{ready_pilot.pk}/checklists/ml_test_score/"
+    response = client_for(owner).post(url, {"data_1": "automated", "data_2": "perfect"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'class="error-summary"' in html and "Nothing was saved." in html
+    # The summary links to the item's select, whose message names the item and which is
+    # marked invalid and described by that message.
+    label = str(response.context["form"]["data_2"].label)
+    assert f'<a href="#id_data_2">{label}: Choose one of' in html
+    assert 'aria-invalid="true"' in html and 'aria-describedby="id_data_2_error"' in html
+    assert 'id="id_data_2_error"' in html

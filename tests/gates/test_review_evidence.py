@@ -4,6 +4,7 @@ audited, shown to the reviewers, refused to the wrong actor."""
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from accounts.models import AuditEvent
 from gates import services
@@ -72,7 +73,14 @@ def test_a_renamed_file_is_refused(client_for, ready_pilot, owner):
 
 def test_too_many_files_are_refused(client_for, ready_pilot, owner):
     files = [SimpleUploadedFile(f"r{i}.txt", b"x") for i in range(MAX_EVIDENCE_FILES + 1)]
-    assert _post(client_for(owner), ready_pilot, *files).status_code == 400
+    response = _post(client_for(owner), ready_pilot, *files)
+    # Not Django's bare 400: the request page, its error summary naming the field.
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'class="error-summary"' in page
+    assert f'href="#id_evidence_files">Evidence files: Attach at most {MAX_EVIDENCE_FILES}' in page
+    assert 'id="id_evidence_files_error"' in page and "Nothing was sent" in page
+    assert not Review.objects.exists()
     with pytest.raises(ValidationError) as exc:
         services.review_request(
             pilot=ready_pilot, to_stage="pilot", by=owner, evidence_uploads=files
@@ -132,3 +140,24 @@ def test_review_page_query_count_is_constant_as_files_grow(
             )  # fmt: skip
         )
     assert queries() == small
+
+
+def test_too_many_files_show_the_page_under_a_real_csrf_check(ready_pilot, owner):
+    """Django drops the whole body, token included, when there are too many files: the page
+    still answers with the form error (nothing is written), not a CSRF refusal."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(owner)
+    url = f"/gates/pilots/{ready_pilot.pk}/request/"
+    token = client.get(url).context["csrf_token"]
+    files = [SimpleUploadedFile(f"r{i}.txt", b"x") for i in range(MAX_EVIDENCE_FILES + 1)]
+    response = client.post(url, {"csrfmiddlewaretoken": str(token), "evidence_files": files})
+    assert response.status_code == 400 and "Attach at most" in response.content.decode()
+    assert not Review.objects.exists() and not EvidenceFile.objects.exists()
+
+
+def test_too_many_files_elsewhere_keep_djangos_400(client_for, ready_pilot, owner):
+    files = [SimpleUploadedFile(f"r{i}.txt", b"x") for i in range(MAX_EVIDENCE_FILES + 1)]
+    response = client_for(owner).post(
+        f"/pilots/{ready_pilot.pk}/workbooks/data/", {"bias_review_evidence_upload": files}
+    )
+    assert response.status_code == 400 and "error-summary" not in response.content.decode()

@@ -162,3 +162,31 @@ def test_a_workbook_holding_only_a_file_is_in_progress_on_the_task_list(pilot, o
     _bias_file(pilot, owner)
     page = client_for(owner).get(pilot.get_absolute_url()).content.decode()
     assert 'id="task-data-status">In progress' in page
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "autosave"])
+def test_a_refused_upload_is_in_the_shared_error_summary(pilot, owner, client_for, htmx):
+    response = client_for(owner).post(
+        _data_url(pilot),
+        {"bias_review": "Done", "bias_review_evidence_upload": SimpleUploadedFile("t.exe", b"MZ")},
+        **(HTMX if htmx else {}),
+    )
+    body = response.content.decode()
+    assert 'class="error-summary"' in body and "The other fields were saved." in body
+    assert '<a href="#id_bias_review_evidence_upload">Bias review file: Files of type' in body
+    assert 'aria-describedby="err-bias_review_evidence_upload" aria-invalid="true"' in body
+    assert not m.EvidenceFile.objects.filter(pilot=pilot).exists()
+
+
+def test_a_refused_row_upload_names_the_evidence_file(pilot, owner, client_for):
+    response = client_for(owner).post(
+        f"/pilots/{pilot.pk}/workbooks/deployment/lists/test_results/add/",
+        {
+            "test_results-category": "functional",
+            "test_results-status": "passed",
+            "test_results-evidence_upload": SimpleUploadedFile("t.exe", b"MZ"),
+        },
+    )
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "Evidence file: Files of type" in body and "evidence_upload:" not in body
