@@ -18,6 +18,7 @@ from tests.factories import PilotFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+PEOPLE = {"business_owner", "delivery_lead"}
 STRATEGY = {
     "business_problem": "Refunds wait three days for a person to look.",
     "target_workflow": "Refund requests from the web form",
@@ -99,7 +100,11 @@ def test_owner_registers_fills_requests_is_refused_fixes_via_the_link_and_reques
     tasks.get_by_role("link", name="Strategy and success definition").click()
     htmx_ready(page)
     for name, value in STRATEGY.items():
-        page.locator(f"#id_{name}").fill(value)
+        field = page.locator(f"#id_{name}")
+        if name in PEOPLE:  # chosen from the people picker
+            field.select_option(value)
+        else:
+            field.fill(value)
     page.locator("#id_one_time_build_cost").blur()
     expect(page.locator("#wb-progress")).to_contain_text("Still missing: success metrics")
     _add_success_metric(page, "error_rate", "4", "1.5")
