@@ -65,7 +65,7 @@ def test_healthy_pilot_is_scale_and_weak_value_with_breaches_is_stop(owner):
     # One alert per breached metric: adoption's missed target, and error rate's missed
     # target and rollback trigger as one alert carrying the more severe (the rollback).
     assert stored[bad.pk].open_alerts == 2
-    assert any("error_rate" in r for r in stored[bad.pk].reasons)
+    assert any("Error rate" in r for r in stored[bad.pk].reasons)
 
 
 def test_portfolio_signals_reads_in_bulk(owner):
