@@ -280,11 +280,15 @@ def can_remove_evidence(user, pilot, phase: str | None) -> bool:
     return can_edit_workbook(user, pilot, phase or "")
 
 
+def requests_reviews_of(user, pilot) -> bool:
+    """Who asks for gate reviews of a pilot, whatever its state: its business and
+    technical owners."""
+    return can_view_pilot(user, pilot) and bool(OWNER_ROLES & pilot_roles_of(user, pilot))
+
+
 def can_request_review(user, pilot) -> bool:
-    """Business and technical owners ask for a gate review of their own pilot."""
-    if not can_view_pilot(user, pilot) or pilot.is_stopped:
-        return False
-    return bool(OWNER_ROLES & pilot_roles_of(user, pilot))
+    """Business and technical owners ask for a gate review of their own live pilot."""
+    return not pilot.is_stopped and requests_reviews_of(user, pilot)
 
 
 def can_withdraw_review(user, review) -> bool:
@@ -349,10 +353,14 @@ def can_decide(user, review) -> bool:
     return decide_refusal(user, review) is None
 
 
-def ensure_can_decide(user, review) -> None:
-    """PermissionDenied (403) or Conflict (409) unless `user` may decide `review` now."""
+def ensure_can_decide(user, review, *, state: bool = True) -> None:
+    """PermissionDenied (403) or Conflict (409) unless `user` may decide `review` now.
+
+    `state=False` checks only who may decide (403), so a service can validate the
+    input (400) before it reports a conflict with the review's state (409).
+    """
     refusal = decide_refusal(user, review)
-    if refusal is None:
+    if refusal is None or (refusal.conflict and not state):
         return
     if refusal.conflict:
         from config.errors import Conflict

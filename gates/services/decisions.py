@@ -202,7 +202,8 @@ def review_decide(
     """
     now = now or timezone.now()
     rules.ensure_visible(by, review.pilot)
-    rules.ensure_can_decide(by, review)
+    # Who may decide (403), then the input (400), then the review's state (409).
+    rules.ensure_can_decide(by, review, state=False)
     rationale = (rationale or "").strip()
     scope_note = (scope_note or "").strip()
     cleaned = _clean_conditions(conditions)
@@ -214,6 +215,7 @@ def review_decide(
         scope_note=scope_note,
         redesign_to_stage=(redesign_to_stage or "").strip(),
     )
+    rules.ensure_can_decide(by, review)
     review = lock_pending_review(review)
     pilot = Pilot.objects.select_for_update().get(pk=review.pilot_id)
     review.pilot = pilot

@@ -128,20 +128,26 @@ def _review_request(
 ) -> Review:  # fmt: skip
     now = now or timezone.now()
     rules.ensure_visible(by, pilot)
-    if pilot.is_stopped:
-        raise Conflict("This pilot is stopped; it can have no further reviews.")
+    # Who (403), then the input (400), then the pilot's state (409).
     rules.ensure(
-        rules.can_request_review(by, pilot), by, "request_review", f"pilot:{pilot.pk}",
+        rules.requests_reviews_of(by, pilot), by, "request_review", f"pilot:{pilot.pk}",
         "Only the pilot's business or technical owner can request a review.",
     )  # fmt: skip
+    # The input (400) before the pilot's state (409): a bad request says what is wrong
+    # with it whatever the pilot is doing.
+    if to_stage not in STAGE_ORDER:
+        raise ValidationError({"to_stage": f"Unknown stage {to_stage!r}."})
+    note = (note or "").strip()
+    if len(note) > 4000:
+        raise ValidationError({"note": "Keep the note to 4,000 characters or fewer."})
+    links = _clean_links(evidence_links)
+    uploads = _check_uploads(evidence_uploads)
     # Lock the pilot: its stage must not move, and no second request slip in, meanwhile.
     pilot = Pilot.objects.select_for_update().get(pk=pilot.pk)
     if pilot.status == Status.STOPPED:
         raise Conflict("This pilot is stopped; it can have no further reviews.")
     if pilot.status == Status.ON_HOLD:
         raise Conflict("This pilot is on hold; a governance lead must resume it first.")
-    if to_stage not in STAGE_ORDER:
-        raise ValidationError({"to_stage": f"Unknown stage {to_stage!r}."})
     # A known stage the pilot is not next to is a conflict with its state, not bad input.
     following = engine.next_stage(pilot.stage)
     if following is None:
@@ -150,11 +156,6 @@ def _review_request(
         raise Conflict(f"A pilot in {pilot.stage} can only be reviewed for {following}.")
     if Review.objects.filter(pilot=pilot, status=ReviewStatus.PENDING).exists():
         raise Conflict("This pilot already has a pending review; withdraw it or wait.")
-    note = (note or "").strip()
-    if len(note) > 4000:
-        raise ValidationError({"note": "Keep the note to 4,000 characters or fewer."})
-    links = _clean_links(evidence_links)
-    uploads = _check_uploads(evidence_uploads)
     gate = selectors.gate_get(from_stage=pilot.stage, to_stage=to_stage)
     if gate is None:
         raise Conflict(f"No gate is defined from {pilot.stage} to {to_stage}.")

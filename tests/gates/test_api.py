@@ -53,6 +53,26 @@ def test_post_review_creates_it_and_get_lists_it(api_for, ready_pilot, owner):
     assert [r["id"] for r in listed["results"]] == [created.json()["id"]]
 
 
+def test_a_review_request_is_checked_for_bad_input_before_the_pilots_state(
+    api_for, ready_pilot, owner, outsider
+):
+    url = f"/api/pilots/{ready_pilot.pk}/reviews/"
+    api = api_for(owner)
+    assert api.post(url, {"to_stage": "pilot"}, format="json").status_code == 201
+    # A second request conflicts with the pending one (409) only when it is itself valid.
+    bad = api.post(url, {"to_stage": "pilot", "evidence_links": ["ftp:/x"]}, format="json")
+    assert bad.status_code == 400 and "evidence_links.0" in bad.json()["errors"]
+    assert api.post(url, {"to_stage": "pilot"}, format="json").status_code == 409
+    ready_pilot.status = "stopped"
+    ready_pilot.save(update_fields=["status"])
+    long_note = api.post(url, {"to_stage": "pilot", "note": "x" * 4001}, format="json")
+    assert long_note.status_code == 400 and "note" in long_note.json()["errors"]
+    assert api.post(url, {"to_stage": "pilot"}, format="json").status_code == 409
+    PilotRole.objects.create(pilot=ready_pilot, user=outsider, role="contributor")
+    assert api_for(outsider).post(url, {"to_stage": "pilot"}, format="json").status_code == 403
+    assert Review.objects.filter(pilot=ready_pilot).count() == 1
+
+
 def test_post_review_refused_lists_failing_criteria_as_409(api_for, owner, simple_gates):
     pilot = PilotFactory(owner=owner)
     response = api_for(owner).post(
@@ -158,6 +178,13 @@ def test_decision_endpoint(api_for, ready_pilot, owner, governance_lead, second_
     assert done.json()["status"] == ReviewStatus.APPROVED_WITH_CONDITIONS
     again = api_for(second_governance_lead).post(url, {"decision": "approve"}, format="json")
     assert again.status_code == 409 and "closed" in again.json()["message"]
+    # Bad input to a closed review is still bad input (400 naming the field), never a 409
+    # that would hide it; the 403 for the wrong actor still comes first.
+    bad = api_for(second_governance_lead).post(
+        url, {"decision": "redesign", "rationale": "0"}, format="json"
+    )
+    assert bad.status_code == 400 and "scope_note" in bad.json()["errors"]
+    assert api_for(owner).post(url, {"decision": "redesign"}, format="json").status_code == 403
     assert Decision.objects.count() == 1
     ready_pilot.refresh_from_db()
     assert ready_pilot.stage == "pilot"
