@@ -72,6 +72,17 @@ class ReviewStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+class ReviewKind(models.TextChoices):
+    """What a review decides. A gate review moves a pilot to its next stage; a change
+    review approves a material change to a live pilot's models, prompts, datasets or
+    vendors; a recertification review confirms a pilot at scale may stay there. All three
+    share the quorum, separation of duties, frozen evaluation and decisions."""
+
+    GATE = "gate", "Gate review"
+    CHANGE = "change", "Change review"
+    RECERTIFICATION = "recertification", "Recertification"
+
+
 class DecisionKind(models.TextChoices):
     APPROVE = "approve", "Approve"
     APPROVE_WITH_CONDITIONS = "approve_with_conditions", "Approve with conditions"
@@ -88,6 +99,9 @@ class Review(models.Model):
     """A request to move a pilot through one gate, and what became of it."""
 
     pilot = models.ForeignKey("portfolio.Pilot", on_delete=models.CASCADE, related_name="reviews")
+    kind = models.CharField(
+        max_length=16, choices=ReviewKind.choices, default=ReviewKind.GATE, db_index=True
+    )
     from_stage = models.CharField(max_length=16)
     to_stage = models.CharField(max_length=16)
     status = models.CharField(

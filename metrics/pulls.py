@@ -44,6 +44,8 @@ from metrics.models import (
     SourceStatus,
 )
 from metrics.services import snapshots_ingest
+from outbox.catalog import EventType
+from outbox.services import publish
 from portfolio.models import Pilot, Status
 
 logger = logging.getLogger(__name__)
@@ -496,6 +498,12 @@ def _finish_failed(
             fields["status"] = SourceStatus.DEGRADED
     _release(source.pk, task_id, **fields)
     if fields.get("status", current.status) != current.status:
+        publish(
+            EventType.SOURCE_DEGRADED, pilot=source.pilot_id,
+            payload={"source_id": source.pk, "source": current.name,
+                     "consecutive_failures": fields["consecutive_failures"],
+                     "last_error": message[:500]},
+        )  # fmt: skip
         signal_refresh.refresh_on_commit(source.pilot_id)
     run.refresh_from_db()
     return PullReport(run=run, retry_advised=retry)

@@ -34,6 +34,8 @@ from metrics.ingest import (
     validate_rows,
 )
 from metrics.models import Alert, AlertStatus, MetricDefinition, MetricRollup
+from outbox.catalog import EventType
+from outbox.services import publish
 from portfolio import events
 from portfolio.models import Pilot
 
@@ -256,6 +258,10 @@ def alert_resolve(*, alert: Alert, by, note: str = "") -> Alert:
         before=before,
         after={"status": alert.status, "note": note},
     )
+    publish(
+        EventType.ALERT_RESOLVED, pilot=alert.pilot_id, actor=by, now=now,
+        payload={"alert_id": alert.pk, "metric": alert.metric.key, "note": note},
+    )  # fmt: skip
     if rows := incidents.mttr_rows(alert):
         snapshots_ingest(rows=rows, source=incidents.INCIDENT_SOURCE)
     _after_alert_change(alert.pilot_id)

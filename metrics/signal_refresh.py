@@ -55,6 +55,8 @@ from metrics.signal import (
     portfolio_signal,
 )
 from metrics.thresholds import expectations_for
+from outbox.catalog import EventType
+from outbox.services import publish
 from portfolio.economics import realised_economics
 from portfolio.models import Pilot
 from portfolio.workbooks.models import StrategyWorkbook
@@ -347,6 +349,9 @@ def refresh(
     """Recompute and store the signal of these pilots."""
     now = now or timezone.now()
     facts = compute_many(pilot_ids, expectations_provider=expectations_provider, now=now)
+    before = dict(
+        PilotSignal.objects.filter(pilot_id__in=list(facts)).values_list("pilot_id", "code")
+    )
     PilotSignal.objects.bulk_create(
         [
             PilotSignal(
@@ -375,6 +380,14 @@ def refresh(
         unique_fields=["pilot"],
         update_fields=[name for name in _STORED_FIELDS],
     )
+    for pilot_id, f in facts.items():
+        # A first signal is no change; a pilot with none before is new to the portfolio.
+        if pilot_id in before and before[pilot_id] != f.signal.code:
+            publish(
+                EventType.SIGNAL_CHANGED, pilot=pilot_id, now=now,
+                payload={"from_code": before[pilot_id], "to_code": f.signal.code,
+                         "label": f.signal.label, "reasons": list(f.signal.reasons)},
+            )  # fmt: skip
     return facts
 
 

@@ -40,6 +40,8 @@ from metrics.models import (
     RollupPeriod,
 )
 from metrics.signal import OPS, condition_holds, condition_in_force
+from outbox.catalog import EventType
+from outbox.services import publish
 from portfolio.workbooks.provides import metric_expectations
 
 
@@ -279,6 +281,11 @@ def alert_open_or_escalate(breach: Breach) -> Alert | None:
         pilot_id=breach.pilot_id,
         after=_audit_fields(breach),
     )
+    publish(
+        EventType.ALERT_OPENED, pilot=breach.pilot_id,
+        payload={"alert_id": alert.pk, "metric": breach.metric.key, "severity": breach.kind,
+                 "value": breach.observed, "threshold": breach.threshold},
+    )  # fmt: skip
     return alert
 
 

@@ -19,6 +19,8 @@ from gates import engine, notifications, selectors
 from gates.models import APPROVING, Condition, Decision, DecisionKind, Review, ReviewStatus
 from gates.services.reviews import _close, lock_pending_review
 from gates.services.transitions import pilot_transition
+from outbox.catalog import EventType
+from outbox.services import publish
 from portfolio.models import STAGE_ORDER, Pilot, Stage, Status
 
 MAX_CONDITIONS = 20
@@ -252,6 +254,12 @@ def review_decide(
             "outcome": outcome,
         },
     )
+    publish(
+        EventType.REVIEW_DECIDED, pilot=pilot, actor=by, now=now,
+        payload={"review_id": review.pk, "kind": review.kind, "decision": decision,
+                 "status": review.status, "decided_by": by.get_username(),
+                 "rationale": rationale},
+    )  # fmt: skip
     if review.status != ReviewStatus.PENDING:
         transaction.on_commit(lambda: notifications.review_decided(review.pk))
     return review

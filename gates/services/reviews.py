@@ -22,6 +22,8 @@ from accounts.audit import audit_record
 from config.errors import Conflict
 from gates import engine, notifications, selectors
 from gates.models import Review, ReviewStatus
+from outbox.catalog import EventType
+from outbox.services import publish
 from portfolio.models import STAGE_ORDER, Pilot, Status
 from portfolio.workbooks import evidence
 from portfolio.workbooks.services import evidence_store
@@ -202,6 +204,11 @@ def _review_request(
             "evidence_files": [{"id": f.pk, "name": f.name, "size": f.size} for f in files],
         },
     )
+    publish(
+        EventType.REVIEW_REQUESTED, pilot=pilot, actor=by, now=now,
+        payload={"review_id": review.pk, "kind": review.kind, "from_stage": review.from_stage,
+                 "to_stage": review.to_stage, "requested_by": by.get_username()},
+    )  # fmt: skip
     transaction.on_commit(lambda: notifications.review_requested(review.pk))
     return review
 

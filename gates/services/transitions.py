@@ -10,6 +10,8 @@ from accounts import rules
 from accounts.audit import audit_record
 from accounts.system import is_system
 from config.errors import Conflict
+from outbox.catalog import EventType
+from outbox.services import publish
 from portfolio import events
 from portfolio.models import STAGE_ORDER, Pilot, Status
 
@@ -70,6 +72,13 @@ def pilot_transition(
         after={"stage": pilot.stage, "status": pilot.status, "reason": reason},
     )
     if {"stage", "status"} & updates.keys():
+        publish(
+            EventType.STAGE_CHANGED, pilot=pilot, actor=None if is_system(by) else by,
+            now=now,
+            payload={"from_stage": before["stage"], "to_stage": pilot.stage,
+                     "from_status": before["status"], "to_status": pilot.status,
+                     "reason": reason},
+        )  # fmt: skip
         # The dashboard's portfolio aggregates are grouped by stage and status. Ask after
         # commit, as ingest does, so a rebuild that started before this move was visible
         # cannot clear the request; a burst of moves queues one task. Robust: the move is

@@ -14,6 +14,8 @@ from config.errors import Conflict
 from gates import engine, notifications, selectors
 from gates.labels import criteria_labels
 from gates.models import Waiver
+from outbox.catalog import EventType
+from outbox.services import publish
 from portfolio.models import Pilot
 
 MAX_WAIVER_DAYS = 365
@@ -86,6 +88,11 @@ def waiver_grant(
             "expires_at": expires_at,
         },
     )
+    publish(
+        EventType.WAIVER_GRANTED, pilot=pilot, actor=by, now=now,
+        payload={"waiver_id": waiver.pk, "criterion_key": criterion_key,
+                 "expires_at": expires_at, "granted_by": by.get_username()},
+    )  # fmt: skip
     return waiver
 
 
@@ -186,5 +193,10 @@ def waiver_revoke(*, waiver: Waiver, reason: str, by, now: datetime | None = Non
         before={"criterion_key": waiver.criterion_key, "revoked_at": None},
         after={"criterion_key": waiver.criterion_key, "revoked_at": now, "reason": reason},
     )
+    publish(
+        EventType.WAIVER_REVOKED, pilot=waiver.pilot_id, actor=by, now=now,
+        payload={"waiver_id": waiver.pk, "criterion_key": waiver.criterion_key,
+                 "reason": reason, "revoked_by": by.get_username()},
+    )  # fmt: skip
     transaction.on_commit(lambda: notifications.waiver_revoked(waiver.pk))
     return waiver

@@ -11,6 +11,7 @@ from metrics.models import Alert, MetricDefinition, PilotSignal, Snapshot
 from metrics.selectors import incident_minutes, open_alert_count
 from metrics.services import alert_acknowledge, alert_resolve, snapshots_ingest, snapshots_process
 from metrics.thresholds import MetricExpectation, breached
+from outbox.models import Event
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +47,11 @@ def test_breach_of_a_rollback_trigger_opens_one_alert_with_its_action(pilot):
     assert alert.action == "disable_ai" and alert.status == "open"
     event = AuditEvent.objects.get(action="alert.open")
     assert event.pilot_id == pilot.pk and event.after["observed"] == 8
+    opened = Event.objects.get(type="alert.opened")
+    assert opened.pilot_id == pilot.pk and opened.payload == {
+        "alert_id": alert.pk, "metric": "error_rate", "severity": "rollback", "value": 8.0,
+        "threshold": 5.0,
+    }  # fmt: skip
     # Still breached on the next batch: no second alert while the first is unresolved.
     ingest_and_process(pilot, "error_rate", [9, 12], provider, start=timezone.now())
     assert Alert.objects.count() == 1
@@ -120,6 +126,8 @@ def test_operations_lead_acknowledges_and_owner_resolves(
     assert alert.resolution_note == "Rolled back to v1 <b>now</b>"
     event = AuditEvent.objects.get(action="alert.resolve")
     assert event.actor == owner and event.after["status"] == "resolved"
+    resolved = Event.objects.get(type="alert.resolved")
+    assert resolved.actor == owner and resolved.payload["alert_id"] == alert.pk
     with pytest.raises(Conflict):
         alert_resolve(alert=alert, by=owner)
     assert open_alert_count(pilot_with_ops.pk) == 0

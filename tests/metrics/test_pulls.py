@@ -22,6 +22,7 @@ from metrics.models import (
     Snapshot,
     SourceStatus,
 )
+from outbox.models import Event
 from portfolio.models import Status
 from tests.factories import PilotFactory
 from tests.metrics.pull_servers import http_server, prometheus_server
@@ -255,6 +256,10 @@ def test_repeated_failures_degrade_the_source_and_a_success_heals_it(source, stu
     pulls.source_pull(source_id=source.pk)
     fresh = MetricSource.objects.get(pk=source.pk)
     assert fresh.status == SourceStatus.DEGRADED and fresh.consecutive_failures == 3
+    degraded = Event.objects.get(type="source.degraded")
+    assert degraded.pilot_id == source.pilot_id
+    assert degraded.payload["source_id"] == source.pk
+    assert degraded.payload["consecutive_failures"] == 3
     assert fresh.last_error.endswith("answered HTTP 500.")
     assert PullRun.objects.filter(source=source, outcome=PullOutcome.FAILED).count() == 3
     stub.status = 200

@@ -1,0 +1,63 @@
+"""Domain events: written with the change that causes them, and only then."""
+
+import pytest
+from django.db import transaction
+
+from gates import services
+from outbox.models import Event
+from outbox.services import publish, published
+from tests.factories import PilotFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_event_exists_only_if_its_change_committed(owner):
+    pilot = PilotFactory(owner=owner)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        publish("waiver.expired", pilot=pilot, payload={"waiver_id": 1})
+        raise RuntimeError("the change fails")
+    assert not Event.objects.exists()
+
+
+def test_receivers_hear_of_an_event_after_commit(owner, django_capture_on_commit_callbacks):
+    heard = []
+    receiver = lambda sender, event, **kw: heard.append(event.type)  # noqa: E731
+    published.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            event = publish("waiver.expired", pilot=PilotFactory(owner=owner), payload={})
+            assert heard == []
+        assert heard == ["waiver.expired"]
+    finally:
+        published.disconnect(receiver)
+    assert event.message_id.startswith("msg_") and len(event.message_id) == 28
+
+
+def test_an_unknown_type_is_a_programming_error():
+    with pytest.raises(ValueError, match="outbox.catalog"):
+        publish("pilot.exploded")
+
+
+def test_a_review_and_its_decision_and_the_move_are_published(ready_pilot, owner, governance_lead):
+    review = services.review_request(pilot=ready_pilot, to_stage="pilot", by=owner)
+    services.review_decide(review=review, decision="approve", by=governance_lead)
+    events = list(Event.objects.values_list("type", "pilot_id", "actor__username"))
+    assert events == [
+        ("review.requested", ready_pilot.pk, owner.username),
+        ("pilot.stage_changed", ready_pilot.pk, governance_lead.username),
+        ("review.decided", ready_pilot.pk, governance_lead.username),
+    ]
+    moved = Event.objects.get(type="pilot.stage_changed").payload
+    assert (moved["from_stage"], moved["to_stage"]) == ("discovery", "pilot")
+    decided = Event.objects.get(type="review.decided").payload
+    assert decided["decision"] == "approve" and decided["status"] == "approved"
+    assert decided["kind"] == "gate" and decided["review_id"] == review.pk
+
+
+def test_a_refused_request_publishes_nothing(owner, simple_gates):
+    from gates.services.reviews import ReviewRefused
+
+    pilot = PilotFactory(owner=owner)
+    with pytest.raises(ReviewRefused):
+        services.review_request(pilot=pilot, to_stage="pilot", by=owner)
+    assert not Event.objects.exists()
