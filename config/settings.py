@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "gates",
     "metrics",
     "dashboard",
+    "notify",
     # The benchmarks' management commands (make bench); nothing imports them.
     "bench",
 ]
@@ -232,9 +233,24 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "metrics.compute_drift_all",
         "schedule": crontab(hour=3, minute=15),
     },
-    "gates-daily-reminders": {
-        "task": "gates.daily_reminders",
+    "notify-daily-reminders": {
+        "task": "notify.daily_reminders",
         "schedule": crontab(hour=7, minute=0),
+    },
+    # Notifications (notify app): catch up on events and messages a crash left behind,
+    # the daily digests, the weekly portfolio digest.
+    "notify-sweep": {
+        "task": "notify.sweep",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "notify-daily-digests": {
+        "task": "notify.daily_digests",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    "notify-weekly-digest": {
+        "task": "notify.weekly_digest",
+        "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
     },
     # Signals move with the clock (the data window, stop-condition by-dates): recompute
     # those not computed since the last UTC midnight, whether or not new data arrived.
@@ -254,6 +270,30 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.Emai
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "pilotgate@localhost")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)  # STARTTLS on a plain port (587)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # TLS from the first byte (465)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured(
+        "EMAIL_USE_TLS and EMAIL_USE_SSL are both on; choose one: EMAIL_USE_TLS for STARTTLS "
+        "(usually port 587) or EMAIL_USE_SSL for implicit TLS (usually port 465)."
+    )
+if not 0 < EMAIL_PORT < 65536:
+    raise ImproperlyConfigured(f"EMAIL_PORT must be a port number (1-65535), got {EMAIL_PORT}")
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+if EMAIL_TIMEOUT < 1:
+    raise ImproperlyConfigured(f"EMAIL_TIMEOUT must be at least 1 second, got {EMAIL_TIMEOUT}")
+# Notifications: attempts per message before giving up, the first retry's delay (doubling,
+# at most an hour), how far back the sweep looks for unhandled events, chat POST timeout.
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 10)
+NOTIFY_RETRY_SECONDS = env_int("NOTIFY_RETRY_SECONDS", 30)
+NOTIFY_EVENT_WINDOW_HOURS = env_int("NOTIFY_EVENT_WINDOW_HOURS", 24)
+NOTIFY_CHAT_TIMEOUT = env_int("NOTIFY_CHAT_TIMEOUT", 10)
+for _name in ("NOTIFY_MAX_ATTEMPTS", "NOTIFY_RETRY_SECONDS", "NOTIFY_EVENT_WINDOW_HOURS",
+              "NOTIFY_CHAT_TIMEOUT"):  # fmt: skip
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be a positive integer, got {globals()[_name]}")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

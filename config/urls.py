@@ -12,6 +12,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("my-work/", include("dashboard.mywork.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("accounts/notifications/", include("notify.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("accounts.sso.urls")),
     path("pilots/", include("portfolio.urls")),

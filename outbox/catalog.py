@@ -12,6 +12,7 @@ from django.db import models
 class EventType(models.TextChoices):
     REVIEW_REQUESTED = "review.requested", "A gate, change or recertification review was requested"
     REVIEW_DECIDED = "review.decided", "A governance lead decided a review"
+    REVIEW_COMMENTED = "review.commented", "Someone commented on a pending review"
     STAGE_CHANGED = "pilot.stage_changed", "A pilot moved stage or status"
     ALERT_OPENED = "alert.opened", "A metric breached its threshold and an alert opened"
     ALERT_RESOLVED = "alert.resolved", "An alert was resolved"
@@ -34,6 +35,9 @@ PAYLOADS: dict[str, dict[str, str]] = {
     EventType.REVIEW_DECIDED: {
         "review_id": "integer", "kind": "string", "decision": "string",
         "status": "string", "decided_by": "string", "rationale": "string",
+    },
+    EventType.REVIEW_COMMENTED: {
+        "review_id": "integer", "comment_id": "integer", "author": "string", "body": "string",
     },
     EventType.STAGE_CHANGED: {
         "from_stage": "string", "to_stage": "string", "from_status": "string",

@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts import rules
 from accounts.audit import audit_record
 from config.errors import Conflict
-from gates import engine, notifications, selectors
+from gates import engine, selectors
 from gates.models import APPROVING, Condition, Decision, DecisionKind, Review, ReviewStatus
 from gates.services.reviews import _close, lock_pending_review
 from gates.services.transitions import pilot_transition
@@ -260,8 +260,6 @@ def review_decide(
                  "status": review.status, "decided_by": by.get_username(),
                  "rationale": rationale},
     )  # fmt: skip
-    if review.status != ReviewStatus.PENDING:
-        transaction.on_commit(lambda: notifications.review_decided(review.pk))
     return review
 
 

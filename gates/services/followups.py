@@ -9,10 +9,11 @@ from django.utils import timezone
 from accounts import rules
 from accounts.audit import audit_record
 from config.errors import Conflict
-from gates import notifications
 from gates.models import Comment, Condition, Review
 from gates.services.reviews import lock_pending_review
 from gates.services.transitions import pilot_transition
+from outbox.catalog import EventType
+from outbox.services import publish
 from portfolio.models import Pilot, Status
 
 
@@ -38,7 +39,11 @@ def comment_add(*, review: Review, by, body: str) -> Comment:
         pilot_id=review.pilot_id,
         after={"review": review.pk, "body": body},
     )
-    transaction.on_commit(lambda: notifications.comment_added(comment.pk))
+    publish(
+        EventType.REVIEW_COMMENTED, pilot=review.pilot_id, actor=by,
+        payload={"review_id": review.pk, "comment_id": comment.pk,
+                 "author": by.get_username(), "body": body},
+    )  # fmt: skip
     return comment
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts import rules
 from accounts.audit import audit_record
 from config.errors import Conflict
-from gates import engine, notifications, selectors
+from gates import engine, selectors
 from gates.models import Review, ReviewStatus
 from outbox.catalog import EventType
 from outbox.services import publish
@@ -209,7 +209,6 @@ def _review_request(
         payload={"review_id": review.pk, "kind": review.kind, "from_stage": review.from_stage,
                  "to_stage": review.to_stage, "requested_by": by.get_username()},
     )  # fmt: skip
-    transaction.on_commit(lambda: notifications.review_requested(review.pk))
     return review
 
 

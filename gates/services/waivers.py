@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts import rules
 from accounts.audit import audit_record
 from config.errors import Conflict
-from gates import engine, notifications, selectors
+from gates import engine, selectors
 from gates.labels import criteria_labels
 from gates.models import Waiver
 from outbox.catalog import EventType
@@ -198,5 +198,4 @@ def waiver_revoke(*, waiver: Waiver, reason: str, by, now: datetime | None = Non
         payload={"waiver_id": waiver.pk, "criterion_key": waiver.criterion_key,
                  "reason": reason, "revoked_by": by.get_username()},
     )  # fmt: skip
-    transaction.on_commit(lambda: notifications.waiver_revoked(waiver.pk))
     return waiver

@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.utils import timezone
+from gates.tasks import daily_reminders, remind_operations_reviews, remind_pending_reviews
 
 from gates import services
 from gates.models import Review
-from gates.tasks import daily_reminders, remind_operations_reviews, remind_pending_reviews
 from portfolio.workbooks.services import workbook_replace
 
 pytestmark = pytest.mark.django_db

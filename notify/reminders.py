@@ -1,4 +1,6 @@
-"""Daily reminders: reviews waiting too long, operations reviews past their date."""
+"""Daily reminders: reviews waiting too long, operations reviews past their date.
+
+Emailed through notify (queued, sent from Celery, by each person's preference)."""
 
 from __future__ import annotations
 
@@ -7,10 +9,14 @@ from datetime import date, datetime, timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
-from gates import notifications
 from gates.models import Review, ReviewStatus
+from notify import recipients
+from notify.catalog import REMINDERS
+from notify.messages import Message, absolute, plural, review_link, step
+from notify.services import notice_send
 from portfolio.models import Pilot, Status
 from portfolio.workbooks.provides import workbook_facts_many
 
@@ -44,7 +50,7 @@ def remind_pending_reviews(*, now: datetime) -> int:
             .update(reminded_at=now)
         )
         if claimed:
-            sent += notifications.review_waiting(review.pk, now=now)
+            sent += review_waiting(review, now=now)
     return sent
 
 
@@ -62,11 +68,37 @@ def remind_operations_reviews(*, today: date, chunk: int = 500) -> int:
             if due is not None and due < today:
                 due_by_pilot[pilot_id] = due
         for pilot in Pilot.objects.filter(pk__in=due_by_pilot).prefetch_related("roles__user"):
-            sent += notifications.operations_review_overdue(pilot, due=due_by_pilot[pilot.pk])
+            sent += operations_review_overdue(pilot, due=due_by_pilot[pilot.pk])
     return sent
 
 
-@shared_task(name="gates.daily_reminders", acks_late=True, time_limit=600)
+def review_waiting(review, *, now) -> int:
+    pilot = review.pilot
+    age = plural((now - review.requested_at).days, "day", "days")
+    message = Message(
+        f"Waiting {age}: review of {pilot.name}",
+        [f"The review of {pilot.name} ({step(review.from_stage, review.to_stage)}) has waited "
+         f"{age} for a decision."],
+        review_link(review.pk), "Open the review",
+    )  # fmt: skip
+    with transaction.atomic():
+        return notice_send(
+            users=recipients.governance_leads_for(pilot.pk), topic=REMINDERS, message=message
+        )
+
+
+def operations_review_overdue(pilot, *, due) -> int:
+    message = Message(
+        f"Operations review of {pilot.name} is overdue",
+        [f"The operations workbook of {pilot.name} set the next review for {due:%Y-%m-%d}, "
+         "which has passed. Hold the review and set the next date."],
+        absolute(pilot.get_absolute_url()), "Open the pilot",
+    )  # fmt: skip
+    with transaction.atomic():
+        return notice_send(users=recipients.owners_of(pilot.pk), topic=REMINDERS, message=message)
+
+
+@shared_task(name="notify.daily_reminders", acks_late=True, time_limit=600)
 def daily_reminders() -> dict:
     now = timezone.now()
     reviews = remind_pending_reviews(now=now)

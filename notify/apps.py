@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class NotifyConfig(AppConfig):
+    name = "notify"
+    verbose_name = "Notifications: email, digests, Slack and Teams"
+
+    def ready(self):
+        from notify import handlers  # noqa: F401  (connects to outbox's `published`)
