@@ -6,4 +6,4 @@ class NotifyConfig(AppConfig):
     verbose_name = "Notifications: email, digests, Slack and Teams"
 
     def ready(self):
-        from notify import handlers  # noqa: F401  (connects to outbox's `published`)
+        from notify import handlers, tasks  # noqa: F401  (the receiver; tasks by name)

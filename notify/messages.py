@@ -68,7 +68,8 @@ def compose(event) -> Message:
     name = pilot.name if pilot else "a pilot that no longer exists"
     pilot_link = absolute(pilot.get_absolute_url()) if pilot else site() + "/"
     p = event.payload or {}
-    who = event.actor.get_full_name() or event.actor.get_username() if event.actor else ""
+    # People by their names (as the pages show them); the payload keeps usernames.
+    who = str(event.actor) if event.actor else ""
     match event.type:
         case EventType.REVIEW_REQUESTED:
             review = Review.objects.filter(pk=p.get("review_id")).first()
@@ -76,7 +77,7 @@ def compose(event) -> Message:
             needed = review.approvals_needed if review else 1
             return Message(
                 f"Review requested: {name} ({step(p.get('from_stage'), p.get('to_stage'))})",
-                [f"{p.get('requested_by') or who} asks for a gate review of {name} "
+                [f"{who or p.get('requested_by')} asks for a gate review of {name} "
                  f"({step(p.get('from_stage'), p.get('to_stage'))}).",
                  f"Risk tier {tier.lower()}: {plural(needed, 'approval', 'approvals')} needed."],
                 review_link(p.get("review_id")), "Open the review",
@@ -102,7 +103,7 @@ def compose(event) -> Message:
         case EventType.REVIEW_COMMENTED:
             return Message(
                 f"New comment on the review of {name}",
-                [f"{p.get('author') or who} wrote:", str(p.get("body", ""))],
+                [f"{who or p.get('author')} wrote:", str(p.get("body", ""))],
                 review_link(p.get("review_id")),
                 "Reply on the review",
             )
@@ -164,14 +165,14 @@ def compose(event) -> Message:
             if event.type == EventType.WAIVER_GRANTED:
                 return Message(
                     f"Criterion waived: {what} on {name}",
-                    [f"{p.get('granted_by') or who} waived {what} for {name} "
+                    [f"{who or p.get('granted_by')} waived {what} for {name} "
                      f"until {str(p.get('expires_at', ''))[:10]}."],
                     pilot_link, "Open the pilot",
                 )  # fmt: skip
             if event.type == EventType.WAIVER_REVOKED:
                 return Message(
                     f"Waiver revoked: {what} on {name}",
-                    [f"{p.get('revoked_by') or who} revoked the waiver of {what} for {name}.",
+                    [f"{who or p.get('revoked_by')} revoked the waiver of {what} for {name}.",
                      f"Reason: {p.get('reason', '')}",
                      "From now on the criterion counts again in the gate evaluation."],
                     pilot_link, "Open the pilot",

@@ -86,8 +86,8 @@ def _commented(event) -> list:
     people = list(owners)
     review = Review.objects.filter(pk=event.payload.get("review_id")).first()
     if review is not None:
-        people += _with_address([review.requested_by])
-    return people
+        people.append(review.requested_by)
+    return _with_address(people)
 
 
 def describe() -> list[tuple[str, str]]:

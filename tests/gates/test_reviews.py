@@ -14,6 +14,7 @@ from gates.models import Condition, Decision, Review, ReviewStatus, Waiver
 from gates.services.reviews import ReviewRefused
 from gates.services.transitions import pilot_transition
 from tests.factories import PilotFactory
+from tests.notify.helpers import deliver_all
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +54,8 @@ def test_owner_requests_review_with_frozen_evaluation_and_audit(
     assert review.evidence_links == ["https://x.test/r"]
     event = AuditEvent.objects.get(action="review.request")
     assert event.pilot_id == ready_pilot.pk and event.after["to_stage"] == "pilot"
+    assert mailoutbox == []  # the request sends nothing itself: notify's worker does
+    deliver_all()
     assert [m.to for m in mailoutbox] == [[governance_lead.email]]
 
 
@@ -153,7 +156,9 @@ def test_approve_moves_the_pilot_and_writes_audit(
     assert (ready_pilot.stage, review.status) == ("pilot", ReviewStatus.APPROVED)
     assert AuditEvent.objects.filter(action="review.decide", object_id=str(review.pk)).exists()
     assert AuditEvent.objects.filter(action="pilot.transition", pilot_id=ready_pilot.pk).exists()
-    assert sorted(m.to[0] for m in mailoutbox) == [owner.email, technical_owner.email]
+    deliver_all()
+    decided = [m.to[0] for m in mailoutbox if m.subject.startswith("Gate review of")]
+    assert sorted(decided) == [owner.email, technical_owner.email]
 
 
 @pytest.mark.parametrize(
@@ -359,10 +364,13 @@ def test_comments_notify_the_other_side(
     review = request(ready_pilot, owner)
     with django_capture_on_commit_callbacks(execute=True):
         services.comment_add(review=review, by=governance_lead, body="Where is <b>the</b> memo?")
-    assert sorted(m.to[0] for m in mailoutbox) == [owner.email, technical_owner.email]
+    deliver_all()
+    commented = [m for m in mailoutbox if m.subject.startswith("New comment")]
+    assert sorted(m.to[0] for m in commented) == [owner.email, technical_owner.email]
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         services.comment_add(review=review, by=owner, body="Attached.")
+    deliver_all()
     assert [m.to for m in mailoutbox] == [[governance_lead.email]]
     with pytest.raises(PermissionDenied):
         services.comment_add(review=review, by=outsider, body="hi")

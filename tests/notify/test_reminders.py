@@ -5,28 +5,32 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.utils import timezone
-from gates.tasks import daily_reminders, remind_operations_reviews, remind_pending_reviews
 
 from gates import services
 from gates.models import Review
+from notify.reminders import daily_reminders, remind_operations_reviews, remind_pending_reviews
 from portfolio.workbooks.services import workbook_replace
+from tests.notify.helpers import deliver_all
 
 pytestmark = pytest.mark.django_db
 
 
 def test_daily_reminders_is_scheduled_by_beat():
-    entry = settings.CELERY_BEAT_SCHEDULE["gates-daily-reminders"]
-    assert entry["task"] == daily_reminders.name == "gates.daily_reminders"
+    entry = settings.CELERY_BEAT_SCHEDULE["notify-daily-reminders"]
+    assert entry["task"] == daily_reminders.name == "notify.daily_reminders"
 
 
 def test_reviews_pending_too_long_are_reminded_once_a_day(
     ready_pilot, owner, governance_lead, mailoutbox
 ):
     review = services.review_request(pilot=ready_pilot, to_stage="pilot", by=owner)
+    deliver_all()
+    mailoutbox.clear()
     now = timezone.now()
     assert remind_pending_reviews(now=now) == 0
     Review.objects.filter(pk=review.pk).update(requested_at=now - timedelta(days=6))
     assert remind_pending_reviews(now=now) == 1
+    deliver_all()
     assert mailoutbox[-1].to == [governance_lead.email]
     assert "Waiting 6 days" in mailoutbox[-1].subject
     assert remind_pending_reviews(now=now + timedelta(hours=2)) == 0
@@ -45,6 +49,7 @@ def test_past_operations_review_date_reminds_the_owners(ready_pilot, owner, mail
     assert not result.errors
     sent = remind_operations_reviews(today=timezone.localdate())
     assert sent >= 1
+    deliver_all()
     assert any("Operations review of Ready pilot is overdue" in m.subject for m in mailoutbox)
     assert remind_operations_reviews(today=timezone.localdate() - timedelta(days=5)) == 0
 

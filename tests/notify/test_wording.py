@@ -4,6 +4,7 @@ import pytest
 
 from gates import services
 from gates.models import Review
+from tests.notify.helpers import deliver_all
 
 pytestmark = pytest.mark.django_db
 
@@ -13,6 +14,7 @@ def test_review_request_email_names_stages_and_tier_and_counts_approvals(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         services.review_request(pilot=ready_pilot, to_stage="pilot", by=owner)
+    deliver_all()
     (message,) = mailoutbox
     assert message.subject == "Review requested: Ready pilot (Discovery → Pilot)"
     assert "Risk tier medium: 1 approval needed." in message.body
@@ -22,11 +24,13 @@ def test_review_request_email_names_stages_and_tier_and_counts_approvals(
 def test_reminder_counts_days_with_their_plural(ready_pilot, owner, governance_lead, mailoutbox):
     from datetime import timedelta
 
-    from gates import notifications
+    from notify.reminders import review_waiting
 
     review = services.review_request(pilot=ready_pilot, to_stage="pilot", by=owner)
-    review = Review.objects.get(pk=review.pk)
+    review = Review.objects.select_related("pilot").get(pk=review.pk)
+    deliver_all()
     mailoutbox.clear()
-    notifications.review_waiting(review.pk, now=review.requested_at + timedelta(days=1, hours=1))
+    review_waiting(review, now=review.requested_at + timedelta(days=1, hours=1))
+    deliver_all()
     assert mailoutbox[-1].subject == "Waiting 1 day: review of Ready pilot"
     assert "has waited 1 day for a decision" in mailoutbox[-1].body
