@@ -340,7 +340,7 @@ def chat_send(*, message_id: int, now: datetime | None = None) -> Outcome:
     now = now or timezone.now()
     with transaction.atomic():
         row = (
-            ChannelMessage.objects.select_for_update(skip_locked=True)
+            ChannelMessage.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("channel", "event__actor")
             .filter(pk=message_id, status=DeliveryStatus.QUEUED)
             .first()
