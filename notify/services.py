@@ -525,7 +525,7 @@ def weekly_digest_send(*, now: datetime | None = None) -> int:
         if already:
             continue
         summary = weekly_summary(user=user, now=now)
-        money = summary["economics"]
+        money = (summary["economics"] or {}).get("totals") or {}
         figures = [
             ("Pilots in the portfolio", f"{summary['totals']['total']:,}"),
             ("Planned net value a year", format_money(money.get("net_value"))),
