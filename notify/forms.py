@@ -30,10 +30,13 @@ class PreferencesForm(forms.Form):
                 widget=forms.RadioSelect,
                 initial=modes.get(topic),
                 help_text=help_text,
+                # Every topic shows its current choice; one left out keeps it.
+                required=False,
             )
 
     def modes(self) -> dict[str, str]:
-        return {topic: self.cleaned_data[field_name(topic)] for topic in TOPICS}
+        chosen = {topic: self.cleaned_data.get(field_name(topic)) for topic in TOPICS}
+        return {topic: mode for topic, mode in chosen.items() if mode}
 
 
 class ChannelForm(forms.Form):
