@@ -78,8 +78,10 @@ def test_business_unit_channels_and_confidential_pilots(allow_local, admin_user,
     secret = PilotFactory(name="Merger memo", owner=owner, business_unit="Finance",
                           confidential=True)  # fmt: skip
     with Receiver() as slack:
-        services.channel_create(by=admin_user, name="#finance", kind="slack", url=slack.url,
-                                event_types=[EventType.ALERT_OPENED], business_unit=finance)  # fmt: skip
+        services.channel_create(
+            by=admin_user, name="#finance", kind="slack", url=slack.url,
+            event_types=[EventType.ALERT_OPENED], business_unit=finance,
+        )  # fmt: skip
         for p in (retail_pilot, finance_pilot, secret):
             _opened(p)
         deliver_all()
@@ -150,8 +152,10 @@ def test_bad_input_is_a_400_naming_the_field(client, admin_user, field, value, m
 
 def test_the_service_refuses_an_unknown_event_type(admin_user):
     with pytest.raises(ValidationError) as caught:
-        services.channel_create(by=admin_user, name="#x", kind="slack",
-                                url="https://93.184.215.14/h", event_types=["alert.exploded"])  # fmt: skip
+        services.channel_create(
+            by=admin_user, name="#x", kind="slack", url="https://93.184.215.14/h",
+            event_types=["alert.exploded"],
+        )  # fmt: skip
     assert "Unknown event type: alert.exploded" in caught.value.message_dict["event_types"][0]
 
 
