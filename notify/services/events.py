@@ -92,6 +92,11 @@ def event_handle(*, event_id: int) -> dict:
     return counts
 
 
+def event_discard(*, event_id: int) -> None:
+    """Mark an event handled without telling anyone (the demo data's history)."""
+    HandledEvent.objects.get_or_create(event_id=event_id)
+
+
 def notice_send(*, users, topic: str, message: Message) -> int:
     """Email a notice that is not an event (daily reminders) to those who want it."""
     cache: dict = {}

@@ -159,3 +159,14 @@ def test_a_lost_signal_is_caught_up_by_the_sweep(pilot, owner):
     result = services.sweep(now=timezone.now() + timedelta(minutes=2))
     assert result["events"] == 1
     assert Email.objects.get().event_id == event.pk
+
+
+def test_events_published_while_discarding_tell_nobody(
+    pilot, owner, settings, django_capture_on_commit_callbacks
+):
+    settings.NOTIFY_DISCARD = True  # what seed_demo sets unless --send-email
+    with django_capture_on_commit_callbacks(execute=True):
+        event = _alert(pilot)
+    assert HandledEvent.objects.filter(event=event).exists()
+    deliver_all()
+    assert not Email.objects.exists()

@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--send-email",
             action="store_true",
-            help="Send the notifications the demo reviews cause (off: they are discarded).",
+            help="Notify about the demo's events (off: they are marked handled, nobody is told).",
         )
 
     def handle(self, *args, **options):
@@ -25,8 +25,10 @@ class Command(BaseCommand):
                 "Set PILOTGATE_DEMO_PASSWORD to a random value of 16+ characters first: "
                 "the demo users' published password is refused in production."
             )
-        backend = None if options["send_email"] else "django.core.mail.backends.dummy.EmailBackend"
-        with override_settings(**({"EMAIL_BACKEND": backend} if backend else {})):
+        # Without --send-email the demo's events are marked handled by the notify app
+        # (NOTIFY_DISCARD) and nobody is emailed about the demo's history.
+        quiet = {} if options["send_email"] else {"NOTIFY_DISCARD": True}
+        with override_settings(**quiet):
             with transaction.atomic():
                 context = portfolio_demo.seed()
                 # Each app adds its data on top of the pilots, in dependency order.
