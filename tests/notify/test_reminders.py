@@ -56,3 +56,14 @@ def test_past_operations_review_date_reminds_the_owners(ready_pilot, owner, mail
 
 def test_task_runs_end_to_end(ready_pilot):
     assert daily_reminders.apply().get() == {"reviews": 0, "operations": 0}
+
+
+def test_every_notify_beat_entry_names_a_registered_task():
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    names = {e["task"] for k, e in settings.CELERY_BEAT_SCHEDULE.items() if k.startswith("notify")}
+    assert names == {
+        "notify.daily_reminders", "notify.sweep", "notify.daily_digests", "notify.weekly_digest",
+    }  # fmt: skip
+    assert names <= set(app.tasks)
