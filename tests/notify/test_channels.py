@@ -167,3 +167,26 @@ def test_an_internal_address_is_refused_at_delivery_too(admin_user, pilot, setti
     assert deliver_all()["chats"] == ["failed"]
     row = ChannelMessage.objects.get(channel=channel)
     assert "internal" in row.last_error and row.status == DeliveryStatus.FAILED
+
+
+def test_the_channel_page_runs_as_many_queries_for_one_channel_as_for_many(client, admin_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    finance, _ = BusinessUnit.objects.get_or_create(name="Finance")
+    client.force_login(admin_user)
+    counts = []
+    for total in (1, 6):
+        while Channel.objects.count() < total:
+            n = Channel.objects.count()
+            Channel.objects.create(
+                name=f"#c{n}", kind="slack", url=f"https://example.com/h{n}",
+                event_types=[EventType.ALERT_OPENED], business_unit=finance,
+            )  # fmt: skip
+        client.get(reverse("notify:channels"))  # warm the session
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(reverse("notify:channels"))
+        assert response.status_code == 200
+        assert response.content.decode().count("Remove “#c") == total
+        counts.append(len(captured))
+    assert counts[0] == counts[1], counts
