@@ -39,7 +39,8 @@ def _channel_errors(*, name, kind, url, event_types, business_unit) -> dict:
     try:
         check_url(url or "")
     except UnsafeURL as exc:
-        errors["url"] = exc.message
+        # The guard speaks of metric pulls; here the same rule applies to posts.
+        errors["url"] = exc.message.replace("pulls to", "posts to").replace("be pulled", "be used")
     except ConnectorError as exc:
         errors["url"] = f"{exc.message} Check the address."
     return errors
