@@ -37,8 +37,9 @@ TOPICS: dict[str, str] = {
 
 # Decisions on your own pilots always reach you: straight away or in the digest.
 CANNOT_TURN_OFF = frozenset({EventType.REVIEW_DECIDED})
-# The weekly digest is one email a week: on (sent) or off; executives get it by default.
-ON_OR_OFF = frozenset({WEEKLY_DIGEST})
+# One email at a fixed time already (the weekly digest; the 07:00 reminders): on or off.
+# Executives get the weekly digest by default.
+ON_OR_OFF = frozenset({WEEKLY_DIGEST, REMINDERS})
 
 
 def default_mode(topic: str, *, is_executive: bool) -> str:

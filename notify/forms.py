@@ -4,7 +4,7 @@ from notify.catalog import CANNOT_TURN_OFF, ON_OR_OFF, TOPICS, Mode, allowed_mod
 from outbox.catalog import EventType
 from portfolio.models import BusinessUnit
 
-_WEEKLY_CHOICES = {Mode.IMMEDIATE: "Send it to me", Mode.OFF: "Off"}
+_ON_OR_OFF_CHOICES = {Mode.IMMEDIATE: "Send to me", Mode.OFF: "Off"}
 
 
 def field_name(topic: str) -> str:
@@ -17,7 +17,7 @@ class PreferencesForm(forms.Form):
     def __init__(self, *args, modes: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
         for topic, label in TOPICS.items():
-            labels = _WEEKLY_CHOICES if topic in ON_OR_OFF else dict(Mode.choices)
+            labels = _ON_OR_OFF_CHOICES if topic in ON_OR_OFF else dict(Mode.choices)
             help_text = ""
             if topic in CANNOT_TURN_OFF:
                 help_text = (

@@ -170,3 +170,12 @@ def test_events_published_while_discarding_tell_nobody(
     assert HandledEvent.objects.filter(event=event).exists()
     deliver_all()
     assert not Email.objects.exists()
+
+
+def test_reminders_are_on_or_off_never_a_digest(owner):
+    from notify.catalog import REMINDERS
+
+    with pytest.raises(ValidationError):
+        services.preferences_set(user=owner, by=owner, modes={REMINDERS: "digest"})
+    services.preferences_set(user=owner, by=owner, modes={REMINDERS: "off"})
+    assert services.modes_of(owner)[REMINDERS] == "off"
