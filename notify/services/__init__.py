@@ -3,7 +3,6 @@
 from notify.services.channels import channel_create, channel_remove
 from notify.services.delivery import (
     Outcome,
-    User,
     _enqueue,
     chat_send,
     email_queue,
@@ -27,7 +26,7 @@ from notify.services.events import (
     notice_send,
     sweep,
 )
-from notify.services.preferences import modes_of, preferences_set, unsubscribe
+from notify.services.preferences import User, modes_of, preferences_set, unsubscribe
 
 __all__ = [
     "Outcome", "User", "_enqueue", "channel_create", "channel_remove", "channels_for",

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -18,9 +15,6 @@ from notify.models import (
 )
 from outbox.catalog import EventType
 from portfolio.models import BusinessUnit
-
-logger = logging.getLogger(__name__)
-User = get_user_model()
 
 
 def _channel_errors(*, name, kind, url, event_types, business_unit) -> dict:

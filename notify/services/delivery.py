@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 
 from celery import current_app
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -35,9 +34,6 @@ from notify.models import (
 )
 
 logger = logging.getLogger(__name__)
-User = get_user_model()
-
-# --- settings ----------------------------------------------------------------------------
 
 
 def max_attempts() -> int:

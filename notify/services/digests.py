@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from datetime import datetime, timedelta
 
@@ -29,10 +28,7 @@ from outbox.catalog import EventType
 from outbox.models import Event
 from portfolio.models import Pilot
 
-logger = logging.getLogger(__name__)
 User = get_user_model()
-
-# --- digests -----------------------------------------------------------------------------
 
 
 def daily_digests_send(*, now: datetime | None = None) -> int:

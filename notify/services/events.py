@@ -3,19 +3,15 @@ and the sweep that catches up on whatever a crash or a broker outage left."""
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from notify import recipients
-from notify.catalog import (
-    Mode,
-)
+from notify.catalog import Mode
 from notify.messages import Message, compose
 from notify.models import (
     Channel,
@@ -29,11 +25,6 @@ from notify.services.delivery import _enqueue, email_queue
 from notify.services.preferences import _mode_for
 from outbox.models import Event
 from portfolio.models import BusinessUnit, Pilot
-
-logger = logging.getLogger(__name__)
-User = get_user_model()
-
-# --- outbox events -----------------------------------------------------------------------
 
 
 def channels_for(event) -> list[Channel]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -18,14 +16,9 @@ from notify.catalog import (
     allowed_modes,
     default_mode,
 )
-from notify.models import (
-    Preference,
-)
+from notify.models import Preference
 
-logger = logging.getLogger(__name__)
 User = get_user_model()
-
-# --- preferences -------------------------------------------------------------------------
 
 
 def modes_of(user) -> dict[str, str]:
