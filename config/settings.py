@@ -243,6 +243,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    # Waivers that passed their expiry since the last run: one `waiver.expired` event each.
+    "gates-publish-expired-waivers": {
+        "task": "gates.publish_expired_waivers",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     "portfolio-aggregates": {
         "task": "portfolio.rebuild_aggregates",
         "schedule": 300.0,
