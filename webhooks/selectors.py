@@ -18,8 +18,12 @@ def _ensure_manager(user, target: str) -> None:
 
 def subscription_list(*, user) -> QuerySet[Subscription]:
     _ensure_manager(user, "webhooks")
-    return Subscription.objects.select_related("created_by").annotate(
-        delivery_count=Count("deliveries"), last_delivery_at=Max("deliveries__created_at")
+    return (
+        Subscription.objects.select_related("created_by")
+        .annotate(
+            delivery_count=Count("deliveries"), last_delivery_at=Max("deliveries__created_at")
+        )
+        .order_by("-created_at", "-id")
     )
 
 

@@ -44,13 +44,19 @@ SWEEP_EVENT_AGE = timedelta(seconds=30)
 SWEEP_BATCH = 2000
 
 
-def _enqueue(delivery_ids: list[int]) -> None:
-    """Queue one delivery task per id (by task name, on the webhooks queue)."""
+def _celery_app():
     from celery import current_app
 
-    task = current_app.tasks["webhooks.deliver"]
+    return current_app
+
+
+def _enqueue(delivery_ids: list[int]) -> None:
+    """Queue one `webhooks.deliver` task per id, by task name, on the webhooks queue."""
+    app = _celery_app()
     for delivery_id in delivery_ids:
-        task.apply_async(args=[delivery_id], queue=settings.PILOTGATE_WEBHOOK_QUEUE)
+        app.send_task(
+            "webhooks.deliver", args=[delivery_id], queue=settings.PILOTGATE_WEBHOOK_QUEUE
+        )
 
 
 def enqueue_on_commit(delivery_ids: list[int]) -> None:
