@@ -163,9 +163,9 @@ def test_the_openapi_document_has_a_webhook_per_catalogue_type(client):
     schema = client.get("/api/schema/?format=json").json()
     assert schema["openapi"].startswith("3.1")
     assert set(schema["webhooks"]) == set(EventType.values)
-    ref = schema["webhooks"]["alert.opened"]["post"]["requestBody"]["content"][
-        "application/json"
-    ]["schema"]["$ref"]
+    ref = schema["webhooks"]["alert.opened"]["post"]["requestBody"]["content"]["application/json"][
+        "schema"
+    ]["$ref"]
     message = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
     data_ref = message["properties"]["data"]["$ref"].rsplit("/", 1)[1]
     data = schema["components"]["schemas"][data_ref]["properties"]
