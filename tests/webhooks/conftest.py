@@ -16,7 +16,7 @@ class Receiver:
     def __init__(self):
         self.requests: dict[str, list[dict]] = defaultdict(list)
         self.statuses: dict[str, list[int]] = {}
-        self.delays: dict[str, float] = {}
+        self.delays: dict[str, float | list[float]] = {}
         self.arrived = threading.Condition()
         outer = self
 
@@ -34,6 +34,8 @@ class Receiver:
                     script = outer.statuses.get(self.path)
                     status = script.pop(0) if script else 200
                 delay = outer.delays.get(self.path, 0)
+                if isinstance(delay, list):  # one delay per request, then none
+                    delay = delay.pop(0) if delay else 0
                 if delay:
                     time.sleep(delay)
                 answer = b'{"ok": true}' if status < 300 else b"receiver says no"
