@@ -444,9 +444,8 @@ def _record(delivery: Delivery, outcome: transport.Outcome) -> str:
         Delivery.objects.filter(pk=delivery.pk).update(
             status=DeliveryStatus.SUCCEEDED, delivered_at=now, next_attempt_at=None, **common
         )
-        Subscription.objects.filter(pk=delivery.subscription_id).exclude(
-            consecutive_failures=0
-        ).update(consecutive_failures=0)
+        if delivery.subscription.consecutive_failures:
+            Subscription.objects.filter(pk=delivery.subscription_id).update(consecutive_failures=0)
         return "delivered"
     delay = retry_delay(attempts)
     if delay is not None:
