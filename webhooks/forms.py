@@ -9,7 +9,7 @@ class SubscriptionForm(forms.Form):
         label="Receiver URL", max_length=500,
         help_text="Where Pilotgate POSTs the events. It must be reachable from this server "
         "and may not point inside the company network unless an administrator allows it.",
-        widget=forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        widget=forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false", "size": 60}),
     )  # fmt: skip
     description = forms.CharField(
         label="Description", max_length=200, required=False,
@@ -24,3 +24,15 @@ class SubscriptionForm(forms.Form):
         label="Active", required=False, initial=True,
         help_text="Untick to stop deliveries without removing the subscription.",
     )  # fmt: skip
+
+    def clean_url(self):
+        # The service's own check (scheme, https, the outbound-address guard), so the page
+        # names a bad URL together with the other fields' problems.
+        from django.core.exceptions import ValidationError
+
+        from webhooks.services import clean_url
+
+        try:
+            return clean_url(self.cleaned_data["url"])
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["url"]) from exc

@@ -45,9 +45,9 @@ class Subscription(models.Model):
 
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Waiting to be sent"
+    PENDING = "pending", "Waiting"
     SUCCEEDED = "succeeded", "Delivered"
-    FAILED = "failed", "Failed (no attempts left)"
+    FAILED = "failed", "Failed"
 
 
 class Delivery(models.Model):

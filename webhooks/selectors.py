@@ -33,7 +33,7 @@ def subscription_get(*, user, pk: int) -> Subscription:
 
 
 def delivery_list(*, subscription: Subscription, status: str | None = None) -> QuerySet:
-    deliveries = Delivery.objects.filter(subscription=subscription).defer("body")
+    deliveries = Delivery.objects.filter(subscription=subscription)
     if status:
         deliveries = deliveries.filter(status=status)
     return deliveries.order_by("-created_at", "-id")

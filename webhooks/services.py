@@ -67,7 +67,8 @@ def enqueue_on_commit(delivery_ids: list[int]) -> None:
 # --- Input -------------------------------------------------------------------------------
 
 
-def _clean_url(url) -> str:
+def clean_url(url) -> str:
+    """The URL, trimmed, if a subscription may use it (pages check it as they bind)."""
     if not isinstance(url, str) or not url.strip():
         raise ValidationError({"url": "Give the URL that receives the events."})
     url = url.strip()
@@ -109,7 +110,7 @@ def _clean_description(description) -> str:
 def _clean_all(*, partial: bool = False, **values) -> tuple[dict, dict]:
     """Clean the fields; with `partial`, None means "not given" and is left out.
     Returns (cleaned values, error messages by field)."""
-    cleaners = {"url": _clean_url, "event_types": _clean_event_types,
+    cleaners = {"url": clean_url, "event_types": _clean_event_types,
                 "description": _clean_description}  # fmt: skip
     cleaned: dict = {}
     errors: dict = {}
