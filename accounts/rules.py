@@ -406,3 +406,15 @@ def can_edit_checklist(user, pilot) -> bool:
     if not can_view_pilot(user, pilot) or pilot.is_stopped:
         return False
     return bool(OWNER_ROLES & pilot_roles_of(user, pilot))
+
+
+def can_manage_webhooks(user) -> bool:
+    """Admins and governance leads create and change webhook subscriptions, see a secret
+    once (at creation or rotation) and read the delivery log."""
+    return is_admin(user) or is_governance_lead(user)
+
+
+def webhook_may_carry(creator, pilot) -> bool:
+    """An event about `pilot` goes to a subscription only if its creator may see the pilot:
+    a subscription never carries a confidential pilot out past its creator's own view."""
+    return can_view_pilot(creator, pilot)

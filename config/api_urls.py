@@ -7,6 +7,7 @@ from metrics.api import MetricSeriesView, PilotSignalView, SnapshotPushView
 from metrics.sources.api import PilotSourcesView, SourceDetailView, SourcePullView
 from portfolio.api import PilotViewSet
 from portfolio.workbooks.api import WorkbookView
+from webhooks import api as webhooks_api
 
 router = Router(trailing_slash=True)
 router.register("pilots", PilotViewSet, basename="pilot")
@@ -29,4 +30,18 @@ urlpatterns = [
     path("reviews/<int:pk>/withdraw/", gates_api.ReviewWithdrawView.as_view()),
     path("pilots/<int:pk>/waivers/", gates_api.PilotWaiversView.as_view()),
     path("waivers/<int:pk>/revoke/", gates_api.WaiverRevokeView.as_view()),
+    path("webhooks/event-types/", webhooks_api.EventTypeListView.as_view()),
+    path("webhooks/subscriptions/", webhooks_api.SubscriptionListView.as_view()),
+    path("webhooks/subscriptions/<int:pk>/", webhooks_api.SubscriptionDetailView.as_view()),
+    path(
+        "webhooks/subscriptions/<int:pk>/rotate-secret/",
+        webhooks_api.SubscriptionRotateView.as_view(),
+    ),
+    path("webhooks/subscriptions/<int:pk>/test/", webhooks_api.SubscriptionPingView.as_view()),
+    path(
+        "webhooks/subscriptions/<int:pk>/deliveries/",
+        webhooks_api.SubscriptionDeliveriesView.as_view(),
+    ),
+    path("webhooks/deliveries/<int:pk>/", webhooks_api.DeliveryDetailView.as_view()),
+    path("webhooks/deliveries/<int:pk>/redeliver/", webhooks_api.DeliveryRedeliverView.as_view()),
 ]

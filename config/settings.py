@@ -23,6 +23,7 @@ from config.env import (
     env_str,
 )
 from config.money import DEFAULT_CURRENCY, validate_currency
+from outbox.catalog import EventType
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PILOTGATE_VAR_DIR", str(BASE_DIR / "var")))
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "metrics",
     "dashboard",
     "notify",
+    "webhooks",
     # The benchmarks' management commands (make bench); nothing imports them.
     "bench",
 ]
@@ -259,6 +261,19 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    # Waivers that passed their expiry since the last run: one `waiver.expired` event each.
+    "gates-publish-expired-waivers": {
+        "task": "gates.publish_expired_waivers",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
+    # Webhook deliveries due (retries, and any a crash left behind), and events not fanned
+    # out yet (a process that died between its commit and the fan-out).
+    "webhooks-sweep": {
+        "task": "webhooks.sweep",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
     "portfolio-aggregates": {
         "task": "portfolio.rebuild_aggregates",
         "schedule": 300.0,
@@ -382,6 +397,24 @@ PILOTGATE_PULL_RUN_RETENTION_DAYS = env_int("PILOTGATE_PULL_RUN_RETENTION_DAYS",
 # How far ahead of the server clock a snapshot's observed_at may be (clock skew).
 PILOTGATE_METRICS_FUTURE_SKEW = env_int("PILOTGATE_METRICS_FUTURE_SKEW", 300)
 
+# Outbound webhooks (webhooks/, README "Webhooks"). Retries after the first attempt, in
+# seconds (each +/- 10 % jitter): 1 min, 5 min, 30 min, 2 h, 5 h, 10 h, about 18 h in all.
+PILOTGATE_WEBHOOK_RETRY_SCHEDULE = [
+    int(v) for v in env_list("PILOTGATE_WEBHOOK_RETRY_SCHEDULE", "60,300,1800,7200,18000,36000")
+]
+PILOTGATE_WEBHOOK_CONNECT_TIMEOUT = env_int("PILOTGATE_WEBHOOK_CONNECT_TIMEOUT", 5)
+PILOTGATE_WEBHOOK_TIMEOUT = env_int("PILOTGATE_WEBHOOK_TIMEOUT", 10)
+# A subscription is disabled after this many deliveries in a row used up every attempt.
+PILOTGATE_WEBHOOK_DISABLE_AFTER = env_int("PILOTGATE_WEBHOOK_DISABLE_AFTER", 3)
+# How long a worker holds a delivery it took before the sweeper may hand it to another
+# (covers a worker killed mid-attempt); longer than one attempt can last.
+PILOTGATE_WEBHOOK_LEASE_SECONDS = env_int("PILOTGATE_WEBHOOK_LEASE_SECONDS", 60)
+# The Celery queue of delivery tasks; set "webhooks" and run a worker with -Q webhooks to
+# keep slow receivers away from every other background job.
+PILOTGATE_WEBHOOK_QUEUE = env_str("PILOTGATE_WEBHOOK_QUEUE", CELERY_TASK_DEFAULT_QUEUE)
+# Subscription URLs must be https (on by default in production).
+PILOTGATE_WEBHOOK_REQUIRE_HTTPS = env_bool("PILOTGATE_WEBHOOK_REQUIRE_HTTPS", PRODUCTION)
+
 # --- Security hardening (issue 7). Kept in one block so other branches merge cleanly. ---
 from datetime import timedelta  # noqa: E402
 
@@ -460,11 +493,19 @@ REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "config.pagination.Pagination"
 REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"] = ["config.filters.StrictFilterBackend"]
 # The API speaks JSON; the schema documents only that, so clients and the fuzzer send it.
 # Stages appear under several field names (stage, to_stage, from_stage): one enum for all.
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {"StageEnum": "portfolio.models.Stage"}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "StageEnum": "portfolio.models.Stage",
+    "WebhookDeliveryStatusEnum": "webhooks.models.DeliveryStatus",
+}
 # The ways to authenticate; AuthFailureLockout, first in the chain, only refuses.
 SPECTACULAR_SETTINGS["AUTHENTICATION_WHITELIST"] = [
     "accounts.authentication.BearerTokenAuthentication",
     "rest_framework.authentication.SessionAuthentication",
+]
+# The webhooks section (OpenAPI 3.1) is generated from the event catalogue.
+SPECTACULAR_SETTINGS["OAS_VERSION"] = "3.1.0"
+SPECTACULAR_SETTINGS["WEBHOOKS"] = [
+    f"webhooks.openapi.hook_{_type.replace('.', '__')}" for _type in EventType.values
 ]
 SPECTACULAR_SETTINGS["PARSER_WHITELIST"] = ["rest_framework.parsers.JSONParser"]
 SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [

@@ -19,6 +19,7 @@ urlpatterns = [
     path("metrics/", include("metrics.urls")),
     path("gates/", include("gates.urls")),
     path("portfolio/", include("dashboard.urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", views.ApiSchemaView.as_view(), name="api-schema"),
     path("api/docs/", views.ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),

@@ -198,6 +198,8 @@ class Waiver(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     revoke_reason = models.TextField(max_length=2000, blank=True)
+    # When `waiver.expired` was published for it (once; gates.tasks.publish_expired_waivers).
+    expiry_published_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-granted_at", "-id"]

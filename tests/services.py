@@ -64,7 +64,14 @@ def database_url_for_subprocess() -> str:
     return f"postgres://{user}{password}@{host}:{port}/{s['NAME']}"
 
 
-def start_celery_worker(*, redis_url: str, extra_env: dict | None = None, queues: str = "celery"):
+def start_celery_worker(
+    *,
+    redis_url: str,
+    extra_env: dict | None = None,
+    queues: str = "celery",
+    pool: str = "solo",
+    concurrency: int = 1,
+):
     """Start a real `celery worker` process against Redis and the test database."""
     import subprocess
     import sys
@@ -89,9 +96,9 @@ def start_celery_worker(*, redis_url: str, extra_env: dict | None = None, queues
             "config",
             "worker",
             "--pool",
-            "solo",
+            pool,
             "--concurrency",
-            "1",
+            str(concurrency),
             "--without-gossip",
             "--without-mingle",
             "-Q",

@@ -6,7 +6,12 @@ from gates.services.decisions import review_decide
 from gates.services.followups import comment_add, condition_mark_met, pilot_resume
 from gates.services.reviews import review_request, review_withdraw
 from gates.services.transitions import pilot_transition
-from gates.services.waivers import waiver_grant, waiver_revoke, waivers_grant
+from gates.services.waivers import (
+    waiver_grant,
+    waiver_revoke,
+    waivers_grant,
+    waivers_publish_expired,
+)
 
 __all__ = [
     "checklist_answer_set",
@@ -22,4 +27,5 @@ __all__ = [
     "waiver_grant",
     "waiver_revoke",
     "waivers_grant",
+    "waivers_publish_expired",
 ]

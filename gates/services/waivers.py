@@ -199,3 +199,28 @@ def waiver_revoke(*, waiver: Waiver, reason: str, by, now: datetime | None = Non
                  "reason": reason, "revoked_by": by.get_username()},
     )  # fmt: skip
     return waiver
+
+
+def waivers_publish_expired(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Publish `waiver.expired` once for each unrevoked waiver whose expiry has passed.
+
+    Each waiver is claimed by a conditional update in the same transaction as its event,
+    so two beat runs at once, or a run after a crash, never publish one expiry twice."""
+    now = now or timezone.now()
+    due = Waiver.objects.filter(
+        revoked_at__isnull=True, expires_at__lte=now, expiry_published_at__isnull=True
+    ).values_list("pk", "pilot_id", "criterion_key")[:limit]
+    published_count = 0
+    for pk, pilot_id, criterion_key in list(due):
+        with transaction.atomic():
+            claimed = Waiver.objects.filter(
+                pk=pk, revoked_at__isnull=True, expiry_published_at__isnull=True
+            ).update(expiry_published_at=now)
+            if not claimed:
+                continue
+            publish(
+                EventType.WAIVER_EXPIRED, pilot=pilot_id, actor=None, now=now,
+                payload={"waiver_id": pk, "criterion_key": criterion_key},
+            )  # fmt: skip
+            published_count += 1
+    return published_count

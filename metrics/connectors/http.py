@@ -29,7 +29,7 @@ _REDIRECTS = {301, 302, 303, 307, 308}
 
 
 @lru_cache(maxsize=1)
-def _ssl_context() -> ssl.SSLContext:
+def ssl_context() -> ssl.SSLContext:
     # Loading the CA bundle costs ~0.1 s; one verifying context serves every pull.
     return httpx.create_ssl_context()
 
@@ -66,17 +66,27 @@ def with_params(url: str, params: dict | None) -> httpx.URL:
     return original.copy_with(query=query)
 
 
-def _pinned_request(
-    client: httpx.Client, url: str, headers: dict[str, str], params, target
+def pinned_request(
+    client: httpx.Client,
+    url: str,
+    headers: dict[str, str],
+    params,
+    target,
+    *,
+    method: str = "GET",
+    content: bytes | None = None,
 ) -> httpx.Request:
+    """A request to the checked address (`target.ip`) that names the host in Host and SNI.
+    Also used by outbound webhooks (webhooks/transport.py) with method="POST"."""
     original = with_params(url, params)
     host_header = target.host if ":" not in target.host else f"[{target.host}]"
     if target.port != DEFAULT_PORTS[target.scheme]:
         host_header = f"{host_header}:{target.port}"
     return client.build_request(
-        "GET",
+        method,
         original.copy_with(host=target.ip),
         headers={**headers, "Host": host_header},
+        content=content,
         extensions={"sni_hostname": target.host},
     )
 
@@ -108,7 +118,7 @@ def fetch(
         timeout=httpx.Timeout(timeout),
         follow_redirects=False,
         trust_env=False,
-        verify=_ssl_context(),
+        verify=ssl_context(),
     ) as client:
         for _hop in range(MAX_REDIRECTS + 1):
             target = check_url(current, allow_hosts=allow_hosts, resolver=resolver)
@@ -121,7 +131,7 @@ def fetch(
             # Like browsers dropping Authorization: a redirect elsewhere never gets the secret.
             if secret_headers and (target.host, target.port) == first_host:
                 send_headers.update(secret_headers)
-            request = _pinned_request(client, current, send_headers, params, target)
+            request = pinned_request(client, current, send_headers, params, target)
             try:
                 response = client.send(request, stream=True)
             except httpx.TimeoutException as exc:

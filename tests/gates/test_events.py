@@ -61,3 +61,33 @@ def test_a_refused_request_publishes_nothing(owner, simple_gates):
     with pytest.raises(ReviewRefused):
         services.review_request(pilot=pilot, to_stage="pilot", by=owner)
     assert not Event.objects.exists()
+
+
+def test_an_expired_waiver_is_published_once_and_a_revoked_one_never(owner, governance_lead):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from gates.models import Waiver
+    from gates.services import waivers_publish_expired
+
+    pilot = PilotFactory(owner=owner)
+    now = timezone.now()
+    expired = Waiver.objects.create(
+        pilot=pilot, criterion_key="privacy", justification="x", granted_by=governance_lead,
+        expires_at=now - timedelta(minutes=1),
+    )  # fmt: skip
+    Waiver.objects.create(
+        pilot=pilot, criterion_key="later", justification="x", granted_by=governance_lead,
+        expires_at=now + timedelta(days=1),
+    )  # fmt: skip
+    Waiver.objects.create(
+        pilot=pilot, criterion_key="revoked", justification="x", granted_by=governance_lead,
+        expires_at=now - timedelta(minutes=1), revoked_at=now - timedelta(hours=1),
+        revoked_by=governance_lead, revoke_reason="no longer needed",
+    )  # fmt: skip
+    assert waivers_publish_expired(now=now) == 1
+    assert waivers_publish_expired(now=now + timedelta(minutes=5)) == 0
+    event = Event.objects.get(type="waiver.expired")
+    assert event.pilot_id == pilot.pk and event.actor_id is None
+    assert event.payload == {"waiver_id": expired.pk, "criterion_key": "privacy"}

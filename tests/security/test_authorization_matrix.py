@@ -329,6 +329,46 @@ def _success_metric_remove(world, role, target):
     return f"/pilots/{pilot}/workbooks/strategy/lists/success_metrics/{row.pk}/remove/"
 
 
+# Webhooks: administrators and governance leads only, whatever the pilot (no target).
+MANAGE_WEBHOOKS_API = """
+            admin gov exec contrib outsider owner anon revoked
+-           ok    ok  403  403     403      403   401  401
+"""
+_WEBHOOK_URL = "https://93.184.215.14/hook"  # a public address literal: no DNS needed
+
+
+def _webhook(prefix: str, suffix: str = ""):
+    """URL of a new subscription (one per call, so a delete finds one to delete)."""
+
+    def build(world, role, target):
+        from webhooks.models import Subscription, new_secret
+
+        subscription = Subscription.objects.create(
+            url=_WEBHOOK_URL, event_types=["alert.opened"], secret=new_secret(),
+            created_by=world.users["gov"],
+        )  # fmt: skip
+        return f"{prefix}{subscription.pk}/{suffix}"
+
+    return build
+
+
+def _webhook_delivery(prefix: str, suffix: str = ""):
+    def build(world, role, target):
+        from webhooks.models import Delivery
+
+        url = _webhook("/x/")(world, role, target)
+        delivery = Delivery.objects.create(
+            subscription_id=int(url.strip("/").rsplit("/", 1)[-1]), message_id="msg_matrix",
+            event_type="webhook.ping", body={"type": "webhook.ping"},
+        )  # fmt: skip
+        return f"{prefix}{delivery.pk}/{suffix}"
+
+    return build
+
+
+_WEBHOOK_FORM = {"url": _WEBHOOK_URL, "event_types": ["alert.opened"], "is_active": "on"}
+
+
 API: dict[str, Row] = {
     "GET /api/pilots/": Row(ANY_SIGNED_IN_API, "/api/pilots/"),
     "POST /api/pilots/": Row(
@@ -415,6 +455,37 @@ API: dict[str, Row] = {
     "POST /api/sources/{id}/pull/": Row(EDIT_PILOT_API, _api_source("pull/")),
     # Pushing snapshots for a pilot: its owners (and admins, who run machine clients).
     "POST /api/snapshots/": Row(EDIT_PILOT_API, "/api/snapshots/", _snapshot_rows),
+    "GET /api/webhooks/event-types/": Row(ANY_SIGNED_IN_API, "/api/webhooks/event-types/"),
+    "GET /api/webhooks/subscriptions/": Row(MANAGE_WEBHOOKS_API, "/api/webhooks/subscriptions/"),
+    "POST /api/webhooks/subscriptions/": Row(
+        MANAGE_WEBHOOKS_API,
+        "/api/webhooks/subscriptions/",
+        {"url": _WEBHOOK_URL, "event_types": ["alert.opened"]},
+    ),
+    "GET /api/webhooks/subscriptions/{id}/": Row(
+        MANAGE_WEBHOOKS_API, _webhook("/api/webhooks/subscriptions/")
+    ),
+    "PATCH /api/webhooks/subscriptions/{id}/": Row(
+        MANAGE_WEBHOOKS_API, _webhook("/api/webhooks/subscriptions/"), {"description": "M"}
+    ),
+    "DELETE /api/webhooks/subscriptions/{id}/": Row(
+        MANAGE_WEBHOOKS_API, _webhook("/api/webhooks/subscriptions/")
+    ),
+    "POST /api/webhooks/subscriptions/{id}/rotate-secret/": Row(
+        MANAGE_WEBHOOKS_API, _webhook("/api/webhooks/subscriptions/", "rotate-secret/")
+    ),
+    "POST /api/webhooks/subscriptions/{id}/test/": Row(
+        MANAGE_WEBHOOKS_API, _webhook("/api/webhooks/subscriptions/", "test/")
+    ),
+    "GET /api/webhooks/subscriptions/{id}/deliveries/": Row(
+        MANAGE_WEBHOOKS_API, _webhook("/api/webhooks/subscriptions/", "deliveries/")
+    ),
+    "GET /api/webhooks/deliveries/{id}/": Row(
+        MANAGE_WEBHOOKS_API, _webhook_delivery("/api/webhooks/deliveries/")
+    ),
+    "POST /api/webhooks/deliveries/{id}/redeliver/": Row(
+        MANAGE_WEBHOOKS_API, _webhook_delivery("/api/webhooks/deliveries/", "redeliver/")
+    ),
 }
 
 PAGES: dict[str, Row] = {
@@ -794,6 +865,25 @@ PAGES: dict[str, Row] = {
     ),
     # Removing a file: whoever may edit the workbook holding it (one nothing holds: owners).
     "POST portfolio:evidence_remove": Row(_page(EDIT_WORKBOOK_API), _evidence_remove),
+    "GET webhooks:list": Row(_page(MANAGE_WEBHOOKS_API), "/webhooks/"),
+    "GET webhooks:create": Row(_page(MANAGE_WEBHOOKS_API), "/webhooks/new/"),
+    "POST webhooks:create": Row(_page(MANAGE_WEBHOOKS_API), "/webhooks/new/", _WEBHOOK_FORM),
+    "GET webhooks:detail": Row(_page(MANAGE_WEBHOOKS_API), _webhook("/webhooks/")),
+    "GET webhooks:edit": Row(_page(MANAGE_WEBHOOKS_API), _webhook("/webhooks/", "edit/")),
+    "POST webhooks:edit": Row(
+        _page(MANAGE_WEBHOOKS_API), _webhook("/webhooks/", "edit/"), _WEBHOOK_FORM
+    ),
+    "POST webhooks:delete": Row(_page(MANAGE_WEBHOOKS_API), _webhook("/webhooks/", "delete/")),
+    "POST webhooks:rotate": Row(
+        _page(MANAGE_WEBHOOKS_API), _webhook("/webhooks/", "rotate-secret/")
+    ),
+    "POST webhooks:ping": Row(_page(MANAGE_WEBHOOKS_API), _webhook("/webhooks/", "test/")),
+    "GET webhooks:delivery": Row(
+        _page(MANAGE_WEBHOOKS_API), _webhook_delivery("/webhooks/deliveries/")
+    ),
+    "POST webhooks:redeliver": Row(
+        _page(MANAGE_WEBHOOKS_API), _webhook_delivery("/webhooks/deliveries/", "redeliver/")
+    ),
 }
 
 # Open to everyone by design; each with the reason.
