@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import Subquery
+
 from gates.checklists import CHECKLISTS, ISO_42001, NIST_AI_RMF, Checklist, Item
 from gates.models import ChecklistAnswer, CrosswalkLink
 
@@ -90,16 +92,13 @@ class Coverage:
 
 def links(version: int | None = None) -> tuple[Link, ...]:
     """The crosswalk's links, of `version` or else the newest version loaded."""
-    rows = CrosswalkLink.objects.all()
+    rows = CrosswalkLink.objects.order_by("id")
     if version is None:
-        newest = rows.order_by("-version").values_list("version", flat=True).first()
-        if newest is None:
-            return ()
-        version = newest
-    return tuple(
-        Link(version, nist, iso, aiact)
-        for nist, iso, aiact in rows.filter(version=version).values_list("nist", "iso", "aiact")
-    )
+        newest = CrosswalkLink.objects.order_by("-version").values("version")[:1]
+        rows = rows.filter(version=Subquery(newest))
+    else:
+        rows = rows.filter(version=version)
+    return tuple(Link(*row) for row in rows.values_list("version", "nist", "iso", "aiact"))
 
 
 def mapped(key: str, among: Iterable[Link] | None = None) -> set[str]:
