@@ -45,8 +45,9 @@ class Item:
 
     @property
     def question(self) -> str:
-        """The item's text, led by its number and short title when it has a title."""
-        return f"{self.ref} {self.title}: {self.text}" if self.title else self.text
+        """The item's text, led by its number and short title when it has them."""
+        lead = " ".join(part for part in (self.ref, self.title) if part)
+        return f"{lead}: {self.text}" if lead else self.text
 
     @property
     def label(self) -> str:

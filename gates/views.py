@@ -368,9 +368,9 @@ def _crosswalk_answers(spec, every: dict[str, dict[str, str]], form, context) ->
             found = crosswalk.item_of(answer.via)
             theirs = dict((v, lb) for v, lb, _ in found[0].answers) if found else {}
             form.fields[key].help_text = (
-                f"{labels.get(answer.status, answer.status)}: answered via "
+                f"Counted as {labels.get(answer.status, answer.status).lower()}: answered via "
                 f"{crosswalk.label(answer.via)} ({theirs.get(answer.status, answer.status)}"
-                " there). An answer of its own here takes precedence."
+                " there). Leave this at Not yet to keep that answer, or choose one of its own."
             )
     context["coverage"] = crosswalk.coverage(spec.slug, effective)
     return {key: answer.status for key, answer in effective.items()}
@@ -428,10 +428,17 @@ def crosswalk_page(request):
             "nist": cell(f"nist_ai_rmf.{link.nist}" if link.nist else ""),
             "iso": cell(f"iso_42001.{link.iso}" if link.iso else ""),
             "aiact": crosswalk.label(link.aiact) if link.aiact else "",
-            "aiact_key": link.aiact,
         }
         for link in links
     ]
+    # A NIST category spans the rows that follow it with the same category (the file keeps
+    # each category's links together).
+    for index, row in enumerate(rows):
+        same = index > 0 and links[index - 1].nist == links[index].nist
+        row["nist_span"] = 0 if same else 1
+        if same:
+            first = next(r for r in reversed(rows[:index]) if r["nist_span"])
+            first["nist_span"] += 1
     context = {
         "rows": rows,
         "version": links[0].version if links else None,
