@@ -386,3 +386,15 @@ def test_api_reads_the_crosswalk(executive, api_for):
 
 def test_every_checklist_is_offered():
     assert set(CHECKLISTS) == {"ml_test_score", "nist_ai_rmf", "iso_42001"}
+
+
+def test_the_audit_trail_names_the_control_by_number(pilot, owner):
+    from portfolio.audit_trail import describe_events
+
+    _answer(pilot, owner, "iso_42001", a_6_2_4="partial")
+    event = AuditEvent.objects.filter(action="checklist.answer").latest("id")
+    (entry,) = describe_events([event], metric_names={})
+    assert entry.summary == "ISO/IEC 42001 Annex A answered"
+    change = entry.changes[0]
+    assert change.label.startswith("A.6.2.4 Verification and validation: Was it tested")
+    assert (change.before, change.after) == ("Not yet", "Partly in place")
