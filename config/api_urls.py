@@ -29,6 +29,8 @@ urlpatterns = [
     path("reviews/<int:pk>/decisions/", gates_api.ReviewDecisionView.as_view()),
     path("reviews/<int:pk>/withdraw/", gates_api.ReviewWithdrawView.as_view()),
     path("pilots/<int:pk>/waivers/", gates_api.PilotWaiversView.as_view()),
+    path("pilots/<int:pk>/checklists/<slug:slug>/", gates_api.PilotChecklistView.as_view()),
+    path("crosswalk/", gates_api.CrosswalkView.as_view()),
     path("waivers/<int:pk>/revoke/", gates_api.WaiverRevokeView.as_view()),
     path("webhooks/event-types/", webhooks_api.EventTypeListView.as_view()),
     path("webhooks/subscriptions/", webhooks_api.SubscriptionListView.as_view()),

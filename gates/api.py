@@ -1,6 +1,7 @@
 """Gate API: live evaluation, review requests, the review queue, decisions and waivers."""
 
 import django_filters
+from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -9,11 +10,22 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import rules
 from config.api_schema import ERROR_REF
 from config.errors import Conflict
-from gates import engine, selectors, services
+from config.parsers import JSONParser
+from gates import crosswalk, engine, selectors, services
+from gates.checklists import (
+    CHECKLISTS,
+    Checklist,
+    answer_problems,
+    overall_score,
+    section_scores,
+)
 from gates.models import Review, ReviewStatus, Waiver
 from gates.serializers import (
+    ChecklistAnswersSerializer,
+    CrosswalkSerializer,
     DecisionInputSerializer,
     ReviewRequestSerializer,
     ReviewSerializer,
@@ -191,3 +203,165 @@ class WaiverRevokeView(APIView):
         services.waiver_revoke(waiver=waiver, by=request.user, **data.validated_data)
         waiver = selectors.waiver_get(user=request.user, pk=pk)
         return Response(WaiverSerializer(waiver).data)
+
+
+# --- scored checklists and the crosswalk ---------------------------------------------
+
+
+def _checklist_spec(slug: str) -> Checklist:
+    spec = CHECKLISTS.get(slug)
+    if spec is None:
+        raise Http404(f"No checklist {slug!r}; use one of {', '.join(CHECKLISTS)}.")
+    return spec
+
+
+def checklist_payload(pilot, spec: Checklist) -> dict:
+    """A pilot's answers to one checklist, scored; for a crosswalk checklist with each
+    item's source (its own answer or the mapped item's) and the coverage."""
+    every = crosswalk.pilot_answers(pilot)
+    own = every.get(spec.slug, {})
+    if spec.slug in crosswalk.FRAMEWORKS:
+        effective = crosswalk.effective_answers(every, crosswalk.links())[spec.slug]
+        cover = crosswalk.coverage(spec.slug, effective)
+        coverage = {"direct": cover.direct, "crosswalk": cover.crosswalk, "open": cover.open}
+    else:
+        effective = {key: crosswalk.Answer(status) for key, status in own.items()}
+        coverage = None
+    given = {key: answer.status for key, answer in effective.items()}
+    scores = section_scores(spec, given)
+    items = []
+    for section, item in spec.items():
+        answer = effective.get(item.key, crosswalk.Answer(""))
+        items.append(
+            {
+                "key": item.key,
+                "ref": item.ref,
+                "title": item.title,
+                "text": item.text,
+                "section": section.key,
+                "answer": own.get(item.key, ""),
+                "effective": answer.status,
+                "in_place": spec.points(answer.status) > 0,
+                "via": answer.via,
+                "via_label": crosswalk.label(answer.via) if answer.via else None,
+            }
+        )
+    return {
+        "pilot": pilot.pk,
+        "checklist": spec.slug,
+        "title": spec.title,
+        "source": spec.source,
+        "answer_values": [
+            {"value": value, "label": label, "points": points}
+            for value, label, points in spec.answers
+        ],
+        "score": overall_score(spec, given),
+        "sections": [
+            {"key": s.key, "title": s.title, "score": scores[s.key]} for s in spec.sections
+        ],
+        "items": items,
+        "coverage": coverage,
+    }
+
+
+CHECKLIST_PARAM = OpenApiParameter(
+    "slug", str, OpenApiParameter.PATH, enum=list(CHECKLISTS), description="Which checklist."
+)
+CHECKLIST_DOC = (
+    "`answers` maps item keys to answer values (see `answer_values` in the response: the "
+    'ML Test Score takes "", "manual", "automated"; the NIST AI RMF and ISO/IEC 42001 '
+    'take "", "partial", "addressed"). Items not sent keep their answer. A bad item or '
+    "value is reported as `answers.<item>` while the valid answers of the same request are "
+    "stored. In the response, `effective` is the answer the score and the gates use: for the "
+    "NIST AI RMF and ISO/IEC 42001 an item without an answer of its own takes the answer of an "
+    "item the crosswalk maps to it (`via`). Only the pilot's business and technical owners "
+    "answer, and not while the pilot is stopped."
+)
+
+
+class PilotChecklistView(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        summary="A pilot's answers to a scored checklist, with scores and coverage",
+        parameters=[CHECKLIST_PARAM],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request, pk, slug):
+        pilot = pilot_selectors.pilot_get(user=request.user, pk=pk)
+        return Response(checklist_payload(pilot, _checklist_spec(slug)))
+
+    @extend_schema(
+        summary="Answer items of a scored checklist (owners)",
+        description=CHECKLIST_DOC,
+        parameters=[CHECKLIST_PARAM],
+        request=ChecklistAnswersSerializer,
+        responses=OpenApiTypes.OBJECT,
+    )
+    def patch(self, request, pk, slug):
+        pilot = pilot_selectors.pilot_get(user=request.user, pk=pk)
+        spec = _checklist_spec(slug)
+        rules.ensure(
+            rules.can_edit_checklist(request.user, pilot),
+            request.user,
+            "edit_checklist",
+            f"pilot:{pilot.pk}",
+        )
+        data = ChecklistAnswersSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        answers = data.validated_data["answers"]
+        problems = answer_problems(spec, answers, with_values=True)
+        good = {key: value for key, value in answers.items() if key not in problems}
+        if good:
+            services.checklist_answer_set(
+                pilot=pilot, checklist=slug, answers=good, by=request.user
+            )
+        if problems:
+            saved = sorted(good)
+            note = f" Saved: {', '.join(saved)}." if saved else " Nothing was saved."
+            return Response(
+                {
+                    "message": f"Invalid answers: {', '.join(sorted(problems))}.{note}",
+                    "errors": {f"answers.{key}": [text] for key, text in problems.items()},
+                    "saved": saved,
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(checklist_payload(pilot, spec))
+
+
+class CrosswalkView(APIView):
+    @extend_schema(
+        summary="The crosswalk: NIST AI RMF categories, ISO/IEC 42001 controls, EU AI Act keys",
+        description="The newest version's links. Each joins a NIST AI RMF category and an "
+        "ISO/IEC 42001 Annex A control (item keys of the `nist_ai_rmf` and `iso_42001` "
+        "checklists) and the EU AI Act obligation key they serve; one of the three may be "
+        "null. An answer to one item counts for the items mapped to it.",
+        responses=CrosswalkSerializer,
+    )
+    def get(self, request):
+        links = crosswalk.links()
+
+        def side(slug: str, key: str) -> dict | None:
+            if not key:
+                return None
+            qualified = f"{slug}.{key}"
+            return {"key": key, "qualified": qualified, "label": crosswalk.label(qualified)}
+
+        return Response(
+            {
+                "version": links[0].version if links else None,
+                "links": [
+                    {
+                        "nist": side("nist_ai_rmf", link.nist),
+                        "iso": side("iso_42001", link.iso),
+                        "aiact": (
+                            {"key": link.aiact, "label": crosswalk.label(link.aiact)}
+                            if link.aiact
+                            else None
+                        ),
+                    }
+                    for link in links
+                ],
+            }
+        )

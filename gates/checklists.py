@@ -1,4 +1,4 @@
-"""Two scored checklists a governance lead can attach to a gate as criteria.
+"""Three scored checklists a governance lead can attach to a gate as criteria.
 
 - `ml_test_score`: the ML Test Score rubric (Breck et al., Google, 2017): four sections of
   seven tests. A test done by hand and documented earns half a point, an automated one a
@@ -7,6 +7,13 @@
 - `nist_ai_rmf`: the four functions of the NIST AI Risk Management Framework 1.0 (Govern,
   Map, Measure, Manage) with their categories. Each category is addressed, partly
   addressed or not yet; a function scores the share of its categories addressed.
+- `iso_42001`: the controls of ISO/IEC 42001:2023 Annex A (A.2 to A.10), scored as the
+  NIST checklist is: each control in place, partly or not yet; a control objective scores
+  the share of its controls in place. Only the control numbers come from the standard; the
+  short titles and questions are ours (the standard's text is copyrighted).
+
+`gates.crosswalk` maps NIST categories, ISO controls and EU AI Act obligation keys to each
+other, so that an answer given in one checklist satisfies the mapped items of the other.
 
 The item texts and band meanings are our own short paraphrases, not the sources' wording.
 Answers live in `ChecklistAnswer` as a status per item ("" / manual / automated for the ML
@@ -32,6 +39,22 @@ from gates import engine
 class Item:
     key: str
     text: str
+    # How the source numbers it ("MAP 1", "A.6.2.4"); empty when it has no number.
+    ref: str = ""
+    title: str = ""
+
+    @property
+    def question(self) -> str:
+        """The item's text, led by its number and short title when it has them."""
+        lead = " ".join(part for part in (self.ref, self.title) if part)
+        return f"{lead}: {self.text}" if lead else self.text
+
+    @property
+    def label(self) -> str:
+        """The item as a person names it: its number and short title, or its text."""
+        if self.ref and self.title:
+            return f"{self.ref} {self.title}"
+        return self.ref or self.text
 
 
 @dataclass(frozen=True)
@@ -88,11 +111,28 @@ class Checklist:
         return next((band for band in self.bands if band.holds(score)), None)
 
 
-def _section(key: str, title: str, *texts: str) -> Section:
+def _section(key: str, title: str, *texts: str, ref: str = "") -> Section:
+    """Items keyed `<section>_<n>`; with `ref`, numbered "<ref> <n>" as the source does."""
     return Section(
         key=key,
         title=title,
-        items=tuple(Item(f"{key}_{n}", text) for n, text in enumerate(texts, start=1)),
+        items=tuple(
+            Item(f"{key}_{n}", text, ref=f"{ref} {n}" if ref else "")
+            for n, text in enumerate(texts, start=1)
+        ),
+    )
+
+
+def _controls(number: str, title: str, *controls: tuple[str, str, str]) -> Section:
+    """An Annex A control objective: (control number, short title, question) per control,
+    keyed `a_<number with underscores>` (A.6.2.4 -> a_6_2_4)."""
+    return Section(
+        key=f"a_{number}",
+        title=f"A.{number} {title}",
+        items=tuple(
+            Item("a_" + ref.replace(".", "_"), question, ref=f"A.{ref}", title=short)
+            for ref, short, question in controls
+        ),
     )
 
 
@@ -196,6 +236,7 @@ NIST_AI_RMF = Checklist(
             "Teams openly discuss and report AI risks",
             "People affected by the system, inside and outside, can give feedback that is used",
             "Risks from third-party models, data and software are covered by policy",
+            ref="GOVERN",
         ),
         _section(
             "map",
@@ -205,6 +246,7 @@ NIST_AI_RMF = Checklist(
             "Expected benefits and costs are compared with the current way of working",
             "Risks of every component, including bought ones, are listed",
             "Possible impacts on people, groups and the organisation are described",
+            ref="MAP",
         ),
         _section(
             "measure",
@@ -213,6 +255,7 @@ NIST_AI_RMF = Checklist(
             "The system is tested for trustworthiness: validity, safety, fairness, privacy",
             "Risks are tracked over time once the system is live",
             "Whether the measurements themselves work is checked and improved",
+            ref="MEASURE",
         ),
         _section(
             "manage",
@@ -221,11 +264,254 @@ NIST_AI_RMF = Checklist(
             "Plans to increase benefits and limit harm are in place and documented",
             "Risks from third parties are monitored and handled",
             "Responses, recovery and communication for incidents are written and rehearsed",
+            ref="MANAGE",
         ),
     ),
 )
 
-CHECKLISTS: dict[str, Checklist] = {c.slug: c for c in (ML_TEST_SCORE, NIST_AI_RMF)}
+ISO_42001 = Checklist(
+    slug="iso_42001",
+    title="ISO/IEC 42001 Annex A",
+    source=(
+        "ISO/IEC 42001:2023, Annex A (control numbers only; the titles and questions are "
+        "our own summaries, not the standard's text)"
+    ),
+    answers=(
+        ("", "Not yet", 0.0),
+        ("partial", "Partly in place", 0.5),
+        ("addressed", "In place", 1.0),
+    ),
+    sections=(
+        _controls(
+            "2",
+            "Policies for AI",
+            ("2.2", "AI policy", "Is there a written AI policy that management has approved?"),
+            (
+                "2.3",
+                "Fit with other policies",
+                "Does the AI policy agree with the security, privacy and quality policies?",
+            ),
+            ("2.4", "Policy review", "Is the AI policy reread and updated on a fixed schedule?"),
+        ),
+        _controls(
+            "3",
+            "Internal organisation",
+            (
+                "3.2",
+                "Roles and responsibilities",
+                "Is it written down who does what for this system, and do they know?",
+            ),
+            (
+                "3.3",
+                "Raising concerns",
+                "Can anyone report a worry about the system without fear, and is it followed up?",
+            ),
+        ),
+        _controls(
+            "4",
+            "Resources",
+            (
+                "4.2",
+                "Resource inventory",
+                "Is there a list of what the system depends on: data, tools, compute, people?",
+            ),
+            ("4.3", "Data resources", "Are the data sets it uses recorded with their origin?"),
+            (
+                "4.4",
+                "Tools",
+                "Are the models, libraries and services used to build it recorded?",
+            ),
+            (
+                "4.5",
+                "Computing resources",
+                "Are the hosting and compute it runs on recorded, with who provides them?",
+            ),
+            (
+                "4.6",
+                "People and skills",
+                "Are the skills the work needs known, and are the people trained?",
+            ),
+        ),
+        _controls(
+            "5",
+            "Impact assessment",
+            (
+                "5.2",
+                "Assessment process",
+                "Is there a set way to judge what the system may do to people and society?",
+            ),
+            (
+                "5.3",
+                "Assessment records",
+                "Are the results of that judgement kept and reread when the system changes?",
+            ),
+            (
+                "5.4",
+                "Impact on individuals",
+                "Were the effects on the people it decides about, or talks to, considered?",
+            ),
+            (
+                "5.5",
+                "Impact on society",
+                "Were wider effects considered: on groups, jobs, the environment, trust?",
+            ),
+        ),
+        _controls(
+            "6",
+            "Life cycle",
+            (
+                "6.1.2",
+                "Development goals",
+                "Were goals for responsible development set and written down?",
+            ),
+            (
+                "6.1.3",
+                "Development process",
+                "Does design and development follow a defined, repeatable process?",
+            ),
+            (
+                "6.2.2",
+                "Requirements",
+                "Are the system's requirements, including limits and users, written down?",
+            ),
+            (
+                "6.2.3",
+                "Design records",
+                "Are design choices and how the system was built recorded?",
+            ),
+            (
+                "6.2.4",
+                "Verification and validation",
+                "Was it tested against its requirements before use, with results kept?",
+            ),
+            (
+                "6.2.5",
+                "Deployment",
+                "Is there a plan for putting it into service, with checks before release?",
+            ),
+            (
+                "6.2.6",
+                "Operation and monitoring",
+                "Is it watched in use for errors, drift and failures, with someone acting?",
+            ),
+            (
+                "6.2.7",
+                "Technical documentation",
+                "Is there documentation others can use to understand and run it?",
+            ),
+            (
+                "6.2.8",
+                "Event logs",
+                "Does it keep logs of what it did, for long enough to trace a problem?",
+            ),
+        ),
+        _controls(
+            "7",
+            "Data",
+            (
+                "7.2",
+                "Data management",
+                "Is it defined how data for building and improving it is handled?",
+            ),
+            ("7.3", "Data acquisition", "Is it recorded how and on what terms data was obtained?"),
+            (
+                "7.4",
+                "Data quality",
+                "Were quality requirements for the data set and checked?",
+            ),
+            (
+                "7.5",
+                "Data provenance",
+                "Can the origin and changes of each data set be traced?",
+            ),
+            (
+                "7.6",
+                "Data preparation",
+                "Are the steps that clean, label or transform the data recorded?",
+            ),
+        ),
+        _controls(
+            "8",
+            "Information for interested parties",
+            (
+                "8.2",
+                "Information for users",
+                "Do users get the information they need to use it well and know its limits?",
+            ),
+            (
+                "8.3",
+                "External reporting",
+                "Can people outside report problems or harm caused by the system?",
+            ),
+            (
+                "8.4",
+                "Incident communication",
+                "Is there a plan to tell users and others about incidents, and when?",
+            ),
+            (
+                "8.5",
+                "Duties to inform",
+                "Are the duties to inform regulators, customers or others known and met?",
+            ),
+        ),
+        _controls(
+            "9",
+            "Use of AI systems",
+            (
+                "9.2",
+                "Responsible use process",
+                "Is there a defined way to decide on and oversee the system's use?",
+            ),
+            ("9.3", "Use goals", "Were goals for responsible use set and written down?"),
+            (
+                "9.4",
+                "Intended use",
+                "Is it used only as intended, with its instructions followed?",
+            ),
+        ),
+        _controls(
+            "10",
+            "Third parties and customers",
+            (
+                "10.2",
+                "Shared responsibilities",
+                "Is it agreed which duties sit with us, suppliers, partners and customers?",
+            ),
+            (
+                "10.3",
+                "Suppliers",
+                "Are the suppliers of models, data or services checked against our needs?",
+            ),
+            (
+                "10.4",
+                "Customers",
+                "Are customers' needs and expectations for responsible AI taken into account?",
+            ),
+        ),
+    ),
+)
+
+CHECKLISTS: dict[str, Checklist] = {c.slug: c for c in (ML_TEST_SCORE, NIST_AI_RMF, ISO_42001)}
+
+
+def answer_problems(
+    checklist: Checklist, answers: dict, *, with_values: bool = False
+) -> dict[str, str]:
+    """Item key -> what is wrong with its answer; empty when every answer can be stored.
+    `with_values`: name the values to send (for the API) beside the labels."""
+    allowed = {value for value, _, _ in checklist.answers}
+    known = {item.key for _, item in checklist.items()}
+    if with_values:
+        choices = ", ".join(f'"{value}" ({label})' for value, label, _ in checklist.answers)
+    else:
+        choices = ", ".join(label for _, label, _ in checklist.answers)
+    problems = {}
+    for key, value in answers.items():
+        if key not in known:
+            problems[str(key)] = f"Unknown item of the {checklist.title}."
+        elif not isinstance(value, str) or value not in allowed:
+            problems[key] = f"Choose one of: {choices}."
+    return problems
 
 
 def score_facts(checklist: Checklist, answers: dict[str, str]) -> engine.ChecklistFacts:
@@ -328,7 +614,7 @@ def checklist_criteria(slug: str, *, mandatory: bool = False) -> list[engine.Cri
         engine.Criterion(
             key=f"{slug}_{item.key}",
             kind=engine.FIELD_PRESENT,
-            label=f"{checklist.title} · {section.title}: {item.text}",
+            label=f"{checklist.title} · {section.title}: {item.question}",
             params={"phase": checklist.phase, "field": item.key},
             mandatory=mandatory,
         )

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import OuterRef, Subquery
 
-from gates import engine
+from gates import crosswalk, engine
 from gates.checklists import checklist_score_facts, checklist_workbook_facts
 from gates.models import ChecklistAnswer, Condition, CriteriaVersion
 from metrics.selectors import daily_rollups, open_alert_count
@@ -124,7 +124,8 @@ def pilot_facts(
     since = now - timedelta(days=days + 1)
     targets, thresholds = metric_limits_for(pilot)
     workbooks = workbook_facts_for(pilot)
-    answers = list(
+    # An answer given in one checklist counts for the items the crosswalk maps to it.
+    answers = crosswalk.apply(
         ChecklistAnswer.objects.filter(pilot=pilot).values_list("checklist", "item", "status")
     )
     workbooks.update(checklist_workbook_facts(answers))

@@ -237,7 +237,7 @@ class ChecklistForm(forms.Form):
         super().__init__(*args, **kwargs)
         for _, item in spec.items():
             self.fields[item.key] = forms.CharField(
-                label=item.text,
+                label=item.question,
                 required=False,
                 disabled=disabled,
                 widget=forms.Select(choices=choices),

@@ -300,3 +300,26 @@ class ChecklistAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.checklist}/{self.item}: {self.status or 'not in place'}"
+
+
+class CrosswalkLink(models.Model):
+    """One line of the crosswalk (see gates.crosswalk): a NIST AI RMF category and an
+    ISO/IEC 42001 Annex A control that ask for the same thing, and the EU AI Act obligation
+    they serve. One of the three may be blank, never two. Loaded by data migration from a
+    frozen file; a new version of the crosswalk is a new set of rows with a higher version."""
+
+    version = models.PositiveSmallIntegerField()
+    nist = models.CharField(max_length=60, blank=True, help_text="Item key of nist_ai_rmf")
+    iso = models.CharField(max_length=60, blank=True, help_text="Item key of iso_42001")
+    aiact = models.CharField(max_length=80, blank=True, help_text="EU AI Act obligation key")
+
+    class Meta:
+        ordering = ["version", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "nist", "iso", "aiact"], name="one_crosswalk_link_per_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version}: {self.nist or '-'} / {self.iso or '-'} / {self.aiact or '-'}"

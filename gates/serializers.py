@@ -4,9 +4,13 @@ from rest_framework import serializers
 
 from config.api_schema import NO_NUL, NON_BLANK
 from config.fields import StrictCharField
+from gates.checklists import CHECKLISTS
 from gates.models import Decision, DecisionKind, Review, Waiver, WaiverState
 from gates.services.waivers import MAX_REVOKE_REASON
 from portfolio.models import Stage
+
+# One request answers at most every item of the longest checklist.
+MAX_ANSWERS = 100
 
 # What the review service accepts as an evidence link (gates.services.reviews._clean_links).
 WEB_ADDRESS = r"^https?://[^\x00-\x20/?#\[\]]+([/?#][^\x00-\x20]*)?$"
@@ -213,3 +217,54 @@ class WaiverSerializer(serializers.ModelSerializer):
 
 class WaiverRevokeSerializer(serializers.Serializer):
     reason = StrictCharField(max_length=MAX_REVOKE_REASON)
+
+
+ANSWER_VALUES = sorted({value for c in CHECKLISTS.values() for value, _, _ in c.answers})
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "Item key -> answer value. Which items and values a checklist takes "
+        "depends on the checklist (see `answer_values` and `items` in the GET response).",
+        "additionalProperties": {"type": "string", "enum": ANSWER_VALUES, "pattern": NO_NUL},
+        "maxProperties": MAX_ANSWERS,
+    }
+)
+class AnswersField(serializers.DictField):
+    """The values are checked item by item by the view, so that a bad one is named and the
+    good ones are still stored."""
+
+    child = serializers.JSONField()
+
+    def to_internal_value(self, data):
+        answers = super().to_internal_value(data)
+        if len(answers) > MAX_ANSWERS:
+            raise serializers.ValidationError(f"At most {MAX_ANSWERS} answers at a time.")
+        return answers
+
+
+class ChecklistAnswersSerializer(serializers.Serializer):
+    answers = AnswersField()
+
+
+class _CrosswalkItemSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="The item's key in its checklist")
+    qualified = serializers.CharField(help_text="checklist.item, as mapped() takes it")
+    label = serializers.CharField()
+
+
+class _CrosswalkObligationSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="An EU AI Act obligation key, e.g. aiact.art14_...")
+    label = serializers.CharField()
+
+
+class _CrosswalkLinkSerializer(serializers.Serializer):
+    nist = _CrosswalkItemSerializer(allow_null=True)
+    iso = _CrosswalkItemSerializer(allow_null=True)
+    aiact = _CrosswalkObligationSerializer(allow_null=True)
+
+
+class CrosswalkSerializer(serializers.Serializer):
+    version = serializers.IntegerField(allow_null=True)
+    links = _CrosswalkLinkSerializer(many=True)

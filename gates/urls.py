@@ -15,6 +15,7 @@ urlpatterns = [
     path("waivers/<int:pk>/revoke/", views.waiver_revoke, name="waiver_revoke"),
     path("pilots/<int:pk>/resume/", views.pilot_resume, name="pilot_resume"),
     path("pilots/<int:pk>/checklists/<slug:slug>/", views.checklist, name="checklist"),
+    path("crosswalk/", views.crosswalk_page, name="crosswalk"),
     path("conditions/<int:pk>/met/", views.condition_met, name="condition_met"),
     path("criteria/", views.criteria_list, name="criteria_list"),
     path("criteria/<int:pk>/", views.criteria_edit, name="criteria_edit"),

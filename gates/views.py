@@ -17,7 +17,7 @@ from accounts import rules
 from config.errors import Conflict
 from config.middleware import shows_too_many_files
 from config.redirects import safe_next
-from gates import engine, selectors, services
+from gates import crosswalk, engine, selectors, services
 from gates.checklists import CHECKLISTS, overall_score, section_scores
 from gates.forms import (
     ChecklistAttachForm,
@@ -30,7 +30,7 @@ from gates.forms import (
     WaiverRevokeForm,
 )
 from gates.labels import label_waivers
-from gates.models import ChecklistAnswer, Condition, Gate
+from gates.models import Condition, Gate
 from gates.offer import live_evaluation, review_offer
 from gates.services.reviews import EVIDENCE_FILES_FIELD, MAX_EVIDENCE_FILES, ReviewRefused
 from gates.services.waivers import failing_criteria
@@ -312,9 +312,8 @@ def checklist(request, pk, slug):
     if spec is None:
         raise Http404("No such checklist.")
     can_edit = rules.can_edit_checklist(request.user, pilot)
-    stored = dict(
-        ChecklistAnswer.objects.filter(pilot=pilot, checklist=slug).values_list("item", "status")
-    )
+    every = crosswalk.pilot_answers(pilot)  # all checklists: the crosswalk reads the others
+    stored = every.get(slug, {})
     form = ChecklistForm(
         request.POST or None,
         initial=stored,
@@ -342,6 +341,8 @@ def checklist(request, pk, slug):
         "can_edit": can_edit,
         "can_edit_criteria": rules.can_edit_criteria(request.user),
     }
+    if slug in crosswalk.FRAMEWORKS:
+        given = _crosswalk_answers(spec, {**every, slug: given}, form, context)
     context.update(_checklist_scores(spec, given, form))
     next_gate = selectors.next_gate(pilot)
     context["requirements"] = [
@@ -355,6 +356,24 @@ def checklist(request, pk, slug):
         for gate, criterion, minimum in selectors.checklist_min_scores(slug)
     ]
     return render(request, "gates/checklist.html", context, status=400 if form.errors else 200)
+
+
+def _crosswalk_answers(spec, every: dict[str, dict[str, str]], form, context) -> dict[str, str]:
+    """The answers of a crosswalk checklist as scored (own answers, else the mapped items'),
+    with a note on each item answered via the crosswalk and the coverage in `context`."""
+    effective = crosswalk.effective_answers(every, crosswalk.links())[spec.slug]
+    labels = {value: label for value, label, _ in spec.answers}
+    for key, answer in effective.items():
+        if answer.via:
+            found = crosswalk.item_of(answer.via)
+            theirs = dict((v, lb) for v, lb, _ in found[0].answers) if found else {}
+            form.fields[key].help_text = (
+                f"Counted as {labels.get(answer.status, answer.status).lower()}: answered via "
+                f"{crosswalk.label(answer.via)} ({theirs.get(answer.status, answer.status)}"
+                " there). Leave this at Not yet to keep that answer, or choose one of its own."
+            )
+    context["coverage"] = crosswalk.coverage(spec.slug, effective)
+    return {key: answer.status for key, answer in effective.items()}
 
 
 def _answer_choices(spec) -> list[tuple[str, str]]:
@@ -390,3 +409,40 @@ def _checklist_scores(spec, given: dict[str, str], form) -> dict:
         "band": band,
         "form": form,
     }
+
+
+@login_required
+@require_http_methods(["GET"])
+def crosswalk_page(request):
+    """The crosswalk's mappings, one row per link, for anyone signed in (reference data)."""
+    links = crosswalk.links()
+
+    def cell(key: str) -> dict | None:
+        found = crosswalk.item_of(key) if key else None
+        if found is None:
+            return None
+        return {"ref": found[1].ref, "title": found[1].title, "text": found[1].text}
+
+    rows = [
+        {
+            "nist": cell(f"nist_ai_rmf.{link.nist}" if link.nist else ""),
+            "iso": cell(f"iso_42001.{link.iso}" if link.iso else ""),
+            "aiact": crosswalk.label(link.aiact) if link.aiact else "",
+        }
+        for link in links
+    ]
+    # A NIST category spans the rows that follow it with the same category (the file keeps
+    # each category's links together).
+    for index, row in enumerate(rows):
+        same = index > 0 and links[index - 1].nist == links[index].nist
+        row["nist_span"] = 0 if same else 1
+        if same:
+            first = next(r for r in reversed(rows[:index]) if r["nist_span"])
+            first["nist_span"] += 1
+    context = {
+        "rows": rows,
+        "version": links[0].version if links else None,
+        "nist": CHECKLISTS["nist_ai_rmf"],
+        "iso": CHECKLISTS["iso_42001"],
+    }
+    return render(request, "gates/crosswalk.html", context)

@@ -215,7 +215,7 @@ def _describe(event: AuditEvent, metric_names: Mapping[str, str]) -> TrailEntry:
 
 def _checklist_entry(event, summary, before, after, formatter) -> TrailEntry:
     checklist = CHECKLISTS.get(str(after.get("checklist") or before.get("checklist") or ""))
-    texts = {item.key: item.text for _, item in checklist.items()} if checklist else {}
+    texts = {item.key: item.question for _, item in checklist.items()} if checklist else {}
     answers = {value: label for value, label, _ in checklist.answers} if checklist else {}
     changes = []
     for key in _ordered_keys(before, after):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts import rules
 from accounts.audit import audit_record
-from gates.checklists import CHECKLISTS
+from gates.checklists import CHECKLISTS, answer_problems
 from gates.models import ChecklistAnswer
 from portfolio.models import Pilot
 
@@ -23,14 +23,7 @@ def checklist_answer_set(
     spec = CHECKLISTS.get(checklist)
     if spec is None:
         raise ValidationError({"checklist": f"Unknown checklist {checklist!r}."})
-    allowed = {value for value, _, _ in spec.answers}
-    known = {item.key for _, item in spec.items()}
-    errors = {}
-    for key, value in answers.items():
-        if key not in known:
-            errors[key] = "Unknown item."
-        elif value not in allowed:
-            errors[key] = f"Choose one of: {', '.join(label for _, label, _ in spec.answers)}."
+    errors = answer_problems(spec, answers)
     if errors:
         raise ValidationError(errors)
     current = {a.item: a for a in ChecklistAnswer.objects.filter(pilot=pilot, checklist=checklist)}

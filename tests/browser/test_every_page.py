@@ -123,6 +123,8 @@ def demo_pages() -> list[Page]:
         Page("pilot-task-list", f"/pilots/{owned.pk}/", user="olivia"),
         Page("review-request", f"/gates/pilots/{owned.pk}/request/", user="olivia"),
         Page("checklist", f"/gates/pilots/{owned.pk}/checklists/ml_test_score/", user="olivia"),
+        Page("checklist-iso", f"/gates/pilots/{owned.pk}/checklists/iso_42001/", user="olivia"),
+        Page("crosswalk", "/gates/crosswalk/"),
         Page("workbook-data-owner", f"/pilots/{owned.pk}/workbooks/data/", user="olivia"),
         *(
             Page(f"workbook-{phase}", f"/pilots/{pk}/workbooks/{phase}/")

@@ -235,4 +235,4 @@ def test_checklist_page_shows_score_and_saves(client_for, ready_pilot, owner, ex
     assert (
         client_for(owner).get(f"/gates/pilots/{ready_pilot.pk}/checklists/nope/").status_code == 404
     )
-    assert set(CHECKLISTS) == {"ml_test_score", "nist_ai_rmf"}
+    assert set(CHECKLISTS) == {"ml_test_score", "nist_ai_rmf", "iso_42001"}

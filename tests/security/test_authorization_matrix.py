@@ -435,6 +435,16 @@ API: dict[str, Row] = {
         _waiver_revoke("/api"),
         {"reason": "Matrix."},
     ),
+    "GET /api/pilots/{id}/checklists/{slug}/": Row(
+        READ_PILOT_API, "/api/pilots/{pilot}/checklists/iso_42001/"
+    ),
+    # Who answers checklists: the pilot's business and technical owners (not admins).
+    "PATCH /api/pilots/{id}/checklists/{slug}/": Row(
+        EDIT_WORKBOOK_API,
+        "/api/pilots/{pilot}/checklists/iso_42001/",
+        {"answers": {"a_2_2": "partial"}},
+    ),
+    "GET /api/crosswalk/": Row(ANY_SIGNED_IN_API, "/api/crosswalk/"),
     "GET /api/pilots/{pilot_pk}/sources/": Row(READ_PILOT_API, "/api/pilots/{pilot}/sources/"),
     # The body is refused for its config (400) once access is granted: the cell still shows
     # who gets past the permission check, which runs first.
@@ -655,6 +665,7 @@ PAGES: dict[str, Row] = {
         """,
         "/gates/pilots/{pilot}/checklists/ml_test_score/",
     ),
+    "GET gates:crosswalk": Row(ANY_SIGNED_IN_PAGE, "/gates/crosswalk/"),
     "POST gates:condition_met": Row(
         """
                    admin gov exec contrib outsider owner anon  revoked
