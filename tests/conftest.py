@@ -13,7 +13,7 @@ seed_catalog = import_module("metrics.migrations.0002_seed_catalog").seed
 CATALOG = import_module("metrics.migrations.0002_seed_catalog").CATALOG
 load_default_gates = import_module("gates.migrations.0002_default_gates").load
 add_sources_criteria = import_module("gates.migrations.0003_sources_reporting_criterion").add
-load_crosswalk = import_module("gates.migrations.0010_crosswalk_v1").load
+load_crosswalk = import_module("gates.migrations.0011_crosswalk_v1").load
 
 PASSWORD = "correct-horse-battery"
 

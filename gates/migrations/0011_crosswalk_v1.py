@@ -27,6 +27,6 @@ def unload(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("gates", "0009_crosswalk")]
+    dependencies = [("gates", "0010_crosswalk")]
 
     operations = [migrations.RunPython(load, unload)]

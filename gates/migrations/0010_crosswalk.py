@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gates', '0008_review_kind'),
+        ('gates', '0009_waiver_expiry_published'),
     ]
 
     operations = [
