@@ -6,8 +6,8 @@ global lock of before, the baseline) and with the audit's chains, in the same ru
 Each writer is a thread with its own connection. A write is one transaction, as a service
 makes it: the audit append, then the rest of the service's work (`--work-ms`, a
 `pg_sleep` standing for its other statements), then the commit; the chain's lock is held
-from the append to the commit. The events it writes stay (the audit is append-only), so
-run it against a scratch database; the chains verify at the end.
+from the append to the commit. The events it writes stay (the audit is append-only), so it
+refuses a database whose name lacks "bench"; the chains verify at the end.
 """
 
 from __future__ import annotations
@@ -80,6 +80,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if connection.vendor != "postgresql":
             raise CommandError("bench_audit needs PostgreSQL (set DATABASE_URL).")
+        name = connection.settings_dict["NAME"]
+        if "bench" not in name:
+            # Its audit events stay for good (the audit is append-only).
+            raise CommandError(
+                f"Refusing to write benchmark audit events into {name!r}: use a *bench* db."
+            )
         writers, seconds, work = options["writers"], options["seconds"], options["work_ms"]
         chains = audit.CHAINS
         scoped = audit._lock_chain
