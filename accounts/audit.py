@@ -1,8 +1,19 @@
 """Writing and verifying the audit chain.
 
 `audit_record` is called by services inside their transaction, so the event commits or
-rolls back with the change it describes. Appends are serialised (an advisory lock on
-PostgreSQL; SQLite already serialises writers) so the chain has a single head.
+rolls back with the change it describes.
+
+The audit is `CHAINS` hash chains, each with its own sealed head (AuditHead, pk = the
+chain's number) and its own lock, so unrelated writes do not queue behind one another. A
+transaction appends all its events to one chain: the first it can lock without waiting
+(PostgreSQL advisory locks, tried in turn from a starting point that spreads writers out).
+Only a transaction that holds no chain may wait for one, so two transactions never wait
+for each other's chains: no deadlock. Chain 1 continues the single chain written before
+there were several (its hash formula and seal are unchanged). SQLite serialises writers
+anyway and uses chain 1 only.
+
+`audit_verify` checks every chain and that all the heads are there and sealed: removing a
+chain's events and its head is as visible as removing the tail of a single chain.
 """
 
 from __future__ import annotations
@@ -22,7 +33,11 @@ from django.utils import timezone
 from accounts.models import AuditEvent, AuditHead
 
 GENESIS_HASH = "0" * 64
-_ADVISORY_LOCK_KEY = 7_402_110_551  # arbitrary, fixed: "the audit chain"
+# The number of chains. Raising it needs a data migration that creates the new chains'
+# empty heads (as accounts 0005 does); lowering it would leave chains unverified.
+CHAINS = 16
+LEGACY_CHAIN = 1  # the single chain of before: its hashes and seal do not name a chain
+_LOCK_CLASS = 740_211  # arbitrary, fixed: the first key of the chains' advisory locks
 
 
 def _json_default(value: Any) -> Any:
@@ -40,6 +55,20 @@ def to_jsonable(data: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(data, default=_json_default, sort_keys=True))
 
 
+# What an event's hash covers, besides the previous hash and (but for chain 1) its chain.
+HASHED_FIELDS = (
+    "actor_id",
+    "actor_label",
+    "action",
+    "object_type",
+    "object_id",
+    "pilot_id",
+    "before",
+    "after",
+    "created_at",
+)
+
+
 def compute_hash(
     *,
     prev_hash: str,
@@ -52,9 +81,12 @@ def compute_hash(
     before: dict,
     after: dict,
     created_at: datetime,
+    chain: int = LEGACY_CHAIN,
 ) -> str:
+    fields: list[Any] = [] if chain == LEGACY_CHAIN else [chain]
     payload = json.dumps(
         [
+            *fields,
             prev_hash,
             actor_id,
             actor_label,
@@ -73,16 +105,17 @@ def compute_hash(
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def head_seal(*, count: int, last_id: int, last_hash: str) -> str:
+def head_seal(*, count: int, last_id: int, last_hash: str, chain: int = LEGACY_CHAIN) -> str:
     """HMAC over the head's fields with AUDIT_HMAC_KEY (kept out of the database)."""
-    message = f"pilotgate-audit-head:{count}:{last_id}:{last_hash}".encode()
+    name = "" if chain == LEGACY_CHAIN else f"{chain}:"
+    message = f"pilotgate-audit-head:{name}{count}:{last_id}:{last_hash}".encode()
     return hmac.new(settings.AUDIT_HMAC_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
-def head_write(*, count: int, last_id: int, last_hash: str) -> None:
-    seal = head_seal(count=count, last_id=last_id, last_hash=last_hash)
+def head_write(*, count: int, last_id: int, last_hash: str, chain: int = LEGACY_CHAIN) -> None:
+    seal = head_seal(count=count, last_id=last_id, last_hash=last_hash, chain=chain)
     AuditHead.objects.update_or_create(
-        pk=1,
+        pk=chain,
         defaults={
             "count": count,
             "last_id": last_id,
@@ -93,10 +126,42 @@ def head_write(*, count: int, last_id: int, last_hash: str) -> None:
     )
 
 
-def _lock_chain() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
+def _empty_head(chain: int) -> AuditHead:
+    seal = head_seal(count=0, last_id=0, last_hash=GENESIS_HASH, chain=chain)
+    return AuditHead(
+        pk=chain, count=0, last_id=0, last_hash=GENESIS_HASH, seal=seal, updated_at=timezone.now()
+    )
+
+
+def _open_heads() -> None:
+    """Create every chain's head that is missing, empty and sealed: heads exist for all
+    chains or none, so the verifier can tell a removed chain from an unused one."""
+    AuditHead.objects.bulk_create(
+        [_empty_head(chain) for chain in range(1, CHAINS + 1)], ignore_conflicts=True
+    )
+
+
+def _lock_chain() -> int:
+    """Lock a chain for the rest of the transaction and return its number: the one this
+    transaction holds already, else the first free one, else wait for chain 1 (holding
+    none, so no wait can close a cycle)."""
+    if connection.vendor != "postgresql":
+        return LEGACY_CHAIN
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND classid = %s "
+            "AND objsubid = 2 AND pid = pg_backend_pid() AND granted LIMIT 1",
+            [_LOCK_CLASS],
+        )
+        held = cursor.fetchone()
+        if held is not None and 1 <= held[0] <= CHAINS:
+            return int(held[0])
+        for chain in range(1, CHAINS + 1):
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, chain])
+            if cursor.fetchone()[0]:
+                return chain
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, LEGACY_CHAIN])
+        return LEGACY_CHAIN
 
 
 @transaction.atomic
@@ -120,41 +185,31 @@ def audit_record(
     before_json = to_jsonable(before or {})
     after_json = to_jsonable(after or {})
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
-    _lock_chain()
-    last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+    chain = _lock_chain()
+    last = (
+        AuditEvent.objects.filter(chain=chain).order_by("-id").values_list("hash", flat=True)
+    ).first()
     prev_hash = last or GENESIS_HASH
-    # Microsecond precision survives every backend's round trip, so the hash is stable.
-    created_at = timezone.now()
-    actor_label = actor.get_username() if actor_id else "system"
-    digest = compute_hash(
-        prev_hash=prev_hash,
-        actor_id=actor_id,
-        actor_label=actor_label,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        pilot_id=pilot_id,
-        before=before_json,
-        after=after_json,
-        created_at=created_at,
-    )
-    event = AuditEvent.objects.create(
-        actor_id=actor_id,
-        actor_label=actor_label,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        pilot_id=pilot_id,
-        before=before_json,
-        after=after_json,
-        created_at=created_at,
-        prev_hash=prev_hash,
-        hash=digest,
-    )
+    content = {
+        "actor_id": actor_id,
+        "actor_label": actor.get_username() if actor_id else "system",
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "pilot_id": pilot_id,
+        "before": before_json,
+        "after": after_json,
+        # Microsecond precision survives every backend's round trip, so the hash is stable.
+        "created_at": timezone.now(),
+    }
+    digest = compute_hash(prev_hash=prev_hash, chain=chain, **content)
+    event = AuditEvent.objects.create(chain=chain, prev_hash=prev_hash, hash=digest, **content)
     # The head moves in the same transaction as the append, under the same lock.
-    head = AuditHead.objects.filter(pk=1).values_list("count", flat=True).first()
-    count = head + 1 if head is not None else AuditEvent.objects.count()
-    head_write(count=count, last_id=event.id, last_hash=digest)
+    head = AuditHead.objects.filter(pk=chain).values_list("count", flat=True).first()
+    if head is None:
+        _open_heads()
+    count = head + 1 if head is not None else AuditEvent.objects.filter(chain=chain).count()
+    head_write(count=count, last_id=event.id, last_hash=digest, chain=chain)
     return event
 
 
@@ -172,64 +227,84 @@ class VerifyResult:
     problem: str = ""
 
 
+@dataclass
+class _Walk:
+    """Where the walk of one chain stands."""
+
+    prev_hash: str = GENESIS_HASH
+    count: int = 0
+    last_id: int = 0
+
+
 def audit_verify(batch_size: int = 2000) -> VerifyResult:
-    """Walk the chain in id order; report the first link that does not hold, then check
-    that the chain ends exactly at the sealed head (nothing trimmed, nothing appended
-    outside `audit_record`)."""
-    prev_hash = GENESIS_HASH
+    """Walk every chain in id order; report the first link that does not hold, then check
+    that each chain ends exactly at its sealed head (nothing trimmed, nothing appended
+    outside `audit_record`) and that no chain's head is missing.
+
+    Events and heads are read in one snapshot (REPEATABLE READ on PostgreSQL when called
+    outside a transaction): chains commit in any order, and an append commits its event
+    and its head together, so one snapshot always sees them agree."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            return _verify(batch_size)
+    return _verify(batch_size)
+
+
+def _verify(batch_size: int) -> VerifyResult:
+    walks: dict[int, _Walk] = {}
     checked = 0
-    queryset = AuditEvent.objects.order_by("id")
     last_id = 0
-    while True:
-        walked = 0
-        while True:
-            batch = list(queryset.filter(id__gt=last_id)[:batch_size])
-            if not batch:
-                break
-            for event in batch:
-                problem = _check_event(event, prev_hash)
-                if problem:
-                    return VerifyResult(False, checked, event.id, problem)
-                prev_hash = event.hash
-                checked += 1
-                walked += 1
-                last_id = event.id
-        # An append commits its row and the head together, so a head read after the walk
-        # is never behind it; when it is ahead, events arrived meanwhile: walk those too.
-        head = AuditHead.objects.filter(pk=1).first()
-        if head is None or head.last_id <= last_id or (walked == 0 and checked):
-            break
-        if not AuditEvent.objects.filter(id__gt=last_id).exists():
-            break
-    return _check_head(head, checked=checked, last_id=last_id, last_hash=prev_hash)
+    queryset = AuditEvent.objects.order_by("id")
+    while batch := list(queryset.filter(id__gt=last_id)[:batch_size]):
+        for event in batch:
+            if not 1 <= event.chain <= CHAINS:
+                return VerifyResult(False, checked, event.id, "the event names no known chain")
+            walk = walks.setdefault(event.chain, _Walk())
+            problem = _check_event(event, walk.prev_hash)
+            if problem:
+                return VerifyResult(False, checked, event.id, problem)
+            walk.prev_hash, walk.last_id = event.hash, event.id
+            walk.count += 1
+            checked += 1
+        last_id = batch[-1].id
+    heads = {head.pk: head for head in AuditHead.objects.all()}
+    if not heads:
+        if checked == 0:
+            return VerifyResult(True, 0)
+        return VerifyResult(False, checked, None, "the sealed head of the chain is missing")
+    for chain in range(1, CHAINS + 1):
+        walk = walks.get(chain, _Walk())
+        head = heads.get(chain)
+        if head is None:
+            return VerifyResult(
+                False, checked, None, f"the sealed head of chain {chain} is missing"
+            )
+        result = _check_head(
+            head,
+            chain=chain,
+            checked=walk.count,
+            last_id=walk.last_id,
+            last_hash=walk.prev_hash,
+        )
+        if not result.ok:
+            return VerifyResult(False, checked, result.broken_id, result.problem)
+    return VerifyResult(True, checked)
 
 
 def _check_event(event: AuditEvent, prev_hash: str) -> str:
     if event.prev_hash != prev_hash:
         return "previous-hash link broken (a row was deleted, inserted or reordered)"
-    expected = compute_hash(
-        prev_hash=event.prev_hash,
-        actor_id=event.actor_id,
-        actor_label=event.actor_label,
-        action=event.action,
-        object_type=event.object_type,
-        object_id=event.object_id,
-        pilot_id=event.pilot_id,
-        before=event.before,
-        after=event.after,
-        created_at=event.created_at,
-    )
+    content = {field: getattr(event, field) for field in HASHED_FIELDS}
+    expected = compute_hash(prev_hash=event.prev_hash, chain=event.chain, **content)
     if expected != event.hash:
         return "content does not match its hash"
     return ""
 
 
-def _check_head(head: AuditHead | None, *, checked: int, last_id: int, last_hash: str):
-    if head is None:
-        if checked == 0:
-            return VerifyResult(True, 0)
-        return VerifyResult(False, checked, None, "the sealed head of the chain is missing")
-    seal = head_seal(count=head.count, last_id=head.last_id, last_hash=head.last_hash)
+def _check_head(head: AuditHead, *, chain: int, checked: int, last_id: int, last_hash: str):
+    seal = head_seal(count=head.count, last_id=head.last_id, last_hash=head.last_hash, chain=chain)
     if not hmac.compare_digest(seal, head.seal):
         return VerifyResult(False, checked, head.last_id, "the head's seal does not match")
     if head.count != checked or head.last_id != last_id or head.last_hash != last_hash:
@@ -237,7 +312,7 @@ def _check_head(head: AuditHead | None, *, checked: int, last_id: int, last_hash
             False,
             checked,
             head.last_id,
-            f"the chain does not end at its sealed head (head: {head.count} events ending at "
+            f"chain {chain} does not end at its sealed head (head: {head.count} events ending at "
             f"{head.last_id}; found {checked} ending at {last_id or 'none'}): events were "
             "removed from or added to its end",
         )

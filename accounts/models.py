@@ -106,19 +106,24 @@ class AuditEvent(models.Model):
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
+    # Which of the hash chains (accounts.audit.CHAINS) this event extends.
+    chain = models.PositiveSmallIntegerField(default=1)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["chain", "id"], name="accounts_audit_chain_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
 
 
 class AuditHead(models.Model):
-    """The sealed head of the audit chain (one row, id 1), updated with every append.
+    """The sealed head of one audit chain (id = the chain's number), moved by every append.
 
     A plain hash chain cannot tell that its last events were deleted. The head records how
     many events there are and the last one's id and hash, sealed with an HMAC whose key is

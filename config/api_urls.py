@@ -2,10 +2,10 @@ from django.urls import include, path
 
 from config.routers import Router
 from dashboard.api import PortfolioSummaryView
+from dashboard.pilot_pages.api import PilotViewSet
 from gates import api as gates_api
 from metrics.api import MetricSeriesView, PilotSignalView, SnapshotPushView
 from metrics.sources.api import PilotSourcesView, SourceDetailView, SourcePullView
-from portfolio.api import PilotViewSet
 from portfolio.workbooks.api import WorkbookView
 from webhooks import api as webhooks_api
 

@@ -4,6 +4,8 @@ from django.urls import include, path
 
 from config import views
 from dashboard.mywork.views import home
+from dashboard.pilot_pages.urls import urlpatterns as pilot_pages
+from portfolio.urls import urlpatterns as pilot_edits
 
 # The admin signs in through the one login page (lockout, second factor, audit).
 admin.site.login = secure_admin_login(admin.site.login)
@@ -15,7 +17,8 @@ urlpatterns = [
     path("accounts/notifications/", include("notify.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("accounts.sso.urls")),
-    path("pilots/", include("portfolio.urls")),
+    # One "portfolio" namespace: the cross-app pages (dashboard) and the pilot's own ones.
+    path("pilots/", include(([*pilot_pages, *pilot_edits], "portfolio"))),
     path("metrics/", include("metrics.urls")),
     path("gates/", include("gates.urls")),
     path("portfolio/", include("dashboard.urls")),

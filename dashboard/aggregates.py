@@ -9,23 +9,27 @@ moves. Two rebuilds never interleave: a transaction-scoped advisory lock on Post
 (SQLite serialises writers anyway); the state row is written last, so asking for a
 rebuild never waits for one to finish.
 
-The two INSERT ... SELECT statements are plain SQL that PostgreSQL and SQLite both run;
-they read at most TREND_DAYS / REALIZED_DAYS of daily rollups (the index
-rollup_portfolio_trend serves the range) and write one row per group of pilots.
+The two INSERT ... SELECT statements wrap the ORM's SQL of the queries the live paths use
+(`trend_sums`, `realized_means` and `has_case_q`, defined here once), so the stored rows
+and the live figures cannot disagree on a rule. They read at most TREND_DAYS /
+REALIZED_DAYS of daily rollups (the index rollup_portfolio_trend serves the range) and
+write one row per group of pilots.
 """
 
 from __future__ import annotations
 
+import functools
+import operator
 import time
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from dashboard.models import PortfolioAggregateState, PortfolioRealized, PortfolioTrendDay
-from metrics.models import MetricDefinition, MetricRollup
-from portfolio.models import Pilot, StrategyWorkbook
+from metrics.models import MetricRollup
+from portfolio.workbooks.spec import CASE_FIELDS
 
 RELIABILITY_METRICS = (
     "hallucination_rate",
@@ -51,17 +55,9 @@ def realized_since(now: datetime) -> datetime:
 def _names() -> dict[str, str]:
     qn = connection.ops.quote_name
     return {
-        "rollup": qn(MetricRollup._meta.db_table),
-        "metric": qn(MetricDefinition._meta.db_table),
-        "pilot": qn(Pilot._meta.db_table),
-        "workbook": qn(StrategyWorkbook._meta.db_table),
         "trend": qn(PortfolioTrendDay._meta.db_table),
         "realized": qn(PortfolioRealized._meta.db_table),
     }
-
-
-def _in_list(values) -> tuple[str, list]:
-    return ", ".join(["%s"] * len(values)), list(values)
 
 
 def trend_sums(rollups: QuerySet, *group: str) -> QuerySet:
@@ -103,39 +99,63 @@ def _rebuild_trend(since: datetime) -> int:
         return cursor.rowcount
 
 
+def has_case_q(pilot: str = "") -> Q:
+    """The strategy workbook states at least a benefit, a volume or a build cost.
+    `pilot` is the path to the pilot from the queried model ("pilot__" from a rollup)."""
+    return functools.reduce(
+        operator.or_, (Q(**{f"{pilot}strategyworkbook__{f}__isnull": False}) for f in CASE_FIELDS)
+    )
+
+
+def realized_means(since: datetime, *, group: dict | None = None, **pilots) -> QuerySet:
+    """Each pilot's mean of each REALIZED_METRICS metric over its daily rollups since
+    `since` (its sum over its count), as rows of pilot_id, metric__key and mean: the one
+    definition of a realized figure, live (dashboard.selectors) and stored (below).
+    `pilots` filters the rollups: pilot_id__in=ids, or pilot=OuterRef("pk"); `group`
+    names more columns of each row (expressions on the rollup)."""
+    rollups = MetricRollup.objects.filter(
+        # A rollup of no observations adds nothing to a mean (and would divide by zero).
+        metric__key__in=REALIZED_METRICS,
+        period="day",
+        bucket_start__gte=since,
+        count__gt=0,
+        **pilots,
+    )
+    if group:
+        rollups = rollups.annotate(**group)
+    return (
+        rollups.values("pilot_id", "metric__key", *(group or {}))
+        .annotate(mean=Sum("total") / Sum("count"))
+        .order_by()
+    )
+
+
 def _rebuild_realized(since: datetime) -> int:
     t = _names()
-    group = ", ".join(f"p.{c}" for c in GROUP_COLUMNS)
-    placeholders, keys = _in_list(REALIZED_METRICS)
-    # Each pilot's mean first (its sum over its count), then the sum of those means per
-    # group, as dashboard.selectors.economics adds them up.
+    columns = {f"g_{c}": F(f"pilot__{c}") for c in GROUP_COLUMNS}
+    has_case = Case(
+        When(has_case_q("pilot__"), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    per_pilot = realized_means(
+        since, group={"g_key": F("metric__key"), **columns, "g_has_case": has_case}
+    )
+    select, params = per_pilot.query.sql_with_params()
+    group = ", ".join(
+        ["per_pilot.g_key", *(f"per_pilot.{c}" for c in columns), "per_pilot.g_has_case"]
+    )
+    # Each pilot's mean first, then the sum of those means per group, as
+    # dashboard.selectors.economics adds them up.
     sql = f"""
         INSERT INTO {t["realized"]}
             (metric_key, {", ".join(GROUP_COLUMNS)}, has_case, pilots, mean_sum)
-        SELECT per_pilot.key, {group}, p.has_case, COUNT(*), SUM(per_pilot.mean)
-        FROM (
-            SELECT r.pilot_id, m.key, SUM(r.total) / SUM(r.count) AS mean
-            FROM {t["rollup"]} r
-            JOIN {t["metric"]} m ON m.id = r.metric_id
-            WHERE r.period = 'day' AND r.bucket_start >= %s AND m.key IN ({placeholders})
-            GROUP BY r.pilot_id, m.key
-            HAVING SUM(r.count) > 0
-        ) per_pilot
-        JOIN (
-            SELECT pilot.id, {", ".join(f"pilot.{c}" for c in GROUP_COLUMNS)},
-                   CASE WHEN w.expected_annual_benefit IS NOT NULL
-                        OR w.annual_volume IS NOT NULL
-                        OR w.one_time_build_cost IS NOT NULL THEN 1 ELSE 0 END AS has_case
-            FROM {t["pilot"]} pilot
-            LEFT JOIN {t["workbook"]} w ON w.pilot_id = pilot.id
-        ) p ON p.id = per_pilot.pilot_id
-        GROUP BY per_pilot.key, {group}, p.has_case
-    """  # noqa: S608 (table and column names are ours, values are parameters)
-    if connection.vendor == "postgresql":
-        # PostgreSQL wants a boolean, SQLite stores 1/0; the CASE is otherwise the same.
-        sql = sql.replace("THEN 1 ELSE 0 END", "THEN true ELSE false END")
+        SELECT {group}, COUNT(*), SUM(per_pilot.mean)
+        FROM ({select}) per_pilot
+        GROUP BY {group}
+    """  # noqa: S608 (table and column names are ours, the select is the ORM's)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(since), *keys])
+        cursor.execute(sql, params)
         return cursor.rowcount
 
 

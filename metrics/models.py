@@ -5,11 +5,12 @@ from django.utils import timezone
 
 from config.bounds import METRIC_VALUE_LIMIT
 from config.encryption import EncryptedTextField
+from gates.engine.vocabulary import HIGHER_IS_BETTER, LOWER_IS_BETTER
 
 
 class Direction(models.TextChoices):
-    HIGHER = "higher", "Higher is better"
-    LOWER = "lower", "Lower is better"
+    HIGHER = HIGHER_IS_BETTER, "Higher is better"
+    LOWER = LOWER_IS_BETTER, "Lower is better"
 
 
 class Dimension(models.TextChoices):
@@ -243,7 +244,7 @@ class PilotSignal(models.Model):
         return f"{self.pilot_id}: {self.label}"
 
 
-# --- pull sources (metrics/pulls.py, metrics/connectors/) --------------------------------
+# --- pull sources (metrics/pulls/, metrics/connectors/) ---------------------------------
 
 
 class SourceKind(models.TextChoices):
@@ -261,7 +262,7 @@ class MetricSource(models.Model):
     """A monitoring system a worker pulls a pilot's metrics from on a schedule.
 
     `secret_header_value` is write-only: forms, pages, API, logs and audit events never
-    show it (see metrics/pulls.py), and the database holds it encrypted. Health fields are
+    show it (see metrics/pulls/sources.py), and the database holds it encrypted. Health fields are
     written only by the pull service; `next_due_at` only by the dispatcher's conditional
     claim.
     """

@@ -37,8 +37,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from config.bounds import METRIC_VALUE_LIMIT
-from metrics.ingest import db_datetime
 from metrics.models import MetricRollup, RollupPeriod, Snapshot
+from metrics.snapshot_store import db_datetime
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)

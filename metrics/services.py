@@ -30,10 +30,10 @@ from metrics.ingest import (
     IngestResult,
     RowValidator,
     candidate_pilot_ids,
-    store,
     validate_rows,
 )
 from metrics.models import Alert, AlertStatus, MetricDefinition, MetricRollup
+from metrics.snapshot_store import store
 from outbox.catalog import EventType
 from outbox.services import publish
 from portfolio import events

@@ -11,7 +11,9 @@ from datetime import datetime
 from celery import shared_task
 
 # Called through their modules, as before they were imported here, so a test can patch them.
-from metrics import pulls, selectors, services, signal_refresh
+from metrics import selectors, services, signal_refresh
+from metrics.pulls import dispatch
+from metrics.pulls import run as one_pull
 
 
 @shared_task(
@@ -58,7 +60,7 @@ def refresh_expired_signals() -> int:
     return signal_refresh.refresh_expired()
 
 
-# --- pull sources (metrics/pulls.py) -----------------------------------------------------
+# --- pull sources (metrics/pulls/) ------------------------------------------------------
 
 PULL_MAX_RETRIES = 4
 PULL_BACKOFF_BASE_SECONDS = 30
@@ -77,13 +79,13 @@ def pull_backoff(retries: int) -> float:
 @shared_task(name="metrics.dispatch_due_sources", acks_late=True, ignore_result=True)
 def dispatch_due_sources() -> int:
     """Every minute (beat): claim the due sources and queue one pull_source each."""
-    return len(pulls.sources_dispatch_due())
+    return len(dispatch.sources_dispatch_due())
 
 
 @shared_task(name="metrics.enqueue_pull_batch", acks_late=True, ignore_result=True)
 def enqueue_pull_batch(claimed: list[list], queue: str | None = None) -> int:
     """Fan-out: publish the pull tasks of one chunk of sources the dispatcher claimed."""
-    pulls.publish_pulls([(int(s), float(c)) for s, c in claimed], queue=queue)
+    dispatch.publish_pulls([(int(s), float(c)) for s, c in claimed], queue=queue)
     return len(claimed)
 
 
@@ -103,7 +105,7 @@ def pull_source(self, source_id: int, trigger: str = "schedule") -> dict | None:
     from django.utils import timezone
 
     final = self.request.retries >= self.max_retries
-    report = pulls.source_pull(
+    report = one_pull.source_pull(
         source_id=int(source_id),
         now=timezone.now(),
         trigger="retry" if self.request.retries else trigger,
@@ -121,4 +123,4 @@ def pull_source(self, source_id: int, trigger: str = "schedule") -> dict | None:
 @shared_task(name="metrics.prune_pull_runs", acks_late=True, ignore_result=True)
 def prune_pull_runs() -> int:
     """Daily: drop old pull runs (10,000 sources every 15 minutes add ~1M rows a day)."""
-    return pulls.pull_runs_prune()
+    return one_pull.pull_runs_prune()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -12,7 +13,6 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts.models import GlobalRole, PilotRoleKind
-from gates.services import pilot_transition
 from portfolio import services
 from portfolio.models import STAGE_ORDER, BusinessUnit, Pilot, RiskTier, Status
 from portfolio.workbooks import demo as workbook_demo
@@ -125,6 +125,18 @@ def ensure_users() -> dict[str, object]:
     return users
 
 
+# How a demo pilot moves to its stage or status: the gates app's transition service (its
+# rules and its audit event), which gates/apps.py registers here, since portfolio sits
+# below gates and does not import it.
+PILOT_MOVERS: list[Callable[..., Pilot]] = []
+
+
+def _move(**kwargs) -> Pilot:
+    if not PILOT_MOVERS:
+        raise RuntimeError("No pilot transition registered: is the gates app installed?")
+    return PILOT_MOVERS[0](**kwargs)
+
+
 def ensure_pilots(users: dict) -> list[Pilot]:
     """About 40 pilots across every stage, status, business unit and risk tier."""
     rng = random.Random(20261126)  # fixed: the same demo every time
@@ -163,18 +175,14 @@ def ensure_pilots(users: dict) -> list[Pilot]:
         # Before the transitions: a stopped pilot's workbooks are read-only.
         workbook_demo.fill(pilot, users, stage=stage)
         if stage != "discovery":
-            pilot = pilot_transition(
-                pilot=pilot, by=users["admin"], to_stage=stage, reason="Demo history"
-            )
+            pilot = _move(pilot=pilot, by=users["admin"], to_stage=stage, reason="Demo history")
         status = Status.ACTIVE
         if index % 10 == 7:
             status = Status.ON_HOLD
         elif index % 13 == 11:
             status = Status.STOPPED
         if status != Status.ACTIVE:
-            pilot = pilot_transition(
-                pilot=pilot, by=users["admin"], to_status=status, reason="Demo history"
-            )
+            pilot = _move(pilot=pilot, by=users["admin"], to_status=status, reason="Demo history")
         # Spread registration and stage-entry times so ages and "stale" look real.
         age = timedelta(days=rng.randint(10, 400))
         in_stage = timedelta(days=rng.randint(1, min(age.days, 200)))

@@ -4,7 +4,6 @@ as joins and correlated subqueries so a list of any length is one query."""
 from __future__ import annotations
 
 import functools
-import operator
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
@@ -22,7 +21,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
     When,
 )
@@ -30,10 +28,11 @@ from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 
 from accounts.models import PilotRoleKind
-from dashboard.aggregates import REALIZED_METRICS, realized_since
+
+# has_case_q and realized_means are defined beside the stored aggregates built from them.
+from dashboard.aggregates import has_case_q, realized_means, realized_since
 from dashboard.compiled import CompiledQuery
 from dashboard.selectors.pilots import signal_expr, stale_q, stop_q
-from metrics.models import MetricRollup
 from metrics.signal import SIGNAL_LABELS
 from portfolio.economics import first_year_roi
 from portfolio.models import Pilot
@@ -41,13 +40,6 @@ from portfolio.workbooks.spec import CASE_FIELDS, ECONOMIC_FIELDS
 
 CENT = Decimal("0.01")
 MONEY = DecimalField(max_digits=30, decimal_places=6)
-
-
-def has_case_q() -> Q:
-    """The strategy workbook states at least a benefit, a volume or a build cost."""
-    return functools.reduce(
-        operator.or_, (Q(**{f"strategyworkbook__{f}__isnull": False}) for f in CASE_FIELDS)
-    )
 
 
 # Review minutes at an hourly cost, with the review rate in percent: / 60 / 100.
@@ -101,21 +93,6 @@ def economics_annotations() -> dict[str, Any]:
         "annual_cost": total,
         "net_value": ExpressionWrapper(terms["benefit"] - total, output_field=MONEY),
     }
-
-
-def realized_means(since: datetime, **pilots) -> QuerySet:
-    """Each pilot's mean of each REALIZED_METRICS metric over its daily rollups since
-    `since` (its sum over its count), as rows of pilot_id, metric__key and mean: the one
-    definition of a realized figure (dashboard.aggregates stores the same per group).
-    `pilots` filters the rollups: pilot_id__in=ids, or pilot=OuterRef("pk")."""
-    return (
-        MetricRollup.objects.filter(
-            metric__key__in=REALIZED_METRICS, period="day", bucket_start__gte=since, **pilots
-        )
-        .values("pilot_id", "metric__key")
-        .annotate(mean=Sum("total") / Sum("count"))
-        .order_by()
-    )
 
 
 def realized_annotations(now: datetime) -> dict[str, Any]:

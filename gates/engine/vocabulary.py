@@ -6,6 +6,9 @@ from typing import Any
 
 STAGES: tuple[str, ...] = ("discovery", "pilot", "readiness", "scale")
 RISK_TIERS: tuple[str, ...] = ("low", "medium", "high")
+# A metric's direction (metrics.models.Direction stores these): which way is better.
+HIGHER_IS_BETTER = "higher"
+LOWER_IS_BETTER = "lower"
 
 PASS = "pass"  # noqa: S105 - a result status, not a secret
 FAIL = "fail"

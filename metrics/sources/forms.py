@@ -1,4 +1,5 @@
-"""Forms of the metric sources pages. They only shape input; pulls.py validates it."""
+"""Forms of the metric sources pages. They only shape input; metrics.pulls.sources validates
+it."""
 
 from __future__ import annotations
 

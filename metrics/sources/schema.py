@@ -2,7 +2,7 @@
 
 One JSON schema per kind of `config`, used both in the OpenAPI document and to validate
 API input (`config_problems`), so the two cannot drift apart. The pull service still
-validates everything the pages send (metrics/pulls.py); these shapes are what it accepts,
+validates everything the pages send (metrics/pulls/sources.py); these shapes are what it accepts,
 stated precisely: unknown keys and wrong types are refused rather than stored.
 """
 
@@ -15,7 +15,7 @@ from jsonschema import Draft4Validator
 from config.api_schema import METRIC_KEY_SCHEMA, NO_NUL, NON_BLANK
 from metrics.connectors.prometheus import MAX_STEP_SECONDS, MIN_STEP_SECONDS
 from metrics.models import SourceKind
-from metrics.pulls import _FORBIDDEN_HEADERS, MAX_INTERVAL, MIN_INTERVAL
+from metrics.pulls.sources import _FORBIDDEN_HEADERS, MAX_INTERVAL, MIN_INTERVAL
 
 # http(s) with a host name (IP literals and private addresses are refused by the SSRF
 # checks when the URL is saved or pulled; a name is resolved and checked at pull time).

@@ -36,6 +36,13 @@ def _list_url(pilot_id: int) -> str:
     return reverse("metrics:source_list", args=[pilot_id])
 
 
+def _pilot_allowed(request, pilot_pk: int, rule, action: str):
+    """The pilot, if `request.user` may see it (else 404) and `rule` allows them (else 403)."""
+    pilot = pilot_get(user=request.user, pk=pilot_pk)
+    rules.ensure(rule(request.user, pilot), request.user, action, f"pilot:{pilot.pk}")
+    return pilot
+
+
 @login_required
 def source_list(request, pilot_pk: int):
     pilot = pilot_get(user=request.user, pk=pilot_pk)
@@ -52,13 +59,7 @@ def source_list(request, pilot_pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def source_create(request, pilot_pk: int):
-    pilot = pilot_get(user=request.user, pk=pilot_pk)
-    rules.ensure(
-        rules.can_manage_sources(request.user, pilot),
-        request.user,
-        "manage_sources",
-        f"pilot:{pilot.pk}",
-    )
+    pilot = _pilot_allowed(request, pilot_pk, rules.can_manage_sources, "manage_sources")
     form = SourceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -146,13 +147,7 @@ def source_pull(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def csv_upload(request, pilot_pk: int):
-    pilot = pilot_get(user=request.user, pk=pilot_pk)
-    rules.ensure(
-        rules.can_write_metrics(request.user, pilot),
-        request.user,
-        "upload_metrics",
-        f"pilot:{pilot.pk}",
-    )
+    pilot = _pilot_allowed(request, pilot_pk, rules.can_write_metrics, "upload_metrics")
     form = CsvUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

@@ -1,11 +1,12 @@
-"""Human labels for codes a page would otherwise show raw (stages, statuses, results)."""
+"""Human labels for codes a page would otherwise show raw (stages, statuses, results).
+
+Labels of metrics' codes (alerts, expectations, metric keys, pulls) are in metrics_tags.
+"""
 
 from django import template
 
 from config.money import number_unit
 from gates.engine.vocabulary import FAIL, MISSING, PASS
-from metrics import catalog
-from metrics.models import AlertStatus, ExpectationKind
 from portfolio.models import Stage, Status
 
 register = template.Library()
@@ -13,40 +14,29 @@ register = template.Library()
 _STAGES = dict(Stage.choices)
 _STATUSES = dict(Status.choices)
 _RESULTS = {PASS: "Pass", FAIL: "Fail", MISSING: "No data"}
-_ALERT_STATUSES = dict(AlertStatus.choices)
-_EXPECTATION_KINDS = dict(ExpectationKind.choices)
 
 
-def _label(labels: dict, code) -> str:
+def label_of(labels: dict, code) -> str:
+    """The label of `code` in `labels`, or the code made readable: "on_hold" -> "On hold"."""
     return labels.get(code, str(code).replace("_", " ").capitalize() if code else "")
 
 
 @register.filter
 def stage_label(code) -> str:
     """ "readiness" -> "Readiness"."""
-    return _label(_STAGES, code)
+    return label_of(_STAGES, code)
 
 
 @register.filter
 def status_label(code) -> str:
     """ "on_hold" -> "On hold"."""
-    return _label(_STATUSES, code)
+    return label_of(_STATUSES, code)
 
 
 @register.filter
 def result_label(code) -> str:
     """A gate criterion's result: "missing" -> "No data"."""
-    return _label(_RESULTS, code)
-
-
-@register.filter
-def alert_status_label(code) -> str:
-    return _label(_ALERT_STATUSES, code)
-
-
-@register.filter
-def expectation_label(code) -> str:
-    return _label(_EXPECTATION_KINDS, code)
+    return label_of(_RESULTS, code)
 
 
 @register.filter
@@ -80,18 +70,3 @@ def unit_suffix(unit) -> str:
     if not shown:
         return ""
     return shown if shown == "%" else f"\u00a0{shown}"
-
-
-@register.filter
-def metric_label(key, names) -> str:
-    """A metric key as its catalog label: `{{ key|metric_label:metric_names }}`, with
-    `metric_names` from `metrics.catalog.metric_names()` in the view's context."""
-    return catalog.metric_label(key, names or {})
-
-
-_TRIGGERS = {"schedule": "On schedule", "manual": "Pull now", "retry": "Retry"}
-
-
-@register.filter
-def pull_trigger_label(code) -> str:
-    return _label(_TRIGGERS, code)

@@ -16,7 +16,6 @@ from accounts.people import PersonField, offer_people
 from config.bounds import METRIC_VALUE_LIMIT, WORKBOOK_FIELD_BOUNDS
 from config.forms import StrictBooleanField, StrictNullBooleanField
 from config.money import with_currency_lazy
-from metrics.models import MetricDefinition
 from portfolio.workbooks.models import StrategyWorkbook
 from portfolio.workbooks.spec import MONEY_FIELDS, ListSpec, PhaseSpec
 
@@ -24,9 +23,14 @@ HTTP_LINK = "Enter an http:// or https:// link."
 UNKNOWN_METRIC = "Unknown metric key “%(value)s”; choose one from the metric catalog."
 
 
+# The metric catalog's model, named by label: workbook rows point at it (a foreign key), and
+# portfolio sits below metrics, so it is never imported here.
+METRIC_MODEL = "metrics.MetricDefinition"
+
+
 class MetricChoiceField(forms.ModelChoiceField):
     def __init__(self, **kwargs):
-        kwargs.setdefault("queryset", MetricDefinition.objects.order_by("key"))
+        # The queryset is the catalog's, ordered by key (see _formfield).
         kwargs.setdefault("to_field_name", "key")
         kwargs.setdefault("error_messages", {"invalid_choice": UNKNOWN_METRIC})
         super().__init__(**kwargs)
@@ -44,8 +48,9 @@ def _formfield(model_field, **kwargs):
             label=capfirst(str(model_field.verbose_name)),
             help_text="" if help_text.startswith("Username") else help_text,
         )
-    if model_field.is_relation and model_field.related_model is MetricDefinition:
-        return MetricChoiceField(label="Metric")
+    if model_field.is_relation and model_field.related_model._meta.label == METRIC_MODEL:
+        catalog = model_field.related_model.objects.order_by("key")
+        return MetricChoiceField(label="Metric", queryset=catalog)
     if isinstance(model_field, models.BooleanField):
         kwargs.setdefault(
             "form_class", StrictNullBooleanField if model_field.null else StrictBooleanField

@@ -30,7 +30,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from gates.engine import TEST_CATEGORIES, WorkbookFacts
-from metrics.models import Direction
+from gates.engine.vocabulary import HIGHER_IS_BETTER
 from portfolio.models import Pilot
 from portfolio.workbooks import models as m
 from portfolio.workbooks.evidence import evidence_fields
@@ -204,7 +204,7 @@ def _expectation_rows(model, kind: str, value: str, action, by_date, baseline=No
 
 
 def _op(kind: str, direction: str) -> str:
-    higher = direction == Direction.HIGHER
+    higher = direction == HIGHER_IS_BETTER
     if kind == TARGET:
         return ">=" if higher else "<="
     return "<" if higher else ">"

@@ -2,7 +2,7 @@ from django.urls import path
 
 from portfolio.workbooks import views
 
-# Included by portfolio/urls.py under the "portfolio" namespace.
+# Included by portfolio/urls.py, under the "portfolio" namespace (config/urls.py).
 urlpatterns = [
     path("<int:pk>/workbooks/<str:phase>/", views.workbook, name="workbook"),
     path(

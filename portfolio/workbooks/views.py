@@ -41,6 +41,17 @@ def _spec_or_404(phase: str) -> PhaseSpec:
     return spec
 
 
+def _list_or_404(request, pk: int, phase: str, list_name: str):
+    """(workbook spec, pilot, list spec): 404 for an unknown workbook or list, or a pilot
+    `request.user` may not see."""
+    spec = _spec_or_404(phase)
+    pilot = pilot_selectors.pilot_get(user=request.user, pk=pk)
+    try:
+        return spec, pilot, spec.list_spec(list_name)
+    except KeyError:
+        raise Http404("No such list.") from None
+
+
 def _workbook_url(pilot, phase: str) -> str:
     return reverse("portfolio:workbook", args=[pilot.pk, phase])
 
@@ -185,12 +196,7 @@ def workbook_validate(request, pk, phase):
 @login_required
 @require_POST
 def row_add(request, pk, phase, list_name):
-    spec = _spec_or_404(phase)
-    pilot = pilot_selectors.pilot_get(user=request.user, pk=pk)
-    try:
-        list_spec = spec.list_spec(list_name)
-    except KeyError:
-        raise Http404("No such list.") from None
+    spec, pilot, list_spec = _list_or_404(request, pk, phase, list_name)
     data = {
         name: request.POST.get(f"{list_name}-{name}")
         for name in list_spec.fields
@@ -220,12 +226,7 @@ def row_add(request, pk, phase, list_name):
 @require_POST
 def row_validate(request, pk, phase, list_name):
     """Check a new row as the owner leaves each field; saves nothing."""
-    spec = _spec_or_404(phase)
-    pilot = pilot_selectors.pilot_get(user=request.user, pk=pk)
-    try:
-        list_spec = spec.list_spec(list_name)
-    except KeyError:
-        raise Http404("No such list.") from None
+    spec, pilot, list_spec = _list_or_404(request, pk, phase, list_name)
     model = list_spec.model(pilot=pilot)
     form = row_form_class(list_spec)(request.POST, prefix=list_name, instance=model)
     form.is_valid()
@@ -252,12 +253,7 @@ def _prefixed(form, list_spec, post, pilot):
 @login_required
 @require_POST
 def row_remove(request, pk, phase, list_name, row_id):
-    spec = _spec_or_404(phase)
-    pilot = pilot_selectors.pilot_get(user=request.user, pk=pk)
-    try:
-        list_spec = spec.list_spec(list_name)
-    except KeyError:
-        raise Http404("No such list.") from None
+    spec, pilot, list_spec = _list_or_404(request, pk, phase, list_name)
     services.workbook_row_remove(
         pilot=pilot, phase=phase, list_name=list_name, row_id=row_id, by=request.user
     )

@@ -513,19 +513,19 @@ def test_a_source_turning_degraded_or_healthy_refreshes_the_signal(
 ):
     from django.utils import timezone
 
-    from metrics import pulls
     from metrics.models import MetricSource, PilotSignal, PullRun
+    from metrics.pulls import run as pull
 
     settings.PILOTGATE_SOURCE_DEGRADED_AFTER = 1
     source = MetricSource.objects.create(pilot=pilot, kind="http_json", name="A", status="ok")
     run = PullRun.objects.create(source=source, trigger="test", started_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
-        pulls._finish_failed(source, run, "unreachable", False, True, "")
+        pull._finish_failed(source, run, "unreachable", False, True, "")
     assert PilotSignal.objects.get(pilot=pilot).degraded_sources == 1
     source.refresh_from_db()
     run = PullRun.objects.create(source=source, trigger="test", started_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
-        pulls._finish_ok(source, run, timezone.now(), "", {}, [])
+        pull._finish_ok(source, run, timezone.now(), "", {}, [])
     assert PilotSignal.objects.get(pilot=pilot).degraded_sources == 0
 
 

@@ -26,32 +26,32 @@ def breach(pilot_id, metric, kind, threshold, observed):
     )
 
 
-def test_two_connections_opening_the_same_breach_leave_one_alert():
+def races(username, first, second, rounds=5):
+    """`rounds` times from no alert: the two breaches (kind, threshold) of error_rate at 9
+    checked at once on two connections; yields each round's outcomes, both calls done."""
     require_postgres()
-    pilot = PilotFactory(owner=UserFactory(username="race-alert-owner", roles=["contributor"]))
+    pilot = PilotFactory(owner=UserFactory(username=username, roles=["contributor"]))
     metric = MetricDefinition.objects.get(key="error_rate")
-    for _ in range(5):
+    for _ in range(rounds):
         Alert.objects.all().delete()
         outcomes = run_at_once(
-            lambda: alert_open_or_escalate(breach(pilot.pk, metric, "monitor", 4, 9)),
-            lambda: alert_open_or_escalate(breach(pilot.pk, metric, "monitor", 4, 9)),
+            *(
+                lambda b=b: alert_open_or_escalate(breach(pilot.pk, metric, *b, 9))
+                for b in (first, second)
+            )
         )
         assert [kind for kind, _ in outcomes] == ["ok", "ok"], outcomes
+        yield pilot, outcomes
+
+
+def test_two_connections_opening_the_same_breach_leave_one_alert():
+    for pilot, outcomes in races("race-alert-owner", ("monitor", 4), ("monitor", 4)):
         assert Alert.objects.filter(pilot=pilot).count() == 1
         assert sorted(value is None for _, value in outcomes) == [False, True]
 
 
 def test_a_worse_breach_racing_a_milder_one_ends_as_one_alert_of_the_worse_kind():
-    require_postgres()
-    pilot = PilotFactory(owner=UserFactory(username="race-alert-owner2", roles=["contributor"]))
-    metric = MetricDefinition.objects.get(key="error_rate")
-    for _ in range(5):
-        Alert.objects.all().delete()
-        outcomes = run_at_once(
-            lambda: alert_open_or_escalate(breach(pilot.pk, metric, "monitor", 4, 9)),
-            lambda: alert_open_or_escalate(breach(pilot.pk, metric, "stop", 8, 9)),
-        )
-        assert [kind for kind, _ in outcomes] == ["ok", "ok"], outcomes
+    for pilot, _ in races("race-alert-owner2", ("monitor", 4), ("stop", 8)):
         alert = Alert.objects.get(pilot=pilot)
         assert alert.kind == "stop" and alert.threshold == 8
     opened = AuditEvent.objects.filter(action="alert.open", pilot_id=pilot.pk).count()

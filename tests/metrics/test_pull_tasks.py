@@ -16,6 +16,7 @@ from django.db import connection
 
 from metrics import pulls, tasks
 from metrics.models import MetricSource, PullOutcome, PullRun, Snapshot, SourceStatus
+from metrics.pulls import dispatch, run
 from tests.factories import PilotFactory, UserFactory
 from tests.metrics.pull_servers import http_server
 from tests.services import require_postgres, require_redis
@@ -83,14 +84,14 @@ def test_a_retry_that_succeeds_leaves_the_source_healthy(pilot, owner, stub, mon
     source = make_source(pilot, owner, stub.url)
     stub.status = 502
     monkeypatch.setattr(tasks, "pull_backoff", lambda n: 0)
-    real_pull = pulls.source_pull
+    real_pull = run.source_pull
 
     def heal_after_first(**kwargs):
         report = real_pull(**kwargs)
         stub.status = 200
         return report
 
-    monkeypatch.setattr(pulls, "source_pull", heal_after_first)
+    monkeypatch.setattr(run, "source_pull", heal_after_first)
     tasks.pull_source.apply(args=[source.pk])
     fresh = MetricSource.objects.get(pk=source.pk)
     assert (fresh.status, fresh.consecutive_failures) == (SourceStatus.OK, 0)
@@ -289,7 +290,7 @@ def test_large_dispatches_fan_out_in_chunks(monkeypatch, not_eager):
         lambda args, kwargs, producer=None, **options: chunks.append((args[0], kwargs)),
     )
     monkeypatch.setattr(
-        pulls, "_enqueue_pull", lambda source_id, **kw: published.append((source_id, kw))
+        dispatch, "_enqueue_pull", lambda source_id, **kw: published.append((source_id, kw))
     )
     claimed = [(i, 1.5) for i in range(1, 1_201)]
     pulls.enqueue_pulls(claimed, queue="q")
@@ -307,7 +308,9 @@ def test_large_dispatches_fan_out_in_chunks(monkeypatch, not_eager):
 def test_small_dispatches_publish_directly(monkeypatch, not_eager):
     not_eager()
     published = []
-    monkeypatch.setattr(pulls, "_enqueue_pull", lambda source_id, **kw: published.append(source_id))
+    monkeypatch.setattr(
+        dispatch, "_enqueue_pull", lambda source_id, **kw: published.append(source_id)
+    )
     monkeypatch.setattr(
         tasks.enqueue_pull_batch, "apply_async", lambda *a, **k: pytest.fail("no fan-out")
     )

@@ -22,6 +22,7 @@ from metrics.models import (
     Snapshot,
     SourceStatus,
 )
+from metrics.pulls import dispatch, run
 from outbox.models import Event
 from portfolio.models import Status
 from tests.factories import PilotFactory
@@ -274,7 +275,7 @@ def test_a_source_disconnected_during_its_pull_ends_the_pull_quietly(
     source, owner, stub, monkeypatch, status
 ):
     stub.status = status
-    fetch = pulls._fetch
+    fetch = run._fetch
 
     def fetch_then_disconnect(source_, now):
         try:
@@ -282,7 +283,7 @@ def test_a_source_disconnected_during_its_pull_ends_the_pull_quietly(
         finally:
             pulls.source_delete(source=MetricSource.objects.get(pk=source_.pk), by=owner)
 
-    monkeypatch.setattr(pulls, "_fetch", fetch_then_disconnect)
+    monkeypatch.setattr(run, "_fetch", fetch_then_disconnect)
     assert pulls.source_pull(source_id=source.pk) is None
     assert not MetricSource.objects.filter(pk=source.pk).exists()
 
@@ -312,7 +313,7 @@ def test_unsafe_url_fails_without_a_request(source, stub, settings):
 
 def test_a_running_pull_holds_the_source(source, stub):
     now = timezone.now()
-    assert pulls._claim_lease(source.pk, now, "task-a")
+    assert run._claim_lease(source.pk, now, "task-a")
     assert pulls.source_pull(source_id=source.pk, task_id="task-b") is None
     # The same task redelivered after a crash takes over its own lease.
     assert pulls.source_pull(source_id=source.pk, task_id="task-a").run.outcome == "ok"
@@ -389,7 +390,7 @@ def test_dispatch_claims_due_sources_once(pilot, owner, stub):
     )
     queued = []
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pulls, "enqueue_pulls", lambda claimed: queued.extend(claimed))
+        patch.setattr(dispatch, "enqueue_pulls", lambda claimed: queued.extend(claimed))
         with django_capture_on_commit():
             claimed = pulls.sources_dispatch_due(now=now + timedelta(seconds=1))
             again = pulls.sources_dispatch_due(now=now + timedelta(seconds=2))

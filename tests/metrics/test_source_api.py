@@ -5,8 +5,8 @@ import json
 import pytest
 
 from accounts.models import AuditEvent
-from metrics import pulls
 from metrics.models import MetricSource
+from metrics.pulls import dispatch
 
 pytestmark = pytest.mark.django_db
 SECRET = "api-secret-value-42"
@@ -15,7 +15,7 @@ SECRET = "api-secret-value-42"
 @pytest.fixture(autouse=True)
 def _no_broker(monkeypatch):
     queued = []
-    monkeypatch.setattr(pulls, "_enqueue_pull", lambda source_id, **kw: queued.append(source_id))
+    monkeypatch.setattr(dispatch, "_enqueue_pull", lambda source_id, **kw: queued.append(source_id))
     return queued
 
 

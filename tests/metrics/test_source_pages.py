@@ -9,6 +9,7 @@ from django.urls import reverse
 from accounts.models import AuditEvent, PilotRole
 from metrics import pulls
 from metrics.models import CsvImport, MetricSource, PullRun, Snapshot
+from metrics.pulls import dispatch
 from tests.factories import PilotFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,7 @@ SECRET = "s3cr3t-header-value-123"
 def _no_broker(monkeypatch):
     """ "Pull now" queues a task; record it instead of needing a broker."""
     queued = []
-    monkeypatch.setattr(pulls, "_enqueue_pull", lambda source_id, **kw: queued.append(source_id))
+    monkeypatch.setattr(dispatch, "_enqueue_pull", lambda source_id, **kw: queued.append(source_id))
     return queued
 
 

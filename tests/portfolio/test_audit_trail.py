@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEvent
-from portfolio.audit_trail import describe_events
+from dashboard.pilot_pages.audit_trail import describe_events
 from portfolio.workbooks import services as workbooks
 from tests.factories import PilotFactory
 

@@ -227,7 +227,7 @@ def test_head_sealed_with_another_key_is_refused(spaced_chain, settings):
 
 def test_new_events_move_the_head_in_the_same_transaction(spaced_chain, owner):
     event = audit_record(actor=owner, action="test.more", object_type="test", object_id=1)
-    head = AuditHead.objects.get()
+    head = AuditHead.objects.get(pk=1)
     assert (head.count, head.last_id, head.last_hash) == (EVENTS + 1, event.id, event.hash)
     assert audit_verify().ok
 

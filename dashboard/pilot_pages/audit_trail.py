@@ -18,6 +18,7 @@ from django.core.exceptions import FieldDoesNotExist
 from accounts.models import AuditEvent, PilotRoleKind
 from gates.checklists import CHECKLISTS
 from gates.models import DecisionKind, ReviewStatus
+from metrics.catalog import metric_names
 from metrics.models import AlertAction, AlertStatus, ExpectationKind, SourceKind
 from portfolio.models import Pilot, RiskTier, Stage, Status
 from portfolio.workbooks.spec import SPECS, ListSpec, PhaseSpec
@@ -157,8 +158,6 @@ class _CatalogNames(Mapping):
 
     def _load(self) -> dict[str, str]:
         if self._names is None:
-            from metrics.catalog import metric_names
-
             self._names = metric_names()
         return self._names
 
