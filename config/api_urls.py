@@ -3,6 +3,7 @@ from django.urls import include, path
 from config.routers import Router
 from dashboard.api import PortfolioSummaryView
 from gates import api as gates_api
+from inventory import api as inventory_api
 from metrics.api import MetricSeriesView, PilotSignalView, SnapshotPushView
 from metrics.sources.api import PilotSourcesView, SourceDetailView, SourcePullView
 from portfolio.api import PilotViewSet
@@ -10,6 +11,10 @@ from portfolio.workbooks.api import WorkbookView
 
 router = Router(trailing_slash=True)
 router.register("pilots", PilotViewSet, basename="pilot")
+router.register("inventory/models", inventory_api.AIModelViewSet, basename="inventory-model")
+router.register("inventory/prompts", inventory_api.PromptViewSet, basename="inventory-prompt")
+router.register("inventory/datasets", inventory_api.DatasetViewSet, basename="inventory-dataset")
+router.register("inventory/vendors", inventory_api.VendorViewSet, basename="inventory-vendor")
 
 urlpatterns = [
     path("portfolio/summary/", PortfolioSummaryView.as_view(), name="dashboard-summary-api"),
@@ -29,4 +34,7 @@ urlpatterns = [
     path("reviews/<int:pk>/withdraw/", gates_api.ReviewWithdrawView.as_view()),
     path("pilots/<int:pk>/waivers/", gates_api.PilotWaiversView.as_view()),
     path("waivers/<int:pk>/revoke/", gates_api.WaiverRevokeView.as_view()),
+    path("pilots/<int:pk>/assets/", inventory_api.PilotAssetsView.as_view()),
+    path("pilots/<int:pk>/changes/", inventory_api.PilotChangesView.as_view()),
+    path("changes/<int:pk>/", inventory_api.ChangeDetailView.as_view()),
 ]

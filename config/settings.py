@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "portfolio",
     "gates",
     "metrics",
+    "inventory",
     "dashboard",
     # The benchmarks' management commands (make bench); nothing imports them.
     "bench",
@@ -232,6 +233,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "metrics.compute_drift_all",
         "schedule": crontab(hour=3, minute=15),
     },
+    "inventory-end-of-life-alerts": {
+        "task": "inventory.end_of_life_alerts",
+        "schedule": crontab(hour=6, minute=30),
+    },
     "gates-daily-reminders": {
         "task": "gates.daily_reminders",
         "schedule": crontab(hour=7, minute=0),
@@ -319,6 +324,10 @@ PILOTGATE_DEMO_PASSWORD = env_str(
     "PILOTGATE_DEMO_PASSWORD", "" if PRODUCTION else secret_checks.DEMO_PASSWORD
 )
 PILOTGATE_REVIEW_REMINDER_DAYS = env_int("PILOTGATE_REVIEW_REMINDER_DAYS", 5)
+# Days before an asset's end of life or contract end that its pilots get an alert.
+INVENTORY_END_OF_LIFE_NOTICE_DAYS = env_int("INVENTORY_END_OF_LIFE_NOTICE_DAYS", 60)
+# A change's page compares each metric's mean over this many days before and after it.
+INVENTORY_CHANGE_WINDOW_DAYS = env_int("INVENTORY_CHANGE_WINDOW_DAYS", 14)
 # The currency of every amount (ISO 4217, checked here so a typo stops the start-up).
 PILOTGATE_CURRENCY = validate_currency(env_str("PILOTGATE_CURRENCY", DEFAULT_CURRENCY))
 # Days a pilot is expected to spend in a stage; longer with no review requested is
@@ -420,7 +429,11 @@ REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "config.pagination.Pagination"
 REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"] = ["config.filters.StrictFilterBackend"]
 # The API speaks JSON; the schema documents only that, so clients and the fuzzer send it.
 # Stages appear under several field names (stage, to_stage, from_stage): one enum for all.
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {"StageEnum": "portfolio.models.Stage"}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "StageEnum": "portfolio.models.Stage",
+    "RiskTierEnum": "portfolio.models.RiskTier",
+    "AssetKindEnum": "inventory.models.AssetKind",
+}
 # The ways to authenticate; AuthFailureLockout, first in the chain, only refuses.
 SPECTACULAR_SETTINGS["AUTHENTICATION_WHITELIST"] = [
     "accounts.authentication.BearerTokenAuthentication",

@@ -47,6 +47,8 @@ def owners_of(pilot) -> list:
 def _step(review: Review) -> str:
     """ "Discovery → Pilot": the stages by their labels, never their codes."""
     stages = dict(Stage.choices)
+    if review.kind != "gate":
+        return f"{review.get_kind_display()} in {stages.get(review.to_stage, review.to_stage)}"
     return f"{stages.get(review.from_stage, review.from_stage)} → " + stages.get(
         review.to_stage, review.to_stage
     )
