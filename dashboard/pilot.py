@@ -177,7 +177,9 @@ def pilot_metric_series(pilot, *, now: datetime | None = None, days: int = HISTO
         if at >= since
     ]
     for entry in series.values():
-        entry["changes"] = changes
+        # Only inside the metric's own data range: an earlier change would stretch its axis.
+        first = entry["points"][0]["day"] if entry["points"] else None
+        entry["changes"] = [c for c in changes if first is not None and c["day"] >= first]
         entry["monthly"] = _monthly(entry["points"])
         means = [p["mean"] for p in entry["points"] if p["mean"] is not None]
         entry["latest"] = means[-1] if means else None

@@ -86,7 +86,8 @@ def review_requested(review_id: int) -> int:
     subject = f"Review requested: {pilot.name} ({_step(review)})"
     tier = dict(RiskTier.choices).get(pilot.risk_tier, pilot.risk_tier)
     body = (
-        f"{review.requested_by} asks for a gate review of {pilot.name} ({_step(review)}).\n"
+        f"{review.requested_by} asks for a {review.get_kind_display().lower()} of "
+        f"{pilot.name} ({_step(review)}).\n"
         f"Risk tier {tier.lower()}: "
         f"{_plural(review.approvals_needed, 'approval', 'approvals')} needed.\n\n"
         f"Open the review: {review_url(review)}\n"

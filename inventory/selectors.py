@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts import rules
+from config.money import format_money, is_money_unit, number_unit
 from inventory.models import (
     LINK_FIELDS,
     AIModel,
@@ -25,6 +26,7 @@ from inventory.models import (
 )
 from metrics import selectors as metric_selectors
 from metrics.catalog import metric_label, metric_names
+from metrics.models import MetricDefinition
 from portfolio.models import Pilot, Stage
 
 ASSET_MODELS = {
@@ -146,6 +148,7 @@ def pilot_end_of_life_alerts(*, pilot) -> list[EndOfLifeAlert]:
 class WindowRow:
     metric: str
     label: str
+    unit: str
     before: float | None
     after: float | None
     before_n: int
@@ -157,6 +160,27 @@ class WindowRow:
             return None
         return self.after - self.before
 
+    def _shown(self, value, *, signed: bool = False) -> str:
+        if value is None:
+            return "No data"
+        if is_money_unit(self.unit):
+            return format_money(value, exact=True)
+        text = f"{value:+,.2f}" if signed else f"{value:,.2f}"
+        unit = number_unit(self.unit)
+        return f"{text}{unit}" if unit == "%" else f"{text} {unit}".rstrip()
+
+    @property
+    def before_text(self) -> str:
+        return self._shown(self.before)
+
+    @property
+    def after_text(self) -> str:
+        return self._shown(self.after)
+
+    @property
+    def difference_text(self) -> str:
+        return "—" if self.difference is None else self._shown(self.difference, signed=True)
+
 
 def before_after(*, change: ChangeRequest, days: int) -> list[WindowRow]:
     """Each metric's mean over `days` days before and after the change took effect."""
@@ -166,10 +190,12 @@ def before_after(*, change: ChangeRequest, days: int) -> list[WindowRow]:
         windows=((at - timedelta(days=days), at), (at, at + timedelta(days=days))),
     )
     names = metric_names()
+    units = dict(MetricDefinition.objects.values_list("key", "unit"))
     return [
         WindowRow(
             metric=key,
             label=metric_label(key, names),
+            unit=units.get(key) or "",
             before=means[0][0],
             after=means[1][0],
             before_n=means[0][1],

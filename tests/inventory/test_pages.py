@@ -114,6 +114,7 @@ def test_change_page_compares_metric_means_before_and_after(
     page = client_for(owner).get(change.get_absolute_url()).content.decode()
     assert "Metrics 7 days before and after" in page
     assert "0.10" in page and "0.04" in page and "-0.06" in page and "2 / 3" in page
+    assert "Error rate" in page
 
 
 def test_metric_charts_mark_applied_changes(scaled_pilot, scaled_link, model_v2, owner):
