@@ -42,7 +42,7 @@ from inventory.models import (
 )
 from outbox.catalog import EventType
 from outbox.services import publish
-from portfolio.models import STAGE_ORDER, Pilot, Stage
+from portfolio.models import STAGE_ORDER, Pilot, Stage, Status
 
 CONTROLLED_STAGES = frozenset({Stage.READINESS, Stage.SCALE})
 TARGETS = {
@@ -202,6 +202,11 @@ def _change_request(*, pilot, by, kind, to_asset, link, purpose, note, source, e
         status = ChangeStatus.RECORDED
     else:
         status = ChangeStatus.PENDING
+    if status == ChangeStatus.PENDING and pilot.status == Status.ON_HOLD:
+        raise Conflict(
+            "This pilot is on hold, so no review can decide a material change; a governance "
+            "lead must resume it first."
+        )
     if (
         status == ChangeStatus.PENDING
         and Review.objects.filter(pilot=pilot, status=ReviewStatus.PENDING).exists()

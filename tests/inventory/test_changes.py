@@ -250,3 +250,17 @@ def test_prompt_versions_are_hashed_and_a_repeat_is_refused(owner, executive, db
     with pytest.raises(PermissionDenied):
         services.prompt_version_add(prompt=prompt, content="Other", by=executive)
     assert Prompt.objects.get().versions.count() == 1
+
+
+def test_a_material_change_to_a_pilot_on_hold_is_a_conflict(
+    scaled_pilot, scaled_link, model_v2, owner
+):
+    from portfolio.models import Pilot
+
+    # Test setup only: the one writer of status is gates.services; here we need the state.
+    Pilot.objects.filter(pk=scaled_pilot.pk).update(status="on_hold")
+    scaled_pilot.refresh_from_db()
+    with pytest.raises(Conflict) as caught:
+        swap(scaled_pilot, scaled_link, model_v2, owner)
+    assert "on hold" in caught.value.message
+    assert not ChangeRequest.objects.exists()
