@@ -418,3 +418,32 @@ def webhook_may_carry(creator, pilot) -> bool:
     """An event about `pilot` goes to a subscription only if its creator may see the pilot:
     a subscription never carries a confidential pilot out past its creator's own view."""
     return can_view_pilot(creator, pilot)
+
+
+# --- inventory: assets, links, change control -------------------------------------------
+
+
+def can_edit_inventory(user) -> bool:
+    """Record and edit models, prompts, datasets and vendors: the people who register
+    pilots (contributors), governance leads and admins. Everyone signed in reads them; the
+    pilots using an asset are listed only as far as the reader may see them."""
+    return (
+        has_global_role(user, GlobalRole.CONTRIBUTOR) or is_governance_lead(user) or is_admin(user)
+    )
+
+
+def can_change_pilot_assets(user, pilot) -> bool:
+    """Link, swap or remove a pilot's assets (a change request once the pilot is live):
+    its owners, its operations lead, or an admin. A delivery pipeline uses a token of one
+    of them."""
+    if not can_view_pilot(user, pilot) or pilot.is_stopped:
+        return False
+    if is_admin(user):
+        return True
+    roles = pilot_roles_of(user, pilot)
+    return bool(OWNER_ROLES & roles) or PilotRoleKind.OPERATIONS_LEAD in roles
+
+
+def can_edit_change_rules(user) -> bool:
+    """The rules that classify changes as minor or material: governance leads."""
+    return is_governance_lead(user)

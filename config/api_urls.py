@@ -4,6 +4,7 @@ from config.routers import Router
 from dashboard.api import PortfolioSummaryView
 from dashboard.pilot_pages.api import PilotViewSet
 from gates import api as gates_api
+from inventory import api as inventory_api
 from metrics.api import MetricSeriesView, PilotSignalView, SnapshotPushView
 from metrics.sources.api import PilotSourcesView, SourceDetailView, SourcePullView
 from portfolio.workbooks.api import WorkbookView
@@ -11,6 +12,10 @@ from webhooks import api as webhooks_api
 
 router = Router(trailing_slash=True)
 router.register("pilots", PilotViewSet, basename="pilot")
+router.register("inventory/models", inventory_api.AIModelViewSet, basename="inventory-model")
+router.register("inventory/prompts", inventory_api.PromptViewSet, basename="inventory-prompt")
+router.register("inventory/datasets", inventory_api.DatasetViewSet, basename="inventory-dataset")
+router.register("inventory/vendors", inventory_api.VendorViewSet, basename="inventory-vendor")
 
 urlpatterns = [
     path("portfolio/summary/", PortfolioSummaryView.as_view(), name="dashboard-summary-api"),
@@ -46,4 +51,7 @@ urlpatterns = [
     ),
     path("webhooks/deliveries/<int:pk>/", webhooks_api.DeliveryDetailView.as_view()),
     path("webhooks/deliveries/<int:pk>/redeliver/", webhooks_api.DeliveryRedeliverView.as_view()),
+    path("pilots/<int:pk>/assets/", inventory_api.PilotAssetsView.as_view()),
+    path("pilots/<int:pk>/changes/", inventory_api.PilotChangesView.as_view()),
+    path("changes/<int:pk>/", inventory_api.ChangeDetailView.as_view()),
 ]

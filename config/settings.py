@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "portfolio",
     "gates",
     "metrics",
+    "inventory",
     "dashboard",
     "notify",
     "webhooks",
@@ -235,6 +236,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "metrics.compute_drift_all",
         "schedule": crontab(hour=3, minute=15),
     },
+    "inventory-end-of-life-alerts": {
+        "task": "inventory.end_of_life_alerts",
+        "schedule": crontab(hour=6, minute=30),
+    },
     "notify-daily-reminders": {
         "task": "notify.daily_reminders",
         "schedule": crontab(hour=7, minute=0),
@@ -374,6 +379,10 @@ PILOTGATE_DEMO_PASSWORD = env_str(
     "PILOTGATE_DEMO_PASSWORD", "" if PRODUCTION else secret_checks.DEMO_PASSWORD
 )
 PILOTGATE_REVIEW_REMINDER_DAYS = env_int("PILOTGATE_REVIEW_REMINDER_DAYS", 5)
+# Days before an asset's end of life or contract end that its pilots get an alert.
+INVENTORY_END_OF_LIFE_NOTICE_DAYS = env_int("INVENTORY_END_OF_LIFE_NOTICE_DAYS", 60)
+# A change's page compares each metric's mean over this many days before and after it.
+INVENTORY_CHANGE_WINDOW_DAYS = env_int("INVENTORY_CHANGE_WINDOW_DAYS", 14)
 # The currency of every amount (ISO 4217, checked here so a typo stops the start-up).
 PILOTGATE_CURRENCY = validate_currency(env_str("PILOTGATE_CURRENCY", DEFAULT_CURRENCY))
 # Days a pilot is expected to spend in a stage; longer with no review requested is
@@ -496,6 +505,8 @@ REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"] = ["config.filters.StrictFilterBackend
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "StageEnum": "portfolio.models.Stage",
     "WebhookDeliveryStatusEnum": "webhooks.models.DeliveryStatus",
+    "RiskTierEnum": "portfolio.models.RiskTier",
+    "AssetKindEnum": "inventory.models.AssetKind",
 }
 # The ways to authenticate; AuthFailureLockout, first in the chain, only refuses.
 SPECTACULAR_SETTINGS["AUTHENTICATION_WHITELIST"] = [

@@ -21,6 +21,7 @@ urlpatterns = [
     path("pilots/", include(([*pilot_pages, *pilot_edits], "portfolio"))),
     path("metrics/", include("metrics.urls")),
     path("gates/", include("gates.urls")),
+    path("inventory/", include("inventory.urls")),
     path("portfolio/", include("dashboard.urls")),
     path("webhooks/", include("webhooks.urls")),
     path("admin/", admin.site.urls),

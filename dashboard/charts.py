@@ -366,6 +366,20 @@ def metric_figure(series: dict, pilot_url: str) -> dict:
                 customdata=[f"{pilot_url}#metrics" for _ in series["alerts"]],
             )
         )
+    # Each change to the pilot's models, prompts, datasets or vendors: a dotted vertical
+    # line, labelled at the top (the pilot page lists the same changes as a table).
+    changes = series.get("changes") or []
+    shapes = [
+        {"type": "line", "xref": "x", "yref": "paper", "x0": c["day"], "x1": c["day"],
+         "y0": 0, "y1": 1, "line": {"color": "#555555", "width": 1, "dash": "dot"}}
+        for c in changes
+    ]  # fmt: skip
+    annotations = [
+        {"x": c["day"], "xref": "x", "y": 1, "yref": "paper", "yanchor": "bottom",
+         "text": c["label"], "showarrow": False, "font": {"size": 10, "color": "#555555"}}
+        for c in changes
+    ]  # fmt: skip
+    extra = {"shapes": shapes, "annotations": annotations} if changes else {}
     return _figure(
         traces,
         series["label"],
@@ -373,4 +387,5 @@ def metric_figure(series: dict, pilot_url: str) -> dict:
         yaxis=money_axis("Amount")
         if series.get("money")
         else {"title": {"text": series.get("unit") or ""}},
+        **extra,
     )

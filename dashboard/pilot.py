@@ -18,6 +18,7 @@ from django.utils import timezone
 from config.money import is_money_unit, metric_unit
 from dashboard.aggregates import REALIZED_DAYS
 from dashboard.selectors.economics import realized_for_pilots
+from inventory.selectors import change_markers
 from metrics.models import Alert, MetricRollup
 from metrics.selectors import pilot_signal_detail
 from metrics.signal import SIGNAL_LABELS, STATUS_LABELS
@@ -169,7 +170,16 @@ def pilot_metric_series(pilot, *, now: datetime | None = None, days: int = HISTO
                 }
             )
 
+    # Changes to what the pilot uses (inventory): marked on every metric's chart.
+    changes = [
+        {"day": at.date().isoformat(), "label": label}
+        for at, label in change_markers(pilot=pilot)
+        if at >= since
+    ]
     for entry in series.values():
+        # Only inside the metric's own data range: an earlier change would stretch its axis.
+        first = entry["points"][0]["day"] if entry["points"] else None
+        entry["changes"] = [c for c in changes if first is not None and c["day"] >= first]
         entry["monthly"] = _monthly(entry["points"])
         means = [p["mean"] for p in entry["points"] if p["mean"] is not None]
         entry["latest"] = means[-1] if means else None

@@ -212,6 +212,8 @@ class TimelineEntry:
 def _gate_label(review) -> str:
     stages = dict(Stage.choices)
     before, after = review.from_stage, review.to_stage
+    if review.kind != "gate":  # a change or recertification review keeps the stage
+        return f"{review.get_kind_display().lower()} in {stages.get(after, after)}"
     return f"{stages.get(before, before)} → {stages.get(after, after)}"
 
 

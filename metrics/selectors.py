@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Avg, Count, Max, QuerySet, Sum
 from django.utils import timezone
 
 from accounts import rules
@@ -331,3 +331,21 @@ def pilot_signal_detail(pilot, *, now: datetime | None = None) -> dict:
             "realised_window_days": signal_refresh.ECONOMICS_DAYS,
         },
     }
+
+
+def window_means(
+    *, pilot, windows: Sequence[tuple[datetime, datetime]]
+) -> dict[str, list[tuple[float | None, int]]]:
+    """metric key -> [(mean, count)] per [start, end) window, from the raw snapshots (one
+    query per window): the before-and-after comparison of a change."""
+    out: dict[str, list[tuple[float | None, int]]] = {}
+    for index, (start, end) in enumerate(windows):
+        rows = (
+            Snapshot.objects.filter(pilot=pilot, observed_at__gte=start, observed_at__lt=end)
+            .values("metric__key")
+            .annotate(mean=Avg("value"), n=Count("id"))
+        )
+        for row in rows:
+            means = out.setdefault(row["metric__key"], [(None, 0)] * len(windows))
+            means[index] = (row["mean"], row["n"])
+    return out

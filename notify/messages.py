@@ -12,7 +12,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from gates.engine.wording import humanize
-from gates.models import Review
+from gates.models import Review, ReviewKind
 from metrics.catalog import metric_label, metric_names
 from metrics.signal import SIGNAL_LABELS, STOP
 from outbox.catalog import EventType
@@ -53,9 +53,16 @@ def _status(code: str) -> str:
     return dict(Status.choices).get(code, code or "")
 
 
-def step(from_stage: str, to_stage: str) -> str:
-    """ "Discovery → Pilot": the stages by their labels, never their codes."""
+def step(from_stage: str, to_stage: str, kind: str = ReviewKind.GATE) -> str:
+    """ "Discovery → Pilot": the stages by their labels, never their codes; a change or
+    recertification review stays in its stage ("Change review in Scale")."""
+    if kind != ReviewKind.GATE:
+        return f"{_kind(kind)} in {_stage(to_stage)}"
     return f"{_stage(from_stage)} → {_stage(to_stage)}"
+
+
+def _kind(kind: str) -> str:
+    return dict(ReviewKind.choices).get(kind or ReviewKind.GATE, "Review")
 
 
 def review_link(review_id) -> str:
@@ -72,13 +79,14 @@ def compose(event) -> Message:
     who = str(event.actor) if event.actor else ""
     match event.type:
         case EventType.REVIEW_REQUESTED:
+            kind = p.get("kind", ReviewKind.GATE)
             review = Review.objects.filter(pk=p.get("review_id")).first()
             tier = dict(RiskTier.choices).get(pilot.risk_tier, "") if pilot else ""
             needed = review.approvals_needed if review else 1
             return Message(
-                f"Review requested: {name} ({step(p.get('from_stage'), p.get('to_stage'))})",
-                [f"{who or p.get('requested_by')} asks for a gate review of {name} "
-                 f"({step(p.get('from_stage'), p.get('to_stage'))}).",
+                f"Review requested: {name} ({step(p.get('from_stage'), p.get('to_stage'), kind)})",
+                [f"{who or p.get('requested_by')} asks for a {_kind(kind).lower()} of {name} "
+                 f"({step(p.get('from_stage'), p.get('to_stage'), kind)}).",
                  f"Risk tier {tier.lower()}: {plural(needed, 'approval', 'approvals')} needed."],
                 review_link(p.get("review_id")), "Open the review",
             )  # fmt: skip
@@ -91,11 +99,11 @@ def compose(event) -> Message:
                     lines.append(
                         f"{d.decided_by}: {d.get_decision_display()}. {d.rationale}".strip()
                     )
-                moved = step(review.from_stage, review.to_stage)
+                moved = step(review.from_stage, review.to_stage, review.kind)
             else:
                 moved = ""
             return Message(
-                f"Gate review of {name}: {outcome}",
+                f"{_kind(p.get('kind', ReviewKind.GATE))} of {name}: {outcome}",
                 [f"The review of {name} ({moved}) is closed: {outcome}.", *lines],
                 review_link(p.get("review_id")),
                 "See the decision",

@@ -24,6 +24,11 @@ class EventType(models.TextChoices):
     WAIVER_REVOKED = "waiver.revoked", "A waiver was revoked before it expired"
     WAIVER_EXPIRED = "waiver.expired", "A waiver reached its expiry"
     SOURCE_DEGRADED = "source.degraded", "A metric source failed repeatedly and is degraded"
+    CHANGE_REQUESTED = (
+        "change.requested",
+        "A pilot's model, prompt, dataset or vendor changed, or a change awaits review",
+    )
+    CHANGE_DECIDED = "change.decided", "A change review closed: the change applied or dropped"
 
 
 # What each type's payload carries besides `pilot` (documentation and the OpenAPI document).
@@ -63,5 +68,14 @@ PAYLOADS: dict[str, dict[str, str]] = {
     EventType.SOURCE_DEGRADED: {
         "source_id": "integer", "source": "string", "consecutive_failures": "integer",
         "last_error": "string",
+    },
+    EventType.CHANGE_REQUESTED: {
+        "change_id": "integer", "kind": "string", "from": "string", "to": "string",
+        "aspects": "array", "classification": "string", "status": "string",
+        "review_id": "integer", "source": "string", "external_id": "string",
+    },
+    EventType.CHANGE_DECIDED: {
+        "change_id": "integer", "review_id": "integer", "status": "string",
+        "applied": "boolean",
     },
 }  # fmt: skip

@@ -16,7 +16,15 @@ from accounts import rules
 from accounts.audit import audit_record
 from config.errors import Conflict
 from gates import engine, selectors
-from gates.models import APPROVING, Condition, Decision, DecisionKind, Review, ReviewStatus
+from gates.models import (
+    APPROVING,
+    Condition,
+    Decision,
+    DecisionKind,
+    Review,
+    ReviewKind,
+    ReviewStatus,
+)
 from gates.services.reviews import _close, lock_pending_review
 from gates.services.transitions import pilot_transition
 from outbox.catalog import EventType
@@ -48,12 +56,15 @@ def decision_effects(review: Review) -> dict[str, str]:
     """decision -> one sentence saying what recording it on `review` now will do."""
     still_needed = review.approvals_needed - approvals_so_far(review)
     to = _stage(review.to_stage)
+    # A change review keeps the pilot in its stage: approving applies the change.
+    outcome = f"the pilot moves to {to}" if review.kind == ReviewKind.GATE else (
+        "the change is applied"
+    )  # fmt: skip
     if still_needed <= 1:
-        approve = f"The pilot moves to {to} now."
+        approve = f"{outcome[0].upper()}{outcome[1:]} now."
     else:
         approve = (
-            f"Counts as one approval; the pilot moves to {to} once {still_needed} "
-            "leads have approved in all."
+            f"Counts as one approval; {outcome} once {still_needed} leads have approved in all."
         )
     following = engine.next_stage(review.to_stage)
     later_gate = f"the {to} → {_stage(following)} gate" if following else "the next gate"
@@ -89,6 +100,8 @@ def decided_summary(decision: Decision, review: Review) -> str:
             )
             return f"You {did} on {when}; waiting for {waiting}."
         if review.status in (ReviewStatus.APPROVED, ReviewStatus.APPROVED_WITH_CONDITIONS):
+            if review.kind != ReviewKind.GATE:
+                return f"You {did} on {when}; the change was applied."
             return f"You {did} on {when}; the pilot moved to {_stage(review.to_stage)}."
         return f"You {did} on {when}; the review was then {review.get_status_display().lower()}."
     if kind == DecisionKind.REJECT:
@@ -275,22 +288,39 @@ def _apply(*, review, pilot, decision, by, now, rationale, scope_note, redesign_
         with_conditions = [v for v in votes if v.decision == DecisionKind.APPROVE_WITH_CONDITIONS]
         status = ReviewStatus.APPROVED_WITH_CONDITIONS if with_conditions else ReviewStatus.APPROVED
         _close(review, status, now)
+        if review.kind != ReviewKind.GATE:
+            # A change review leaves the stage alone (review_closed applies the change).
+            _carry_conditions(review, pilot, with_conditions)
+            return "approved; change applied"
         pilot_transition(
             pilot=pilot, by=by, to_stage=review.to_stage, reason=rationale or "Gate approved",
             decision=recorded,
         )  # fmt: skip
-        following = engine.next_stage(review.to_stage)
-        for vote in with_conditions:
-            for text in vote.conditions:
-                Condition.objects.create(
-                    pilot=pilot,
-                    review=review,
-                    key=f"condition_{review.pk}_{secrets.token_hex(4)}",
-                    text=text,
-                    from_stage=review.to_stage,
-                    to_stage=following,
-                )
+        _carry_conditions(review, pilot, with_conditions)
         return f"moved to {review.to_stage}"
+    return _close_other(review=review, pilot=pilot, decision=recorded, by=by, now=now,
+                        rationale=rationale, scope_note=scope_note,
+                        redesign_to_stage=redesign_to_stage)  # fmt: skip
+
+
+def _carry_conditions(review, pilot, with_conditions) -> None:
+    """Each condition of an approval becomes a mandatory criterion of the next gate."""
+    following = engine.next_stage(review.to_stage)
+    for vote in with_conditions:
+        for text in vote.conditions:
+            Condition.objects.create(
+                pilot=pilot,
+                review=review,
+                key=f"condition_{review.pk}_{secrets.token_hex(4)}",
+                text=text,
+                from_stage=review.to_stage,
+                to_stage=following,
+            )
+
+
+def _close_other(*, review, pilot, decision, by, now, rationale, scope_note, redesign_to_stage):
+    """Every decision but an approval closes the review at once."""
+    recorded, decision = decision, decision.decision
     if decision == DecisionKind.REJECT:
         _close(review, ReviewStatus.REJECTED, now)
         return "stays in stage"

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from accounts import rules
@@ -33,6 +34,11 @@ MAX_EVIDENCE_LINKS = 20
 # the page and any other caller.
 MAX_EVIDENCE_FILES = settings.DATA_UPLOAD_MAX_NUMBER_FILES
 EVIDENCE_FILES_FIELD = "evidence_files"
+
+# Sent inside the transaction that closes a review (any outcome), with `review` (status
+# set). Layers above gates act on the reviews they opened: inventory applies or drops the
+# change a change review was about. A receiver's error rolls the decision back.
+review_closed = Signal()
 
 
 class ReviewRefused(Conflict):
@@ -229,6 +235,7 @@ def _close(review: Review, status: str, now) -> None:
     if closed != 1:
         raise Conflict("This review was closed by someone else a moment ago; reload.")
     review.status, review.closed_at = status, now
+    review_closed.send(sender=Review, review=review)
 
 
 @transaction.atomic

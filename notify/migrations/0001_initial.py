@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('outbox', '0002_alter_event_type'),
+        ('outbox', '0002_event_types'),
         ('portfolio', '0005_aggregates_move_to_dashboard'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -349,6 +349,50 @@ def _webhook(prefix: str, suffix: str = ""):
         )  # fmt: skip
         return f"{prefix}{subscription.pk}/{suffix}"
 
+
+# Inventory (issue 18): contributors, governance leads and admins record assets; everyone
+# signed in reads them; a pilot's links change through its owners (or an admin).
+EDIT_INVENTORY_API = """
+            admin gov exec contrib outsider owner anon revoked
+-           ok    ok  403  ok      403      ok    401  401
+"""
+EDIT_INVENTORY_PAGE = _page(EDIT_INVENTORY_API)
+
+
+def _vendor(world, *_args):
+    from inventory.models import Vendor
+
+    return Vendor.objects.get_or_create(name="Matrix vendor")[0]
+
+
+def _prompt(world, *_args):
+    from inventory.models import Prompt
+
+    found = Prompt.objects.filter(identifier="matrix-prompt").first()
+    if found is None:
+        from inventory.services import prompt_create
+
+        found = prompt_create(by=world.someone, identifier="matrix-prompt", content="Hello")
+    return found
+
+
+def _inventory_url(kind: str, prefix: str = "/api/inventory", suffix: str = ""):
+    plural = {"model": "models", "prompt": "prompts", "dataset": "datasets", "vendor": "vendors"}
+
+    def build(world, role, target):
+        from inventory.models import AIModel, Dataset
+
+        if kind == "vendor":
+            asset = _vendor(world)
+        elif kind == "prompt":
+            asset = _prompt(world)
+        elif kind == "model":
+            asset = AIModel.objects.get_or_create(provider="M", name="Matrix", version="1")[0]
+        else:
+            asset = Dataset.objects.get_or_create(name="Matrix data")[0]
+        segment = plural[kind] if prefix.startswith("/api") else kind
+        return f"{prefix}/{segment}/{asset.pk}/{suffix}"
+
     return build
 
 
@@ -363,10 +407,49 @@ def _webhook_delivery(prefix: str, suffix: str = ""):
         )  # fmt: skip
         return f"{prefix}{delivery.pk}/{suffix}"
 
+
+def _add_vendor(world, role, target):
+    return {"kind": "vendor", "to": _vendor(world).pk, "purpose": f"Matrix {role}"}
+
+
+def _add_vendor_page(world, role, target):
+    return {"to": f"vendor:{_vendor(world).pk}", "purpose": f"Matrix {role}", "note": ""}
+
+
+def _link(world, target):
+    from inventory.models import PilotAsset
+
+    pilot = world.pilots[target]
+    return PilotAsset.objects.filter(pilot=pilot).first() or PilotAsset.objects.create(
+        pilot=pilot, kind="vendor", vendor=_vendor(world), purpose="Matrix"
+    )
+
+
+def _change_url(prefix: str):
+    def build(world, role, target):
+        from inventory.models import ChangeRequest
+
+        change = ChangeRequest.objects.filter(pilot=world.pilots[target]).first()
+        if change is None:
+            change = ChangeRequest.objects.create(
+                pilot=world.pilots[target], kind="vendor", to_label="Matrix vendor",
+                classification="minor", stage="discovery", status="not_controlled",
+                source="page", requested_by=world.someone,
+            )  # fmt: skip
+        return f"{prefix}{change.pk}/"
+
     return build
 
 
 _WEBHOOK_FORM = {"url": _WEBHOOK_URL, "event_types": ["alert.opened"], "is_active": "on"}
+
+
+def _rule_form(world, role, target):
+    from inventory.models import ChangeRule
+
+    rule = ChangeRule.objects.order_by("pk").first()
+    return {"rule": rule.pk, f"r{rule.pk}-classification": "material",
+            f"r{rule.pk}-explanation": "Matrix"}  # fmt: skip
 
 
 API: dict[str, Row] = {
@@ -496,6 +579,51 @@ API: dict[str, Row] = {
     "POST /api/webhooks/deliveries/{id}/redeliver/": Row(
         MANAGE_WEBHOOKS_API, _webhook_delivery("/api/webhooks/deliveries/", "redeliver/")
     ),
+    "GET /api/inventory/models/": Row(ANY_SIGNED_IN_API, "/api/inventory/models/"),
+    "GET /api/inventory/prompts/": Row(ANY_SIGNED_IN_API, "/api/inventory/prompts/"),
+    "GET /api/inventory/datasets/": Row(ANY_SIGNED_IN_API, "/api/inventory/datasets/"),
+    "GET /api/inventory/vendors/": Row(ANY_SIGNED_IN_API, "/api/inventory/vendors/"),
+    "POST /api/inventory/models/": Row(
+        EDIT_INVENTORY_API,
+        "/api/inventory/models/",
+        {"provider": "M", "name": "New", "version": "2", "hosting": "self_hosted"},
+    ),
+    "POST /api/inventory/prompts/": Row(
+        EDIT_INVENTORY_API, "/api/inventory/prompts/", {"identifier": "new", "content": "Hi"}
+    ),
+    "POST /api/inventory/datasets/": Row(
+        EDIT_INVENTORY_API, "/api/inventory/datasets/", {"name": "New data"}
+    ),
+    "POST /api/inventory/vendors/": Row(
+        EDIT_INVENTORY_API, "/api/inventory/vendors/", {"name": "New vendor"}
+    ),
+    "GET /api/inventory/models/{id}/": Row(ANY_SIGNED_IN_API, _inventory_url("model")),
+    "GET /api/inventory/prompts/{id}/": Row(ANY_SIGNED_IN_API, _inventory_url("prompt")),
+    "GET /api/inventory/datasets/{id}/": Row(ANY_SIGNED_IN_API, _inventory_url("dataset")),
+    "GET /api/inventory/vendors/{id}/": Row(ANY_SIGNED_IN_API, _inventory_url("vendor")),
+    "PATCH /api/inventory/models/{id}/": Row(
+        EDIT_INVENTORY_API, _inventory_url("model"), {"licence": "MIT"}
+    ),
+    "PATCH /api/inventory/prompts/{id}/": Row(
+        EDIT_INVENTORY_API, _inventory_url("prompt"), {"description": "Matrix"}
+    ),
+    "PATCH /api/inventory/datasets/{id}/": Row(
+        EDIT_INVENTORY_API, _inventory_url("dataset"), {"retention": "1 year"}
+    ),
+    "PATCH /api/inventory/vendors/{id}/": Row(
+        EDIT_INVENTORY_API, _inventory_url("vendor"), {"data_residency": "EU"}
+    ),
+    "POST /api/inventory/prompts/{id}/versions/": Row(
+        EDIT_INVENTORY_API,
+        _inventory_url("prompt", suffix="versions/"),
+        lambda world, role, target: {"content": f"Matrix {role}"},
+    ),
+    "GET /api/pilots/{id}/assets/": Row(READ_PILOT_API, "/api/pilots/{pilot}/assets/"),
+    "GET /api/pilots/{id}/changes/": Row(READ_PILOT_API, "/api/pilots/{pilot}/changes/"),
+    "POST /api/pilots/{id}/changes/": Row(
+        EDIT_PILOT_API, "/api/pilots/{pilot}/changes/", _add_vendor
+    ),
+    "GET /api/changes/{id}/": Row(READ_PILOT_API, _change_url("/api/changes/")),
 }
 
 PAGES: dict[str, Row] = {
@@ -894,6 +1022,52 @@ PAGES: dict[str, Row] = {
     ),
     "POST webhooks:redeliver": Row(
         _page(MANAGE_WEBHOOKS_API), _webhook_delivery("/webhooks/deliveries/", "redeliver/")
+    ),
+    "GET inventory:asset_list": Row(ANY_SIGNED_IN_PAGE, "/inventory/model/"),
+    "GET inventory:asset_detail": Row(
+        ANY_SIGNED_IN_PAGE, _inventory_url("prompt", prefix="/inventory")
+    ),
+    "GET inventory:asset_create": Row(EDIT_INVENTORY_PAGE, "/inventory/vendor/new/"),
+    "POST inventory:asset_create": Row(
+        EDIT_INVENTORY_PAGE,
+        "/inventory/vendor/new/",
+        {"name": "Matrix new vendor", "risk_rating": "low"},
+    ),
+    "GET inventory:asset_edit": Row(
+        EDIT_INVENTORY_PAGE, _inventory_url("dataset", prefix="/inventory", suffix="edit/")
+    ),
+    "POST inventory:asset_edit": Row(
+        EDIT_INVENTORY_PAGE,
+        _inventory_url("dataset", prefix="/inventory", suffix="edit/"),
+        {"name": "Matrix data", "legal_basis": "contract", "retention": "2 years"},
+    ),
+    "POST inventory:prompt_version_add": Row(
+        EDIT_INVENTORY_PAGE,
+        lambda world, role, target: f"/inventory/prompts/{_prompt(world).pk}/versions/",
+        lambda world, role, target: {"content": f"Matrix {role}"},
+    ),
+    "GET inventory:pilot_link": Row(_page(EDIT_PILOT_API), "/inventory/pilots/{pilot}/link/"),
+    "POST inventory:pilot_link": Row(
+        _page(EDIT_PILOT_API), "/inventory/pilots/{pilot}/link/", _add_vendor_page
+    ),
+    "GET inventory:pilot_change": Row(
+        _page(EDIT_PILOT_API),
+        lambda world, role, target: f"/inventory/pilots/{{pilot}}/links/{_link(world, target).pk}/",
+    ),
+    "POST inventory:pilot_change": Row(
+        _page(EDIT_PILOT_API),
+        lambda world, role, target: f"/inventory/pilots/{{pilot}}/links/{_link(world, target).pk}/",
+        {"to": "remove", "note": "Matrix"},
+    ),
+    "GET inventory:change_detail": Row(_page(READ_PILOT_API), _change_url("/inventory/changes/")),
+    "GET inventory:change_rules": Row(ANY_SIGNED_IN_PAGE, "/inventory/change-rules/"),
+    "POST inventory:change_rules": Row(
+        """
+               admin gov exec contrib outsider owner anon  revoked
+        -      403   ok  403  403     403      403   login login
+        """,
+        "/inventory/change-rules/",
+        _rule_form,
     ),
 }
 
