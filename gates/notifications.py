@@ -162,3 +162,19 @@ def waiver_revoked(waiver_id: int) -> int:
         f"{_site()}{pilot.get_absolute_url()}\n"
     )
     return _send(_one_each(owners_of(pilot), subject, body))
+
+
+def recertification_due(pilot, *, due, overdue: bool) -> int:
+    """Owners hear that their pilot at scale is due (or overdue) to be recertified."""
+    if overdue:
+        subject = f"Recertification of {pilot.name} is overdue"
+        lead = f"{pilot.name} was due to be recertified on {due:%Y-%m-%d}."
+    else:
+        subject = f"Recertification of {pilot.name} is due on {due:%Y-%m-%d}"
+        lead = f"{pilot.name} is due to be recertified on {due:%Y-%m-%d}."
+    body = (
+        f"{lead} Request a recertification review from the pilot's page; governance "
+        "leads review it against the scale gate's criteria.\n\n"
+        f"{_site()}{pilot.get_absolute_url()}\n"
+    )
+    return _send(_one_each(owners_of(pilot), subject, body))

@@ -1,4 +1,5 @@
-"""Daily reminders: reviews waiting too long, operations reviews past their date."""
+"""Daily reminders: reviews waiting too long, operations reviews past their date,
+recertifications due (and, if enabled, overdue pilots put on hold)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from gates import notifications
 from gates.models import Review, ReviewStatus
+from gates.services import recertify
 from portfolio.models import Pilot, Status
 from portfolio.workbooks.provides import workbook_facts_many
 
@@ -71,5 +73,15 @@ def daily_reminders() -> dict:
     now = timezone.now()
     reviews = remind_pending_reviews(now=now)
     operations = remind_operations_reviews(today=now.date())
-    logger.info("gate reminders sent: %s review, %s operations", reviews, operations)
-    return {"reviews": reviews, "operations": operations}
+    recertifications = recertify.remind_recertifications(now=now)
+    held = recertify.hold_overdue(now=now)
+    logger.info(
+        "gate reminders sent: %s review, %s operations, %s recertification; %s held",
+        reviews, operations, recertifications, len(held),
+    )  # fmt: skip
+    return {
+        "reviews": reviews,
+        "operations": operations,
+        "recertifications": recertifications,
+        "held_overdue": len(held),
+    }

@@ -23,6 +23,10 @@ class EventType(models.TextChoices):
     WAIVER_REVOKED = "waiver.revoked", "A waiver was revoked before it expired"
     WAIVER_EXPIRED = "waiver.expired", "A waiver reached its expiry"
     SOURCE_DEGRADED = "source.degraded", "A metric source failed repeatedly and is degraded"
+    RECERTIFICATION_DUE = (
+        "recertification.due",
+        "A pilot at scale is due, or overdue, to be recertified",
+    )
 
 
 # What each type's payload carries besides `pilot` (documentation and the OpenAPI document).
@@ -59,5 +63,8 @@ PAYLOADS: dict[str, dict[str, str]] = {
     EventType.SOURCE_DEGRADED: {
         "source_id": "integer", "source": "string", "consecutive_failures": "integer",
         "last_error": "string",
+    },
+    EventType.RECERTIFICATION_DUE: {
+        "due_on": "string", "overdue": "boolean", "risk_tier": "string", "months": "integer",
     },
 }  # fmt: skip

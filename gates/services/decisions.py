@@ -16,7 +16,16 @@ from accounts import rules
 from accounts.audit import audit_record
 from config.errors import Conflict
 from gates import engine, notifications, selectors
-from gates.models import APPROVING, Condition, Decision, DecisionKind, Review, ReviewStatus
+from gates.models import (
+    APPROVED_STATUSES,
+    APPROVING,
+    Condition,
+    Decision,
+    DecisionKind,
+    Review,
+    ReviewKind,
+    ReviewStatus,
+)
 from gates.services.reviews import _close, lock_pending_review
 from gates.services.transitions import pilot_transition
 from outbox.catalog import EventType
@@ -48,12 +57,16 @@ def decision_effects(review: Review) -> dict[str, str]:
     """decision -> one sentence saying what recording it on `review` now will do."""
     still_needed = review.approvals_needed - approvals_so_far(review)
     to = _stage(review.to_stage)
+    outcome = (
+        "the pilot is recertified and stays at scale"
+        if review.kind == ReviewKind.RECERTIFICATION
+        else f"the pilot moves to {to}"
+    )
     if still_needed <= 1:
-        approve = f"The pilot moves to {to} now."
+        approve = f"{outcome[0].upper()}{outcome[1:]} now."
     else:
         approve = (
-            f"Counts as one approval; the pilot moves to {to} once {still_needed} "
-            "leads have approved in all."
+            f"Counts as one approval; {outcome} once {still_needed} leads have approved in all."
         )
     following = engine.next_stage(review.to_stage)
     later_gate = f"the {to} → {_stage(following)} gate" if following else "the next gate"
@@ -88,7 +101,9 @@ def decided_summary(decision: Decision, review: Review) -> str:
                 else f"{still} more leads"
             )
             return f"You {did} on {when}; waiting for {waiting}."
-        if review.status in (ReviewStatus.APPROVED, ReviewStatus.APPROVED_WITH_CONDITIONS):
+        if review.status in APPROVED_STATUSES:
+            if review.kind == ReviewKind.RECERTIFICATION:
+                return f"You {did} on {when}; the pilot was recertified."
             return f"You {did} on {when}; the pilot moved to {_stage(review.to_stage)}."
         return f"You {did} on {when}; the review was then {review.get_status_display().lower()}."
     if kind == DecisionKind.REJECT:
@@ -277,6 +292,10 @@ def _apply(*, review, pilot, decision, by, now, rationale, scope_note, redesign_
         with_conditions = [v for v in votes if v.decision == DecisionKind.APPROVE_WITH_CONDITIONS]
         status = ReviewStatus.APPROVED_WITH_CONDITIONS if with_conditions else ReviewStatus.APPROVED
         _close(review, status, now)
+        if review.kind == ReviewKind.RECERTIFICATION:
+            # The pilot stays where it is; the approval restarts its recertification clock
+            # (gates.recertification counts from this review's closing).
+            return "recertified"
         pilot_transition(
             pilot=pilot, by=by, to_stage=review.to_stage, reason=rationale or "Gate approved",
             decision=recorded,

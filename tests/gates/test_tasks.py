@@ -50,4 +50,9 @@ def test_past_operations_review_date_reminds_the_owners(ready_pilot, owner, mail
 
 
 def test_task_runs_end_to_end(ready_pilot):
-    assert daily_reminders.apply().get() == {"reviews": 0, "operations": 0}
+    assert daily_reminders.apply().get() == {
+        "reviews": 0,
+        "operations": 0,
+        "recertifications": 0,
+        "held_overdue": 0,
+    }
