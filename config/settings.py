@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "gates",
     "metrics",
     "dashboard",
+    "onboarding",
     # The benchmarks' management commands (make bench); nothing imports them.
     "bench",
 ]

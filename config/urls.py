@@ -17,6 +17,7 @@ urlpatterns = [
     path("pilots/", include("portfolio.urls")),
     path("metrics/", include("metrics.urls")),
     path("gates/", include("gates.urls")),
+    path("import/", include("onboarding.urls")),
     path("portfolio/", include("dashboard.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", views.ApiSchemaView.as_view(), name="api-schema"),
