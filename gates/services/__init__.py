@@ -11,7 +11,7 @@ from gates.services.recertify import (
     remind_recertifications,
 )
 from gates.services.reviews import review_request, review_withdraw
-from gates.services.transitions import pilot_transition
+from gates.services.transitions import pilot_transition, pilots_move_stage
 from gates.services.waivers import waiver_grant, waiver_revoke, waivers_grant
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "hold_overdue",
     "pilot_resume",
     "pilot_transition",
+    "pilots_move_stage",
     "recertification_policy_set",
     "recertification_request",
     "remind_recertifications",

@@ -8,10 +8,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
 
+from accounts.audit import audit_verify
 from accounts.models import AuditEvent, PilotRole
 from config.errors import Conflict
 from onboarding import services
 from onboarding.models import BatchStatus, ImportBatch
+from outbox.models import Event
 from portfolio.models import Pilot
 from portfolio.workbooks.models import StrategyWorkbook
 from tests.factories import PilotFactory, UserFactory
@@ -77,6 +79,14 @@ def test_dry_run_writes_nothing_then_the_import_writes_everything(admin_user, pe
     batch.refresh_from_db()
     assert batch.status == BatchStatus.IMPORTED
     assert AuditEvent.objects.filter(action="import.confirm").exists()
+    # Every write is in the audit chain, and the chain still holds.
+    actions = AuditEvent.objects.filter(pilot_id=invoice.pk).values_list("action", flat=True)
+    assert sorted(actions) == [
+        "pilot.create", "pilot.transition", "pilot_role.assign", "pilot_role.assign",
+        "workbook.update",
+    ]  # fmt: skip
+    assert audit_verify().ok
+    assert Event.objects.filter(type="pilot.stage_changed", pilot_id=invoice.pk).exists()
 
 
 def test_each_bad_row_names_its_column_and_nothing_is_imported(admin_user, people):
