@@ -129,8 +129,11 @@ class Command(BaseCommand):
         pilots = Pilot.objects.bulk_create(
             [
                 Pilot(
-                    name=f"{PREFIX} {i:05d}", business_unit=UNIT, unit=unit,
-                    stage=STAGES[i % 4].lower(), risk_tier=TIERS[i % 3].lower(),
+                    name=f"{PREFIX} {i:05d}",
+                    business_unit=UNIT,
+                    unit=unit,
+                    stage=STAGES[i % 4].lower(),
+                    risk_tier=TIERS[i % 3].lower(),
                     summary="Imported for the benchmark",
                 )  # fmt: skip
                 for i in range(rows)
@@ -146,9 +149,13 @@ class Command(BaseCommand):
         StrategyWorkbook.objects.bulk_create(
             [
                 StrategyWorkbook(
-                    pilot=p, business_problem=f"Slow manual work {i}", kpi="Hours saved",
-                    expected_annual_benefit=Decimal(1000 + i), annual_volume=50000 + i,
-                    cost_per_transaction=Decimal("0.05"), one_time_build_cost=Decimal(20000),
+                    pilot=p,
+                    business_problem=f"Slow manual work {i}",
+                    kpi="Hours saved",
+                    expected_annual_benefit=Decimal(1000 + i),
+                    annual_volume=50000 + i,
+                    cost_per_transaction=Decimal("0.05"),
+                    one_time_build_cost=Decimal(20000),
                 )  # fmt: skip
                 for i, p in enumerate(pilots)
             ]
