@@ -230,7 +230,7 @@ class PilotSheet(Sheet):
             plan.action = "create"
             plan.changes = self._describe_new(values)
         else:
-            plan.target_id = pilot.pk
+            plan.target_id, plan.key = pilot.pk, pilot.name
             plan.changes = self._describe_changes(plan, pilot, values)
             if plan.action != "error":
                 plan.action = "update" if plan.changes else "unchanged"

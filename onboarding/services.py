@@ -137,7 +137,8 @@ def import_confirm(*, by, batch: ImportBatch, now=None) -> dict[str, int]:
     done = kind.apply(plan.rows, by=by, file_name=batch.file_name)
     batch.status, batch.finished_at = BatchStatus.IMPORTED, now
     batch.content = b""  # imported: the file is no longer needed
-    batch.save(update_fields=["status", "finished_at", "content"])
+    batch.plan = plan.as_dict()  # now with the new pilots' ids, for the page's links
+    batch.save(update_fields=["status", "finished_at", "content", "plan"])
     audit_record(
         actor=by,
         action="import.confirm",
