@@ -53,6 +53,7 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_dashboard $(BENCH_DASHBOARD_ARGS)
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) manage.py bench_webhooks $(BENCH_WEBHOOKS_ARGS)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_audit $(BENCH_AUDIT_ARGS)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_import $(BENCH_IMPORT_ARGS)
 
 ## Lighthouse 12.2.3 (npm) and a cold dashboard load (Playwright) in Debian's Chromium, on a
 ## server started as make run starts one; bin/measure_frontend.py has the details and targets.

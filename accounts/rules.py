@@ -402,6 +402,22 @@ def can_edit_criteria(user) -> bool:
     return is_governance_lead(user)
 
 
+def can_edit_recertification_policy(user) -> bool:
+    """How often pilots at scale are recertified is governance data, like the criteria."""
+    return is_governance_lead(user)
+
+
+def can_request_recertification(user, pilot) -> bool:
+    """The owners ask for the recertification of their live pilot at scale."""
+    return pilot.stage == "scale" and can_request_review(user, pilot)
+
+
+def can_import_pilots(user) -> bool:
+    """Bulk import creates pilots for other people and sets stages directly, which only an
+    admin may do (can_transition_pilot); governance leads decide reviews, not stages."""
+    return is_admin(user)
+
+
 def can_edit_checklist(user, pilot) -> bool:
     if not can_view_pilot(user, pilot) or pilot.is_stopped:
         return False

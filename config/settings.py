@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "dashboard",
     "notify",
     "webhooks",
+    "onboarding",
     # The benchmarks' management commands (make bench); nothing imports them.
     "bench",
 ]
@@ -240,6 +241,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "inventory.end_of_life_alerts",
         "schedule": crontab(hour=6, minute=30),
     },
+    # Recertification of pilots at scale: reminders (as outbox events) and, if enabled,
+    # overdue pilots put on hold; before the 07:00 reminders go out.
+    "gates-recertification-daily": {
+        "task": "gates.recertification_daily",
+        "schedule": crontab(hour=6, minute=45),
+    },
     "notify-daily-reminders": {
         "task": "notify.daily_reminders",
         "schedule": crontab(hour=7, minute=0),
@@ -392,6 +399,13 @@ PILOTGATE_EXPECTED_STAGE_DAYS = env_stage_days(
 )
 # The dashboard's "needs attention" block: a pilot on hold this many days or longer.
 PILOTGATE_HOLD_ATTENTION_DAYS = env_int("PILOTGATE_HOLD_ATTENTION_DAYS", 30)
+# Recertification of pilots at scale (gates/recertification.py): a pilot shows as due this
+# many days before its date; an overdue one goes on hold by itself when AUTO_HOLD is on.
+PILOTGATE_RECERTIFICATION_DUE_SOON_DAYS = env_int("PILOTGATE_RECERTIFICATION_DUE_SOON_DAYS", 30)
+PILOTGATE_RECERTIFICATION_AUTO_HOLD = env_bool("PILOTGATE_RECERTIFICATION_AUTO_HOLD", False)
+# Bulk import of pilots (onboarding): the largest file accepted, and its rows.
+PILOTGATE_IMPORT_MAX_BYTES = env_int("PILOTGATE_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+PILOTGATE_IMPORT_MAX_ROWS = env_int("PILOTGATE_IMPORT_MAX_ROWS", 5000)
 # Absolute links in emails (gate reviews).
 PILOTGATE_BASE_URL = env_str("PILOTGATE_BASE_URL", "http://127.0.0.1:8000")
 # Metric pulls (metrics/connectors): hosts exempt from the internal-address refusal, and

@@ -22,6 +22,7 @@ urlpatterns = [
     path("metrics/", include("metrics.urls")),
     path("gates/", include("gates.urls")),
     path("inventory/", include("inventory.urls")),
+    path("import/", include("onboarding.urls")),
     path("portfolio/", include("dashboard.urls")),
     path("webhooks/", include("webhooks.urls")),
     path("admin/", admin.site.urls),

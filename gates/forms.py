@@ -9,8 +9,9 @@ from gates import engine
 from gates.checklists import CHECKLISTS
 from gates.models import DecisionKind
 from gates.services.decisions import send_back_stages
+from gates.services.recertify import MAX_MONTHS, MIN_MONTHS
 from gates.services.reviews import MAX_EVIDENCE_FILES
-from portfolio.models import STAGE_ORDER, Stage
+from portfolio.models import STAGE_ORDER, RiskTier, Stage
 from portfolio.workbooks import evidence
 
 
@@ -241,4 +242,19 @@ class ChecklistForm(forms.Form):
                 required=False,
                 disabled=disabled,
                 widget=forms.Select(choices=choices),
+            )
+
+
+class RecertificationPolicyForm(forms.Form):
+    """Months between recertifications, one field per risk tier (highest first)."""
+
+    def __init__(self, *args, months: dict[str, int], **kwargs):
+        super().__init__(*args, **kwargs)
+        for tier, label in reversed(RiskTier.choices):
+            self.fields[f"months_{tier}"] = forms.IntegerField(
+                label=f"{label} risk: months between recertifications",
+                min_value=MIN_MONTHS,
+                max_value=MAX_MONTHS,
+                initial=months.get(tier),
+                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
             )

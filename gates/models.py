@@ -93,6 +93,7 @@ class DecisionKind(models.TextChoices):
 
 
 APPROVING = frozenset({DecisionKind.APPROVE, DecisionKind.APPROVE_WITH_CONDITIONS})
+APPROVED_STATUSES = (ReviewStatus.APPROVED, ReviewStatus.APPROVED_WITH_CONDITIONS)
 
 
 class Review(models.Model):
@@ -323,3 +324,29 @@ class CrosswalkLink(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.version}: {self.nist or '-'} / {self.iso or '-'} / {self.aiact or '-'}"
+
+
+class RecertificationPolicy(models.Model):
+    """How often a pilot at scale is reviewed again, by risk tier (governance leads edit it;
+    gates.services.recertification_policy_set audits each change)."""
+
+    risk_tier = models.CharField(max_length=16, unique=True)
+    months = models.PositiveSmallIntegerField(
+        help_text="Months between recertifications of a pilot at scale with this risk tier."
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(months__gte=1, months__lte=60),
+                name="recertification_months_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.risk_tier}: every {self.months} months"

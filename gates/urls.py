@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gates import review_views, views
+from gates import recertification_views, review_views, views
 
 app_name = "gates"
 
@@ -17,6 +17,16 @@ urlpatterns = [
     path("pilots/<int:pk>/checklists/<slug:slug>/", views.checklist, name="checklist"),
     path("crosswalk/", views.crosswalk_page, name="crosswalk"),
     path("conditions/<int:pk>/met/", views.condition_met, name="condition_met"),
+    path(
+        "pilots/<int:pk>/recertify/",
+        recertification_views.recertification_request,
+        name="recertification_request",
+    ),
+    path(
+        "recertification/",
+        recertification_views.recertification_policy,
+        name="recertification_policy",
+    ),
     path("criteria/", views.criteria_list, name="criteria_list"),
     path("criteria/<int:pk>/", views.criteria_edit, name="criteria_edit"),
     path("criteria/<int:pk>/attach/", views.criteria_attach_checklist, name="criteria_attach"),

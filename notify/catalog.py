@@ -31,6 +31,9 @@ TOPICS: dict[str, str] = {
     EventType.WAIVER_GRANTED: "A criterion of your pilot is waived",
     EventType.WAIVER_REVOKED: "A waiver on your pilot is revoked",
     EventType.WAIVER_EXPIRED: "A waiver on your pilot expires",
+    EventType.CHANGE_REQUESTED: "A model, prompt, dataset or vendor of your pilot changes",
+    EventType.CHANGE_DECIDED: "A change review of your pilot closes",
+    EventType.RECERTIFICATION_DUE: "Your pilot at scale is due or overdue to be recertified",
     REMINDERS: "Reminders: reviews waiting too long, operations reviews past their date",
     WEEKLY_DIGEST: "The weekly portfolio digest (Monday morning)",
 }  # fmt: skip

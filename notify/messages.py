@@ -191,4 +191,37 @@ def compose(event) -> Message:
                 pilot_link,
                 "Open the pilot",
             )
+        case EventType.CHANGE_REQUESTED:
+            material = p.get("status") == "pending"
+            return Message(
+                f"Change {'awaiting review' if material else 'recorded'}: {name}",
+                [f"{who or 'A delivery pipeline'} changed {name}: {p.get('kind', 'asset')} "
+                 f"{p.get('from') or '(none)'} → {p.get('to') or '(removed)'}.",
+                 "It is a material change: governance leads review it before it applies."
+                 if material else "It is recorded; it needs no approval."],
+                review_link(p.get("review_id")) if material else pilot_link,
+                "Open the review" if material else "Open the pilot",
+            )  # fmt: skip
+        case EventType.CHANGE_DECIDED:
+            applied = bool(p.get("applied"))
+            return Message(
+                f"Change {'applied' if applied else 'not applied'}: {name}",
+                [f"The change review of {name} closed ({p.get('status', '')}); the change "
+                 f"{'now applies' if applied else 'was dropped'}."],
+                review_link(p.get("review_id")), "Open the review",
+            )  # fmt: skip
+        case EventType.RECERTIFICATION_DUE:
+            due_on = p.get("due_on", "")
+            if p.get("overdue"):
+                subject, lead = (f"Recertification of {name} is overdue",
+                                 f"{name} was due to be recertified on {due_on}.")  # fmt: skip
+            else:
+                subject, lead = (f"Recertification of {name} is due on {due_on}",
+                                 f"{name} is due to be recertified on {due_on}.")  # fmt: skip
+            return Message(
+                subject,
+                [lead, "Request a recertification review from the pilot's page; governance "
+                 "leads review it against the scale gate's criteria."],
+                pilot_link, "Open the pilot",
+            )  # fmt: skip
     return Message(f"{event.get_type_display()}: {name}", [], pilot_link)

@@ -69,6 +69,10 @@ def for_event(event) -> list:
             people = owners_and_operations_of(pilot_id)
         case EventType.WAIVER_GRANTED | EventType.WAIVER_REVOKED | EventType.WAIVER_EXPIRED:
             people = owners_of(pilot_id)
+        case EventType.CHANGE_REQUESTED | EventType.CHANGE_DECIDED:
+            people = owners_and_operations_of(pilot_id)
+        case EventType.RECERTIFICATION_DUE:
+            people = owners_of(pilot_id)
         case _:
             people = []
     # Nobody is told about what they did themselves.
@@ -107,5 +111,8 @@ def describe() -> list[tuple[str, str]]:
         (EventType.WAIVER_GRANTED, "the pilot's owners"),
         (EventType.WAIVER_REVOKED, "the pilot's owners"),
         (EventType.WAIVER_EXPIRED, "the pilot's owners"),
+        (EventType.CHANGE_REQUESTED, run),
+        (EventType.CHANGE_DECIDED, run),
+        (EventType.RECERTIFICATION_DUE, "the pilot's owners"),
         (REMINDERS, "governance leads (reviews waiting) and owners (operations review due)"),
     ]  # fmt: skip

@@ -105,11 +105,3 @@ def daily_reminders() -> dict:
     operations = remind_operations_reviews(today=now.date())
     logger.info("gate reminders sent: %s review, %s operations", reviews, operations)
     return {"reviews": reviews, "operations": operations}
-
-
-@shared_task(name="gates.publish_expired_waivers", acks_late=True, time_limit=120)
-def publish_expired_waivers() -> int:
-    """Beat: one `waiver.expired` event per waiver that passed its expiry."""
-    from gates.services import waivers_publish_expired
-
-    return waivers_publish_expired()

@@ -29,6 +29,10 @@ class EventType(models.TextChoices):
         "A pilot's model, prompt, dataset or vendor changed, or a change awaits review",
     )
     CHANGE_DECIDED = "change.decided", "A change review closed: the change applied or dropped"
+    RECERTIFICATION_DUE = (
+        "recertification.due",
+        "A pilot at scale is due, or overdue, to be recertified",
+    )
 
 
 # What each type's payload carries besides `pilot` (documentation and the OpenAPI document).
@@ -77,5 +81,8 @@ PAYLOADS: dict[str, dict[str, str]] = {
     EventType.CHANGE_DECIDED: {
         "change_id": "integer", "review_id": "integer", "status": "string",
         "applied": "boolean",
+    },
+    EventType.RECERTIFICATION_DUE: {
+        "due_on": "string", "overdue": "boolean", "risk_tier": "string", "months": "integer",
     },
 }  # fmt: skip

@@ -21,12 +21,12 @@ from accounts import rules
 from accounts.models import PilotRole
 from dashboard.selectors.attention import reminder_days
 from dashboard.selectors.pilots import stale_q
-from gates import engine, fix_links
+from gates import engine, fix_links, recertification
 from gates import labels as gate_labels
 from gates import selectors as gate_selectors
 from gates.models import APPROVING, Condition, Review, ReviewStatus, Waiver
 from metrics.models import Alert, AlertStatus
-from portfolio.models import Pilot, Status
+from portfolio.models import Pilot, Stage, Status
 from portfolio.workbooks.provides import prefetch_workbook_facts, workbook_facts
 from portfolio.workbooks.spec import SPECS
 
@@ -90,6 +90,9 @@ class NextStep:
     open_alerts: list[Alert] = field(default_factory=list)
     conditions: list[Condition] = field(default_factory=list)
     waivers: list[Waiver] = field(default_factory=list)
+    # At scale: "due" or "overdue" when its recertification is near or past (else "").
+    recertification: str = ""
+    recertification_due: datetime | None = None
 
     SHOWN = 6
 
@@ -143,6 +146,7 @@ def next_steps(pilots: list[Pilot], *, now: datetime) -> list[NextStep]:
     current = gate_selectors.gates_with_current_version()
     gates = {(g.from_stage, g.to_stage): (g, v) for g, v in current}
     label_waivers([w for rows in waivers.values() for w in rows], current)
+    months = recertification.policy_months() if any(p.stage == Stage.SCALE for p in pilots) else {}
     steps = []
     for pilot in pilots:
         step = NextStep(
@@ -155,6 +159,10 @@ def next_steps(pilots: list[Pilot], *, now: datetime) -> list[NextStep]:
         following = engine.next_stage(pilot.stage)
         gate, version = gates.get((pilot.stage, following), (None, None))
         step.gate_to = gate.to_stage if gate else None
+        if pilot.stage == Stage.SCALE:
+            step.recertification_due = recertification.due_date(pilot, months)
+            state = recertification.state(pilot, now, months)
+            step.recertification = state if state in ("due", "overdue") else ""
         if gate is not None and step.pending_review is None and not step.on_hold:
             _fill_gate(step, gate, version, now)
         steps.append(step)
@@ -252,6 +260,23 @@ def expiring_waivers(*, user, now: datetime, owned: bool = False) -> QuerySet:
     )
 
 
+def recertifications_due(*, user, now: datetime) -> list[Pilot]:
+    """Pilots at scale the lead sees that are due or overdue for recertification, soonest
+    due first, each with `recertification_due` (date) and `recertification_state`."""
+    if not rules.is_governance_lead(user):
+        return []
+    months = recertification.policy_months()
+    pilots = list(
+        rules.visible_pilots(user, recertification.due_pilots(Pilot.objects.all(), now)).order_by(
+            "id"
+        )
+    )
+    for pilot in pilots:
+        pilot.recertification_due = recertification.due_date(pilot, months)
+        pilot.recertification_state = recertification.state(pilot, now, months)
+    return sorted(pilots, key=lambda p: (p.recertification_due, p.pk))
+
+
 def stale_pilots(*, user, now: datetime) -> QuerySet:
     """The dashboard's stale pilots the lead sees, longest in their stage first."""
     return rules.visible_pilots(user, Pilot.objects.filter(stale_q(now))).order_by(
@@ -280,7 +305,11 @@ def owner_count(*, user, now: datetime) -> int:
         Exists(_unmet_conditions().filter(pilot=OuterRef("pk"), from_stage=OuterRef("stage")))
     )
     needs |= Q(Exists(_expiring_waivers(now).filter(pilot=OuterRef("pk"))))
-    return pilots.filter(needs).count()
+    # At scale and due for recertification, none asked yet.
+    needs |= recertification.due_q(now) & ~Q(
+        Exists(Review.objects.filter(pilot=OuterRef("pk"), status=ReviewStatus.PENDING))
+    )
+    return recertification.annotate_base(pilots).filter(needs).count()
 
 
 def lead_count(*, user, now: datetime) -> int:
@@ -291,4 +320,5 @@ def lead_count(*, user, now: datetime) -> int:
         + len(conditions_to_verify(user=user))
         + expiring_waivers(user=user, now=now).count()
         + stale_pilots(user=user, now=now).count()
+        + len(recertifications_due(user=user, now=now))
     )

@@ -57,6 +57,12 @@ def my_work(request):
             stale=_page(
                 request, selectors.stale_pilots(user=user, now=now), "stale", ROWS_PER_PAGE
             ),
+            recertifications=_page(
+                request,
+                selectors.recertifications_due(user=user, now=now),
+                "recertifications",
+                ROWS_PER_PAGE,
+            ),
         )
         selectors.label_waivers(context["waivers"]["page"].object_list)
         expected = settings.PILOTGATE_EXPECTED_STAGE_DAYS

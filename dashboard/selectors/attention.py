@@ -27,6 +27,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import AuditEvent
 from dashboard.selectors.pilots import open_alerts_q, over_expected_q
+from gates import recertification
 from gates.models import Review
 from metrics.signal import STOP
 from portfolio.models import Status
@@ -53,6 +54,7 @@ LABELS = {
     "review_waiting": "Reviews waiting",
     "stale": "Stale pilots",
     "alerts": "Open alerts",
+    "recertification": "Recertification due",
 }
 KEYS = tuple(LABELS)
 
@@ -65,6 +67,8 @@ def kinds() -> tuple[Kind, ...]:
         "review_waiting": f"A gate review asked for over {reminder_days()} days ago, undecided.",
         "stale": "Longer in their stage than expected, no review asked.",
         "alerts": "At least one metric alert not yet resolved.",
+        "recertification": "At scale and due to be recertified within "
+        f"{recertification.soon_days()} days, or overdue.",
     }
     return tuple(Kind(key, LABELS[key], helps[key]) for key in KEYS)
 
@@ -107,6 +111,9 @@ def condition(key: str, now: datetime) -> Q:
         return Q(status=Status.ACTIVE) & over_expected_q(now) & ~Q(pk__in=_pending_reviews())
     if key == "alerts":
         return open_alerts_q()
+    if key == "recertification":
+        # Annotated by `annotate_for` (the date its recertification clock counts from).
+        return recertification.due_q(now)
     raise KeyError(key)
 
 
@@ -114,6 +121,8 @@ def annotate_for(queryset: QuerySet, keys) -> QuerySet:
     """The annotations the conditions of `keys` read."""
     if "held" in keys:
         queryset = queryset.annotate(held_since=_held_since())
+    if "recertification" in keys:
+        queryset = recertification.annotate_base(queryset)
     return queryset
 
 

@@ -17,6 +17,7 @@ from accounts.audit import audit_record
 from config.errors import Conflict
 from gates import engine, selectors
 from gates.models import (
+    APPROVED_STATUSES,
     APPROVING,
     Condition,
     Decision,
@@ -56,10 +57,11 @@ def decision_effects(review: Review) -> dict[str, str]:
     """decision -> one sentence saying what recording it on `review` now will do."""
     still_needed = review.approvals_needed - approvals_so_far(review)
     to = _stage(review.to_stage)
-    # A change review keeps the pilot in its stage: approving applies the change.
-    outcome = f"the pilot moves to {to}" if review.kind == ReviewKind.GATE else (
-        "the change is applied"
-    )  # fmt: skip
+    # A change or recertification review keeps the pilot in its stage.
+    outcome = {
+        ReviewKind.CHANGE: "the change is applied",
+        ReviewKind.RECERTIFICATION: "the pilot is recertified and stays at scale",
+    }.get(review.kind, f"the pilot moves to {to}")
     if still_needed <= 1:
         approve = f"{outcome[0].upper()}{outcome[1:]} now."
     else:
@@ -99,9 +101,11 @@ def decided_summary(decision: Decision, review: Review) -> str:
                 else f"{still} more leads"
             )
             return f"You {did} on {when}; waiting for {waiting}."
-        if review.status in (ReviewStatus.APPROVED, ReviewStatus.APPROVED_WITH_CONDITIONS):
-            if review.kind != ReviewKind.GATE:
+        if review.status in APPROVED_STATUSES:
+            if review.kind == ReviewKind.CHANGE:
                 return f"You {did} on {when}; the change was applied."
+            if review.kind == ReviewKind.RECERTIFICATION:
+                return f"You {did} on {when}; the pilot was recertified."
             return f"You {did} on {when}; the pilot moved to {_stage(review.to_stage)}."
         return f"You {did} on {when}; the review was then {review.get_status_display().lower()}."
     if kind == DecisionKind.REJECT:
@@ -288,10 +292,14 @@ def _apply(*, review, pilot, decision, by, now, rationale, scope_note, redesign_
         with_conditions = [v for v in votes if v.decision == DecisionKind.APPROVE_WITH_CONDITIONS]
         status = ReviewStatus.APPROVED_WITH_CONDITIONS if with_conditions else ReviewStatus.APPROVED
         _close(review, status, now)
-        if review.kind != ReviewKind.GATE:
+        if review.kind == ReviewKind.CHANGE:
             # A change review leaves the stage alone (review_closed applies the change).
             _carry_conditions(review, pilot, with_conditions)
             return "approved; change applied"
+        if review.kind == ReviewKind.RECERTIFICATION:
+            # The pilot stays where it is; the approval restarts its recertification clock
+            # (gates.recertification counts from this review's closing).
+            return "recertified"
         pilot_transition(
             pilot=pilot, by=by, to_stage=review.to_stage, reason=rationale or "Gate approved",
             decision=recorded,

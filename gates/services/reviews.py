@@ -22,10 +22,10 @@ from accounts import rules
 from accounts.audit import audit_record
 from config.errors import Conflict
 from gates import engine, selectors
-from gates.models import Review, ReviewStatus
+from gates.models import Gate, Review, ReviewKind, ReviewStatus
 from outbox.catalog import EventType
 from outbox.services import publish
-from portfolio.models import STAGE_ORDER, Pilot, Status
+from portfolio.models import STAGE_ORDER, Pilot, Stage, Status
 from portfolio.workbooks import evidence
 from portfolio.workbooks.services import evidence_store
 
@@ -91,7 +91,7 @@ def _check_uploads(uploads) -> list:
 
 def review_request(
     *, pilot: Pilot, to_stage: str, by, note: str = "", evidence_links=None,
-    evidence_uploads=None, now=None,
+    evidence_uploads=None, now=None, kind: str = ReviewKind.GATE,
 ) -> Review:  # fmt: skip
     """Ask for a review of `pilot` into `to_stage` (its next stage).
 
@@ -105,7 +105,7 @@ def review_request(
     try:
         return _review_request(
             pilot=pilot, to_stage=to_stage, by=by, note=note, evidence_links=evidence_links,
-            evidence_uploads=evidence_uploads, now=now,
+            evidence_uploads=evidence_uploads, now=now, kind=kind,
         )  # fmt: skip
     except ReviewRefused as exc:
         _refusal_record(pilot=pilot, to_stage=to_stage, by=by, blocking=exc.blocking)
@@ -132,7 +132,7 @@ def _refusal_record(*, pilot: Pilot, to_stage: str, by, blocking) -> None:
 @transaction.atomic
 def _review_request(
     *, pilot: Pilot, to_stage: str, by, note: str = "", evidence_links=None,
-    evidence_uploads=None, now=None,
+    evidence_uploads=None, now=None, kind: str = ReviewKind.GATE,
 ) -> Review:  # fmt: skip
     now = now or timezone.now()
     rules.ensure_visible(by, pilot)
@@ -145,6 +145,8 @@ def _review_request(
     # with it whatever the pilot is doing.
     if to_stage not in STAGE_ORDER:
         raise ValidationError({"to_stage": f"Unknown stage {to_stage!r}."})
+    if kind not in (ReviewKind.GATE, ReviewKind.RECERTIFICATION):
+        raise ValidationError({"kind": f"Unknown kind of review {kind!r}."})
     note = (note or "").strip()
     if len(note) > 4000:
         raise ValidationError({"note": "Keep the note to 4,000 characters or fewer."})
@@ -156,17 +158,9 @@ def _review_request(
         raise Conflict("This pilot is stopped; it can have no further reviews.")
     if pilot.status == Status.ON_HOLD:
         raise Conflict("This pilot is on hold; a governance lead must resume it first.")
-    # A known stage the pilot is not next to is a conflict with its state, not bad input.
-    following = engine.next_stage(pilot.stage)
-    if following is None:
-        raise Conflict("This pilot is at the last stage already.")
-    if to_stage != following:
-        raise Conflict(f"A pilot in {pilot.stage} can only be reviewed for {following}.")
+    gate = _gate_for(pilot, to_stage, kind)
     if Review.objects.filter(pilot=pilot, status=ReviewStatus.PENDING).exists():
         raise Conflict("This pilot already has a pending review; withdraw it or wait.")
-    gate = selectors.gate_get(from_stage=pilot.stage, to_stage=to_stage)
-    if gate is None:
-        raise Conflict(f"No gate is defined from {pilot.stage} to {to_stage}.")
     live = selectors.pilot_evaluation(pilot=pilot, gate=gate, now=now)
     if not live.evaluation.passed:
         blocking = live.evaluation.blocking
@@ -179,6 +173,7 @@ def _review_request(
         with transaction.atomic():
             review = Review.objects.create(
                 pilot=pilot,
+                kind=kind,
                 from_stage=pilot.stage,
                 to_stage=to_stage,
                 criteria_version=live.version,
@@ -202,6 +197,7 @@ def _review_request(
         obj=review,
         pilot_id=pilot.pk,
         after={
+            "kind": review.kind,
             "from_stage": review.from_stage,
             "to_stage": review.to_stage,
             "criteria_version": live.version.number,
@@ -216,6 +212,30 @@ def _review_request(
                  "to_stage": review.to_stage, "requested_by": by.get_username()},
     )  # fmt: skip
     return review
+
+
+def _gate_for(pilot: Pilot, to_stage: str, kind: str) -> Gate:
+    """The gate whose criteria the review is evaluated against (a conflict with the pilot's
+    state when there is none). A gate review moves the pilot to its next stage; a
+    recertification keeps a pilot at scale and is evaluated against the gate into scale."""
+    if kind == ReviewKind.RECERTIFICATION:
+        if pilot.stage != Stage.SCALE:
+            raise Conflict("Only a pilot at scale is recertified; this one is not at scale yet.")
+        if to_stage != Stage.SCALE:
+            raise Conflict("A recertification keeps the pilot at scale: ask for scale.")
+        from_stage = STAGE_ORDER[STAGE_ORDER.index(Stage.SCALE) - 1]
+    else:
+        # A known stage the pilot is not next to is a conflict with its state, not bad input.
+        following = engine.next_stage(pilot.stage)
+        if following is None:
+            raise Conflict("This pilot is at the last stage already.")
+        if to_stage != following:
+            raise Conflict(f"A pilot in {pilot.stage} can only be reviewed for {following}.")
+        from_stage = pilot.stage
+    gate = selectors.gate_get(from_stage=from_stage, to_stage=to_stage)
+    if gate is None:
+        raise Conflict(f"No gate is defined from {from_stage} to {to_stage}.")
+    return gate
 
 
 def lock_pending_review(review: Review) -> Review:

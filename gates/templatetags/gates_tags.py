@@ -2,7 +2,7 @@ from django import template
 from django.utils import timezone
 
 from accounts import rules
-from gates import selectors
+from gates import recertification, selectors
 from gates.checklists import CHECKLISTS
 from gates.forms import ResumeForm
 from gates.labels import label_waivers
@@ -35,7 +35,15 @@ def gate_panel(context, pilot):
     if any(w.criterion_key not in found for w in waivers):
         found = {**selectors.current_criteria_labels(), **found}
     label_waivers(waivers, found)
+    months = recertification.policy_months() if pilot.stage == "scale" else {}
+    recertification_due = recertification.due_date(pilot, months)
     return {
+        "recertification_months": months.get(pilot.risk_tier),
+        "recertification_due": recertification_due,
+        "recertification_state": (
+            recertification.state(pilot, now, months) if recertification_due else ""
+        ),
+        "can_recertify": pending is None and rules.can_request_recertification(user, pilot),
         "live": live,
         "request": context["request"],
         "csrf_token": context.get("csrf_token"),

@@ -44,7 +44,8 @@ def attention_portfolio(portfolio_facts, small_portfolio, owner, settings):
 
     - Charlie has been on hold 40 days (no transition in the audit trail: its last update);
     - Alpha's review has waited 6 days, Echo's 2 (the reminder threshold is 5);
-    - a confidential active pilot with a stop signal that the outsider may not see.
+    - a confidential active pilot with a stop signal that the outsider may not see;
+    - Foxtrot, at scale for 13 months at medium risk (recertified every 12): overdue.
     """
     settings.PILOTGATE_HOLD_ATTENTION_DAYS = 30
     settings.PILOTGATE_REVIEW_REMINDER_DAYS = 5
@@ -54,6 +55,10 @@ def attention_portfolio(portfolio_facts, small_portfolio, owner, settings):
     _review(p["echo"], 2, owner)
     hidden = PilotFactory(name="Hidden stop", owner=owner, confidential=True)
     PilotSignal.objects.create(pilot=hidden, code="stop", label="Stop", stop_recommended=True)
+    foxtrot = PilotFactory(name="Foxtrot", owner=owner, stage="scale", risk_tier="medium")
+    Pilot.objects.filter(pk=foxtrot.pk).update(
+        stage_entered_at=timezone.now() - timedelta(days=400)
+    )
     return p
 
 
@@ -78,6 +83,7 @@ def test_each_attention_count_is_the_pilots_the_filtered_list_shows(
         "review_waiting": {"Alpha"},  # Echo's review is 2 days old
         "stale": {"Bravo", "Delta"},
         "alerts": {"Bravo", "Delta"},
+        "recertification": {"Foxtrot"},
     }
     assert _counts(response) == {kind: len(names) for kind, names in expected.items()}
     for kind, names in expected.items():

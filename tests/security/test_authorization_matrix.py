@@ -248,6 +248,23 @@ def _csv_report(world, role, target):
     return f"/metrics/csv/{report.pk}/"
 
 
+def _import_batch(suffix: str = ""):
+    """A previewed import file of the admin's (the pages behind it are admins' only)."""
+
+    def build(world, role, target):
+        from onboarding.models import ImportBatch
+
+        batch = ImportBatch.objects.create(
+            file_name="matrix.csv",
+            content=b"name\n",
+            sha256="0" * 64,
+            created_by=world.users["admin"],
+        )
+        return f"/import/{batch.pk}/{suffix}"
+
+    return build
+
+
 def _condition(world, role, target):
     from gates.models import Condition, Review
 
@@ -803,6 +820,90 @@ PAGES: dict[str, Row] = {
         conf_other 403   ok  403  404     404      404   login login
         """,
         _condition,
+    ),
+    # The pilot's owners ask for its recertification (the world's pilots are not at scale,
+    # so a request is refused for the pilot's state, 409, once access is granted).
+    "GET gates:recertification_request": Row(
+        """
+                   admin gov exec contrib outsider owner anon  revoked
+        own        403   403 403  403     403      ok     login login
+        other      403   403 403  403     403      403   login login
+        conf_own   403   403 403  404     404      ok     login login
+        conf_other 403   403 403  404     404      404   login login
+        """,
+        "/gates/pilots/{pilot}/recertify/",
+    ),
+    "POST gates:recertification_request": Row(
+        """
+                   admin gov exec contrib outsider owner anon  revoked
+        own        403   403 403  403     403      409    login login
+        other      403   403 403  403     403      403   login login
+        conf_own   403   403 403  404     404      409    login login
+        conf_other 403   403 403  404     404      404   login login
+        """,
+        "/gates/pilots/{pilot}/recertify/",
+        {"note": "Matrix"},
+    ),
+    # Everyone reads the intervals; governance leads change them.
+    "GET gates:recertification_policy": Row(
+        """
+               admin gov exec contrib outsider owner anon  revoked
+        -      ok    ok  ok   ok      ok       ok    login login
+        """,
+        "/gates/recertification/",
+    ),
+    "POST gates:recertification_policy": Row(
+        """
+               admin gov exec contrib outsider owner anon  revoked
+        -      403   ok  403  403     403      403   login login
+        """,
+        "/gates/recertification/",
+        {"months_high": "6", "months_medium": "12", "months_low": "18"},
+    ),
+    # Bulk import: admins only. An empty upload is refused (400) once access is granted;
+    # the matrix's batch has no real file, so its import is refused (409).
+    "GET onboarding:upload": Row(
+        """
+               admin gov exec contrib outsider owner anon  revoked
+        -      ok  403 403  403     403      403   login login
+        """,
+        "/import/",
+    ),
+    "POST onboarding:upload": Row(
+        """
+               admin gov exec contrib outsider owner anon  revoked
+        -      400 403 403  403     403      403   login login
+        """,
+        "/import/",
+        {"file": ""},
+    ),
+    "GET onboarding:template_csv": Row(
+        """
+               admin gov exec contrib outsider owner anon  revoked
+        -      ok  403 403  403     403      403   login login
+        """,
+        "/import/template.csv",
+    ),
+    "GET onboarding:preview": Row(
+        """
+               admin gov exec contrib outsider owner anon  revoked
+        -      ok  403 403  403     403      403   login login
+        """,
+        _import_batch(),
+    ),
+    "POST onboarding:confirm": Row(
+        """
+               admin gov exec contrib outsider owner anon  revoked
+        -      409 403 403  403     403      403   login login
+        """,
+        _import_batch("import/"),
+    ),
+    "POST onboarding:discard": Row(
+        """
+               admin gov exec contrib outsider owner anon  revoked
+        -      ok  403 403  403     403      403   login login
+        """,
+        _import_batch("discard/"),
     ),
     "GET gates:criteria_list": Row(
         """
