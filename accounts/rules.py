@@ -406,3 +406,17 @@ def can_edit_checklist(user, pilot) -> bool:
     if not can_view_pilot(user, pilot) or pilot.is_stopped:
         return False
     return bool(OWNER_ROLES & pilot_roles_of(user, pilot))
+
+
+def can_answer_regulatory_profile(user, pilot) -> bool:
+    """The pilot's business and technical owners answer its EU AI Act profile."""
+    return can_edit_checklist(user, pilot)
+
+
+def can_confirm_regulatory_profile(user, pilot) -> bool:
+    """A governance lead who holds no role on the pilot (separation of duties)."""
+    return _independent_lead(user, pilot)
+
+
+def can_edit_obligations(user) -> bool:
+    return is_governance_lead(user)

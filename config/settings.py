@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "portfolio",
     "gates",
     "metrics",
+    "regulation",
     "dashboard",
     # The benchmarks' management commands (make bench); nothing imports them.
     "bench",
