@@ -7,6 +7,7 @@ from metrics.api import MetricSeriesView, PilotSignalView, SnapshotPushView
 from metrics.sources.api import PilotSourcesView, SourceDetailView, SourcePullView
 from portfolio.api import PilotViewSet
 from portfolio.workbooks.api import WorkbookView
+from regulation import api as regulation_api
 
 router = Router(trailing_slash=True)
 router.register("pilots", PilotViewSet, basename="pilot")
@@ -29,4 +30,12 @@ urlpatterns = [
     path("reviews/<int:pk>/withdraw/", gates_api.ReviewWithdrawView.as_view()),
     path("pilots/<int:pk>/waivers/", gates_api.PilotWaiversView.as_view()),
     path("waivers/<int:pk>/revoke/", gates_api.WaiverRevokeView.as_view()),
+    path("pilots/<int:pk>/regulatory-profile/", regulation_api.PilotProfileView.as_view()),
+    path(
+        "pilots/<int:pk>/regulatory-profile/confirm/",
+        regulation_api.PilotProfileConfirmView.as_view(),
+    ),
+    path("pilots/<int:pk>/obligations/", regulation_api.PilotCoverageView.as_view()),
+    path("obligations/", regulation_api.ObligationListView.as_view()),
+    path("obligations/<slug:key>/", regulation_api.ObligationDetailView.as_view()),
 ]

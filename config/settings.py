@@ -421,7 +421,11 @@ REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "config.pagination.Pagination"
 REST_FRAMEWORK["DEFAULT_FILTER_BACKENDS"] = ["config.filters.StrictFilterBackend"]
 # The API speaks JSON; the schema documents only that, so clients and the fuzzer send it.
 # Stages appear under several field names (stage, to_stage, from_stage): one enum for all.
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {"StageEnum": "portfolio.models.Stage"}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "StageEnum": "portfolio.models.Stage",
+    "YesNoEnum": "regulation.questions.YES_NO",
+    "RegulatoryFlagEnum": "regulation.questions.FLAG_KEYS",
+}
 # The ways to authenticate; AuthFailureLockout, first in the chain, only refuses.
 SPECTACULAR_SETTINGS["AUTHENTICATION_WHITELIST"] = [
     "accounts.authentication.BearerTokenAuthentication",

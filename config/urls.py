@@ -18,6 +18,7 @@ urlpatterns = [
     path("metrics/", include("metrics.urls")),
     path("gates/", include("gates.urls")),
     path("portfolio/", include("dashboard.urls")),
+    path("regulation/", include("regulation.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", views.ApiSchemaView.as_view(), name="api-schema"),
     path("api/docs/", views.ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),

@@ -179,3 +179,4 @@ FLAGS: dict[str, str] = {
 }
 
 YES_NO = ("yes", "no")
+FLAG_KEYS: tuple[str, ...] = tuple(FLAGS)

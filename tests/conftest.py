@@ -13,6 +13,7 @@ seed_catalog = import_module("metrics.migrations.0002_seed_catalog").seed
 CATALOG = import_module("metrics.migrations.0002_seed_catalog").CATALOG
 load_default_gates = import_module("gates.migrations.0002_default_gates").load
 add_sources_criteria = import_module("gates.migrations.0003_sources_reporting_criterion").add
+load_obligations_catalogue = import_module("regulation.migrations.0002_catalogue_v1").load
 
 PASSWORD = "correct-horse-battery"
 
@@ -88,6 +89,10 @@ def _reference_data(request):
     if not Gate.objects.exists():
         load_default_gates(django_apps, None)
         add_sources_criteria(django_apps, None)
+    from regulation.models import CatalogueVersion
+
+    if not CatalogueVersion.objects.exists():
+        load_obligations_catalogue(django_apps, None)
     from portfolio.models import BusinessUnit
 
     BusinessUnit.objects.bulk_create(
