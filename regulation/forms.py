@@ -155,7 +155,7 @@ class ProfileForm(forms.Form):
 
 class ObligationForm(forms.Form):
     article = forms.CharField(max_length=64)
-    title = forms.CharField(max_length=120)
+    title = forms.CharField(max_length=120, widget=forms.TextInput(attrs={"size": 60}))
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
     classifications = forms.MultipleChoiceField(
         label="Applies to the classifications",
@@ -197,5 +197,6 @@ class ObligationForm(forms.Form):
         label="Why the change",
         required=False,
         max_length=500,
+        widget=forms.TextInput(attrs={"size": 60}),
         help_text="Kept with the new catalogue version.",
     )
