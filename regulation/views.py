@@ -5,16 +5,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import rules
 from config.errors import Conflict
+from config.pdf import pdf_response
 from portfolio import selectors as pilot_selectors
 from portfolio.models import Pilot
-from regulation import coverage, selectors, services
+from regulation import coverage, documents, selectors, services
 from regulation.criteria import evidence_label
 from regulation.forms import ObligationForm, ProfileForm
 from regulation.models import Profile
@@ -197,3 +198,25 @@ def overview(request):
             "unit_choices": units,
         },
     )
+
+
+@login_required
+@require_http_methods(["GET"])
+def document(request, pk, kind, fmt="html"):
+    """The Annex IV or FRIA draft of a pilot, as a page, Markdown or PDF."""
+    pilot = pilot_selectors.pilot_get(user=request.user, pk=pk)
+    if kind not in documents.KINDS:
+        raise Http404("No such document.")
+    doc = documents.build(pilot, kind, now=timezone.now())
+    if fmt == "md":
+        response = HttpResponse(
+            documents.to_markdown(doc), content_type="text/markdown; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{doc.filename}.md"'
+        return response
+    context = {"pilot": pilot, "doc": doc, "catalogue": selectors.current_catalogue()}
+    if fmt == "pdf":
+        return pdf_response(
+            request, "regulation/document.html", context, filename=f"{doc.filename}.pdf"
+        )
+    return render(request, "regulation/document.html", context)

@@ -159,3 +159,41 @@ def test_the_pilot_edit_refuses_a_low_tier_beside_high_risk(pilot, owner, client
     response = api_for(owner).patch(f"/api/pilots/{pilot.pk}/", {"risk_tier": "low"}, format="json")
     assert response.status_code == 400
     assert "high-risk" in response.json()["errors"]["risk_tier"][0]
+
+
+def test_the_annex_iv_draft_lists_what_is_missing_in_html_markdown_and_pdf(
+    pilot, owner, client_for
+):
+    from portfolio.workbooks.services import workbook_save
+
+    services.profile_save(pilot=pilot, answers=answers(), by=owner)
+    workbook_save(
+        pilot=pilot,
+        phase="strategy",
+        by=owner,
+        data={"business_problem": "Claims wait nine days for a first look."},
+    )
+    client = client_for(owner)
+    page = client.get(f"/regulation/pilots/{pilot.pk}/documents/annex-iv/").content.decode()
+    assert "Claims wait nine days for a first look." in page
+    assert "Still missing:" in page and "Declaration of conformity" in page
+    assert "Not legal advice." in page
+    markdown = client.get(f"/regulation/pilots/{pilot.pk}/documents/annex-iv.md")
+    text = markdown.content.decode()
+    assert markdown["Content-Type"].startswith("text/markdown")
+    assert "## Still missing" in text and "Business problem" in text.split("## Still missing")[0]
+    assert "- 8. EU declaration of conformity: Declaration of conformity" in text
+    pdf = client.get(f"/regulation/pilots/{pilot.pk}/documents/annex-iv.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_the_fria_draft_cites_article_27(pilot, owner, client_for):
+    services.profile_save(
+        pilot=pilot, answers=answers(annex_iii_areas=["essential_services"]), by=owner
+    )
+    client = client_for(owner)
+    profile_page = client.get(f"/regulation/pilots/{pilot.pk}/").content.decode()
+    assert f"/regulation/pilots/{pilot.pk}/documents/fria/" in profile_page
+    page = client.get(f"/regulation/pilots/{pilot.pk}/documents/fria/").content.decode()
+    assert "Art. 27(1)(c)" in page
+    assert client.get(f"/regulation/pilots/{pilot.pk}/documents/other/").status_code == 404

@@ -697,6 +697,15 @@ PAGES: dict[str, Row] = {
     "POST regulation:profile": Row(
         _page(EDIT_WORKBOOK_API), "/regulation/pilots/{pilot}/", _MINIMAL_ANSWERS
     ),
+    "GET regulation:document": Row(
+        _page(READ_PILOT_API), "/regulation/pilots/{pilot}/documents/annex-iv/"
+    ),
+    "GET regulation:document_markdown": Row(
+        _page(READ_PILOT_API), "/regulation/pilots/{pilot}/documents/fria.md"
+    ),
+    "GET regulation:document_pdf": Row(
+        _page(READ_PILOT_API), "/regulation/pilots/{pilot}/documents/annex-iv.pdf"
+    ),
     "POST regulation:profile_confirm": Row(
         """
                    admin gov exec contrib outsider owner anon  revoked
