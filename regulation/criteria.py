@@ -43,7 +43,8 @@ def profile_criterion(profile: Profile) -> engine.Criterion:
     said = f"version {profile.version} ({CLASSIFICATIONS[profile.classification]}"
     said += f"; {profile.role_labels})" if profile.roles else ")"
     if profile.confirmed:
-        by = profile.confirmed_by.get_username() if profile.confirmed_by else "a lead"
+        lead = profile.confirmed_by
+        by = (lead.get_full_name() or lead.get_username()) if lead else "a lead"
         holds = f"Profile {said} confirmed by {by} on {profile.confirmed_at:%d %b %Y}"
     else:
         holds = ""
