@@ -140,7 +140,7 @@ def build(pilot, kind: str, *, now: datetime) -> Document:
 def _conclusions(profile) -> Item:
     if profile is None:
         return Item("Classification and role", None, "EU AI Act profile")
-    text = "; ".join(
+    text = "\n".join(
         f"{c['topic']}: {c['text']} ({', '.join(c['articles'])})" for c in profile.conclusions
     )
     return Item("Classification and role", text, "EU AI Act profile")

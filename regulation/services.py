@@ -24,10 +24,11 @@ from regulation.questions import CLASSIFICATIONS, FLAGS, ROLES
 def _summary(profile: Profile | None) -> dict:
     if profile is None:
         return {}
+    # In words: the pilot's history shows these values as they are.
     return {
         "version": profile.version,
-        "classification": profile.classification,
-        "roles": list(profile.roles),
+        "classification": CLASSIFICATIONS[profile.classification],
+        "ai_act_roles": profile.role_labels,
         "confirmed": profile.confirmed,
     }
 

@@ -197,3 +197,13 @@ def test_the_fria_draft_cites_article_27(pilot, owner, client_for):
     page = client.get(f"/regulation/pilots/{pilot.pk}/documents/fria/").content.decode()
     assert "Art. 27(1)(c)" in page
     assert client.get(f"/regulation/pilots/{pilot.pk}/documents/other/").status_code == 404
+
+
+def test_the_pilot_page_history_reads_the_profile_events(pilot, owner, governance_lead, client_for):
+    profile = services.profile_save(pilot=pilot, answers=answers(), by=owner)
+    services.profile_confirm(pilot=pilot, version=profile.version, by=governance_lead)
+    response = client_for(owner).get(f"/pilots/{pilot.pk}/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "EU AI Act profile answered" in page and "EU AI Act profile confirmed" in page
+    assert "/regulation/pilots/" in page  # the gate panel links to the profile

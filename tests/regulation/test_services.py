@@ -48,7 +48,7 @@ def test_saving_writes_a_new_version_each_time_and_audits_it(pilot, owner):
     assert second.roles == ["provider"]
     events = AuditEvent.objects.filter(action="regulatory_profile.save", pilot_id=pilot.pk)
     assert events.count() == 2
-    assert events.last().before["roles"] == ["deployer"]
+    assert events.last().before["ai_act_roles"] == "Deployer"
 
 
 def test_contradictory_answers_are_refused_naming_the_fields_and_nothing_is_saved(pilot, owner):
