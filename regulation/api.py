@@ -1,9 +1,11 @@
 """Regulation API: a pilot's EU AI Act profile (read, answer, confirm), the obligations
 catalogue (read; governance leads edit) and a pilot's obligation coverage."""
 
+import django_filters
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -11,6 +13,7 @@ from accounts import rules
 from config.api_schema import ERROR_REF
 from portfolio import selectors as pilot_selectors
 from regulation import coverage, selectors, services
+from regulation.models import CatalogueVersion, EvidenceKind, Obligation
 from regulation.serializers import (
     AnswersSerializer,
     ConfirmSerializer,
@@ -18,6 +21,7 @@ from regulation.serializers import (
     ObligationSerializer,
     ProfileSerializer,
 )
+from regulation.services import GATE_STAGES
 
 
 class PilotProfileView(APIView):
@@ -45,13 +49,14 @@ class PilotProfileView(APIView):
     )
     def put(self, request, pk):
         pilot = pilot_selectors.pilot_get(user=request.user, pk=pk)
+        # A body that cannot be read (too deep, not JSON) is refused before who may.
+        data = AnswersSerializer(data=request.data)
         rules.ensure(
             rules.can_answer_regulatory_profile(request.user, pilot),
             request.user,
             "answer_regulatory_profile",
             f"pilot:{pk}",
         )
-        data = AnswersSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         profile = services.profile_save(
             pilot=pilot, answers=dict(data.validated_data), by=request.user
@@ -68,13 +73,13 @@ class PilotProfileConfirmView(APIView):
     )
     def post(self, request, pk):
         pilot = pilot_selectors.pilot_get(user=request.user, pk=pk)
+        data = ConfirmSerializer(data=request.data)  # an unreadable body first, as above
         rules.ensure(
             rules.can_confirm_regulatory_profile(request.user, pilot),
             request.user,
             "confirm_regulatory_profile",
             f"pilot:{pk}",
         )
-        data = ConfirmSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         profile = services.profile_confirm(
             pilot=pilot, version=data.validated_data["version"], by=request.user
@@ -100,15 +105,32 @@ class PilotCoverageView(APIView):
         return Response(CoverageSerializer(covered).data)
 
 
-class ObligationListView(APIView):
-    @extend_schema(
-        summary="The obligations catalogue in force (its newest version)",
-        responses=ObligationSerializer(many=True),
+class ObligationFilter(django_filters.FilterSet):
+    gate = django_filters.ChoiceFilter(
+        choices=[(s, s) for s in GATE_STAGES], label="Mandatory from the gate into"
     )
-    def get(self, request):
-        catalogue = selectors.current_catalogue()
-        return Response(
-            ObligationSerializer(selectors.catalogue_obligations(catalogue), many=True).data
+    evidence_kind = django_filters.ChoiceFilter(choices=EvidenceKind.choices)
+
+    class Meta:
+        model = Obligation
+        fields = ["gate", "evidence_kind"]
+
+
+class ObligationListView(generics.ListAPIView):
+    queryset = Obligation.objects.none()  # for the schema; get_queryset() is the real one
+    serializer_class = ObligationSerializer
+    filterset_class = ObligationFilter
+
+    @extend_schema(summary="The obligations catalogue in force (its newest version)")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        newest = CatalogueVersion.objects.order_by("-number").values("pk")[:1]
+        return (
+            Obligation.objects.filter(catalogue__in=newest)
+            .select_related("catalogue")
+            .order_by("position", "id")
         )
 
 
@@ -119,10 +141,10 @@ class ObligationDetailView(APIView):
         responses={200: ObligationSerializer, 400: OpenApiResponse(ERROR_REF)},
     )
     def patch(self, request, key):
+        data = ObligationSerializer(data=request.data, partial=True)  # unreadable body first
         rules.ensure(
             rules.can_edit_obligations(request.user), request.user, "edit_obligations", key
         )
-        data = ObligationSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         obligation = services.obligation_update(
             key=key, changes=dict(data.validated_data), by=request.user

@@ -106,8 +106,12 @@ def test_a_lead_edits_the_catalogue_through_the_api_and_an_executive_cannot(
     response = api_for(governance_lead).patch(url, {"gate": "scale"}, format="json")
     assert response.status_code == 200
     assert response.json()["gate"] == "scale"
-    listed = api_for(executive).get("/api/obligations/").json()
-    assert {o["catalogue_version"] for o in listed} == {response.json()["catalogue_version"]}
+    listed = api_for(executive).get("/api/obligations/?page_size=100").json()
+    assert listed["count"] == 22
+    newest = response.json()["catalogue_version"]
+    assert {o["catalogue_version"] for o in listed["results"]} == {newest}
+    scale = api_for(executive).get("/api/obligations/?gate=scale").json()["results"]
+    assert "fria" in {o["key"] for o in scale}
     bad = api_for(governance_lead).patch(url, {"evidence_name": "nope"}, format="json")
     assert bad.status_code == 400 and "evidence_name" in bad.json()["errors"]
 
