@@ -462,4 +462,17 @@ def can_change_pilot_assets(user, pilot) -> bool:
 
 def can_edit_change_rules(user) -> bool:
     """The rules that classify changes as minor or material: governance leads."""
+
+
+def can_answer_regulatory_profile(user, pilot) -> bool:
+    """The pilot's business and technical owners answer its EU AI Act profile."""
+    return can_edit_checklist(user, pilot)
+
+
+def can_confirm_regulatory_profile(user, pilot) -> bool:
+    """A governance lead who holds no role on the pilot (separation of duties)."""
+    return _independent_lead(user, pilot)
+
+
+def can_edit_obligations(user) -> bool:
     return is_governance_lead(user)

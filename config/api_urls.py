@@ -8,6 +8,7 @@ from inventory import api as inventory_api
 from metrics.api import MetricSeriesView, PilotSignalView, SnapshotPushView
 from metrics.sources.api import PilotSourcesView, SourceDetailView, SourcePullView
 from portfolio.workbooks.api import WorkbookView
+from regulation import api as regulation_api
 from webhooks import api as webhooks_api
 
 router = Router(trailing_slash=True)
@@ -54,4 +55,12 @@ urlpatterns = [
     path("pilots/<int:pk>/assets/", inventory_api.PilotAssetsView.as_view()),
     path("pilots/<int:pk>/changes/", inventory_api.PilotChangesView.as_view()),
     path("changes/<int:pk>/", inventory_api.ChangeDetailView.as_view()),
+    path("pilots/<int:pk>/regulatory-profile/", regulation_api.PilotProfileView.as_view()),
+    path(
+        "pilots/<int:pk>/regulatory-profile/confirm/",
+        regulation_api.PilotProfileConfirmView.as_view(),
+    ),
+    path("pilots/<int:pk>/obligations/", regulation_api.PilotCoverageView.as_view()),
+    path("obligations/", regulation_api.ObligationListView.as_view()),
+    path("obligations/<slug:key>/", regulation_api.ObligationDetailView.as_view()),
 ]

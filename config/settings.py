@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "gates",
     "metrics",
     "inventory",
+    "regulation",
     "dashboard",
     "notify",
     "webhooks",
@@ -521,6 +522,8 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "WebhookDeliveryStatusEnum": "webhooks.models.DeliveryStatus",
     "RiskTierEnum": "portfolio.models.RiskTier",
     "AssetKindEnum": "inventory.models.AssetKind",
+    "YesNoEnum": "regulation.questions.YES_NO",
+    "RegulatoryFlagEnum": "regulation.questions.FLAG_KEYS",
 }
 # The ways to authenticate; AuthFailureLockout, first in the chain, only refuses.
 SPECTACULAR_SETTINGS["AUTHENTICATION_WHITELIST"] = [

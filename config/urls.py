@@ -25,6 +25,7 @@ urlpatterns = [
     path("import/", include("onboarding.urls")),
     path("portfolio/", include("dashboard.urls")),
     path("webhooks/", include("webhooks.urls")),
+    path("regulation/", include("regulation.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", views.ApiSchemaView.as_view(), name="api-schema"),
     path("api/docs/", views.ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts import rules
 from accounts.models import AuditEvent, PilotRole
-from gates import engine, labels
+from gates import engine, extensions, labels
 from gates.collect import pilot_facts
 from gates.models import (
     Comment,
@@ -93,12 +93,14 @@ def pilot_conditions(*, pilot: Pilot, gate: Gate) -> list[Condition]:
 def pilot_criteria(
     *, pilot: Pilot, gate: Gate, version: CriteriaVersion | None = None
 ) -> tuple[CriteriaVersion, list[engine.Criterion]]:
-    """The gate's criteria for this pilot: its version plus conditions of earlier approvals."""
+    """The gate's criteria for this pilot: its version, conditions of earlier approvals, and
+    what other apps add through `gates.extensions` (the EU AI Act obligations)."""
     version = version or current_version(gate)
     if version is None:
         raise LookupError(f"Gate {gate} has no criteria")
     criteria = version.as_criteria()
     criteria += [c.as_criterion() for c in pilot_conditions(pilot=pilot, gate=gate)]
+    criteria += extensions.extra_criteria(pilot=pilot, gate=gate)
     return version, criteria
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,6 +15,10 @@ from portfolio import events
 from portfolio.models import BusinessUnit, Pilot, RiskTier, tidy_name
 
 EDITABLE_FIELDS = ("name", "summary", "business_unit", "risk_tier", "confidential")
+# (pilot=changed but unsaved Pilot, changed=the fields asked for) -> {field: why refused}.
+# Apps above portfolio register here (the regulation app: a high-risk system under the EU AI
+# Act cannot have a low risk tier), so portfolio imports none of them.
+PILOT_UPDATE_CHECKS: list[Callable[..., dict[str, str]]] = []
 
 
 def _snapshot(pilot: Pilot) -> dict:
@@ -134,6 +140,11 @@ def pilot_update(*, pilot: Pilot, by, **fields) -> Pilot:
             value = value.strip()
         setattr(pilot, name, value)
     _validate(pilot)
+    refused = {}
+    for refuse in PILOT_UPDATE_CHECKS:
+        refused.update(refuse(pilot=pilot, changed=set(fields)))
+    if refused:
+        raise ValidationError(refused)
     old, new = changes(before, _snapshot(pilot))
     if not new:
         return pilot

@@ -14,6 +14,7 @@ CATALOG = import_module("metrics.migrations.0002_seed_catalog").CATALOG
 load_default_gates = import_module("gates.migrations.0002_default_gates").load
 add_sources_criteria = import_module("gates.migrations.0003_sources_reporting_criterion").add
 load_crosswalk = import_module("gates.migrations.0011_crosswalk_v1").load
+load_obligations_catalogue = import_module("regulation.migrations.0002_catalogue_v1").load
 
 PASSWORD = "correct-horse-battery"
 
@@ -93,6 +94,11 @@ def _reference_data(request):
 
     if not CrosswalkLink.objects.exists():
         load_crosswalk(django_apps, None)
+
+    from regulation.models import CatalogueVersion
+
+    if not CatalogueVersion.objects.exists():
+        load_obligations_catalogue(django_apps, None)
     from portfolio.models import BusinessUnit
 
     BusinessUnit.objects.bulk_create(

@@ -27,6 +27,8 @@ EMPTY = "—"
 
 SUMMARIES = {
     "pilot.create": "Pilot registered",
+    "regulatory_profile.save": "EU AI Act profile answered",
+    "regulatory_profile.confirm": "EU AI Act profile confirmed",
     "pilot.update": "Pilot details changed",
     "pilot.transition": "Stage or status changed",
     "pilot_role.assign": "{role} assigned",
@@ -72,6 +74,8 @@ CONTEXT_KEYS = {
 
 LABELS = {
     "role": "Role",
+    "classification": "EU AI Act classification",
+    "ai_act_roles": "EU AI Act role",
     "user": "Person",
     "reason": "Reason",
     "from_stage": "From stage",
@@ -255,9 +259,11 @@ def _label(key: str, *, spec: PhaseSpec | None, row_model=None) -> str:
         if model is None:
             continue
         try:
-            return _sentence(str(model._meta.get_field(key).verbose_name))
+            field = model._meta.get_field(key)
         except FieldDoesNotExist:
             continue
+        if hasattr(field, "verbose_name"):  # a reverse relation (Pilot.roles) has none
+            return _sentence(str(field.verbose_name))
     return LABELS.get(key) or _humanize(key)
 
 

@@ -26,6 +26,7 @@ from gates.engine.vocabulary import (
     PASS,
     REQUIRED_ROLES,
     ROLES_NAMED,
+    STATEMENT,
     TEST_CATEGORIES,
     TESTS_PASSED,
     WEEKS_PER_YEAR,
@@ -64,13 +65,13 @@ def _check_field_present(
     phase, name = params["phase"], params["field"]
     workbook = facts.workbooks.get(phase)
     value = workbook.fields.get(name) if workbook is not None else None
-    subject = f"{humanize(phase).capitalize()} workbook: {humanize(name)}"
+    subject = params.get("subject") or f"{humanize(phase).capitalize()} workbook: {humanize(name)}"
     if not _is_filled(value):
-        return FAIL, f"{subject} is not filled in"
+        return FAIL, f"{subject} {params.get('unfilled') or 'is not filled in'}"
     if "equals" in params and value != params["equals"]:
         wanted, actual = display_value(params["equals"]), display_value(value)
         return FAIL, f"{subject} is {actual}; must be {wanted}"
-    return PASS, f"{subject} is filled in"
+    return PASS, f"{subject} {params.get('filled') or 'is filled in'}"
 
 
 def _check_list_min_rows(
@@ -254,6 +255,14 @@ def checklist_min_score(value: Any, checklist: ChecklistFacts) -> float:
     return minimum
 
 
+def _check_statement(
+    key: str, params: Mapping[str, Any], facts: PilotFacts, now: datetime
+) -> tuple[str, str]:
+    if params["holds"] is True:
+        return PASS, str(params["pass_reason"])
+    return FAIL, str(params["fail_reason"])
+
+
 CHECKS = {
     WORKBOOK_COMPLETE: _check_workbook_complete,
     FIELD_PRESENT: _check_field_present,
@@ -265,6 +274,7 @@ CHECKS = {
     CONDITION: _check_condition,
     MANUAL_STEPS_COST: _check_manual_steps_cost,
     CHECKLIST_MIN_SCORE: _check_checklist_min_score,
+    STATEMENT: _check_statement,
 }
 
 

@@ -16,7 +16,9 @@ class Criterion:
     `params` by `kind`:
 
     - workbook_complete: phase
-    - field_present: phase, field; optional `equals` (the value must equal it, e.g. True)
+    - field_present: phase, field; optional `equals` (the value must equal it, e.g. True);
+      optional wording for the reason: `subject` (what the field is, instead of "<Phase>
+      workbook: <field>"), `filled` / `unfilled` (instead of "is filled in" / "is not ...")
     - list_min_rows: phase, list, min (default 1)
     - tests_passed: categories (default TEST_CATEGORIES); each must be passed or waived
     - roles_named: roles (default REQUIRED_ROLES)
@@ -33,6 +35,9 @@ class Criterion:
       "ml_test_score"), min_score (0 up to the items of a section, in steps of 0.5); passes
       when the checklist's lowest section score reaches min_score, as the ML Test Score
       paper scores a system; unanswered items count 0
+    - statement: holds (bool), pass_reason, fail_reason; optional `waivable` (default True:
+      False keeps a waiver from covering it, as for a prohibited practice). Not configurable
+      on a gate: another app contributes it through `gates.extensions`
     """
 
     key: str
@@ -41,6 +46,10 @@ class Criterion:
     params: Mapping[str, Any]
     mandatory: bool = True
     risk_tiers: tuple[str, ...] = ()
+
+    @property
+    def waivable(self) -> bool:
+        return self.params.get("waivable", True) is not False
 
     def applies_to(self, risk_tier: str) -> bool:
         return not self.risk_tiers or risk_tier in self.risk_tiers

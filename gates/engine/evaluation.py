@@ -22,7 +22,8 @@ def evaluate(
     """Evaluate every criterion that applies to the pilot's risk tier, in order.
 
     A waiver covers a result that does not pass only while `now < expires_at` and it is
-    not revoked (`revoked_at` unset or later than `now`).
+    not revoked (`revoked_at` unset or later than `now`), and never a criterion that says it
+    is not waivable.
     """
     waived_keys = {w.criterion_key for w in waivers if w.active_at(now)}
     results = []
@@ -37,7 +38,7 @@ def evaluate(
                 status=status,
                 reason=reason,
                 mandatory=criterion.mandatory,
-                waived=status != PASS and criterion.key in waived_keys,
+                waived=status != PASS and criterion.key in waived_keys and criterion.waivable,
             )
         )
     return Evaluation(results=tuple(results))

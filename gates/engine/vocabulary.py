@@ -25,6 +25,9 @@ NO_OPEN_ALERTS = "no_open_alerts"
 CONDITION = "condition"
 MANUAL_STEPS_COST = "manual_steps_cost"
 CHECKLIST_MIN_SCORE = "checklist_min_score"
+# Contributed by another app through gates.extensions, never configured on a gate: the
+# contributor decides whether it holds and says why (e.g. the EU AI Act profile).
+STATEMENT = "statement"
 KINDS: tuple[str, ...] = (
     WORKBOOK_COMPLETE,
     FIELD_PRESENT,

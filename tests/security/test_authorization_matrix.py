@@ -307,6 +307,43 @@ def _waiver_revoke(prefix: str):
     return build
 
 
+# A regulation profile answer that classifies as minimal risk (no tier conflict anywhere).
+_MINIMAL_ANSWERS = {
+    "prohibited_practices": ["none"],
+    "annex_i_product": "no",
+    "annex_iii_areas": ["none"],
+    "transparency": ["none"],
+    "gpai": "none",
+    "develops": "no",
+    "rebrands": "no",
+    "uses": "yes",
+    "imports": "no",
+    "distributes": "no",
+    "public_service": "no",
+}
+
+
+def _new_profile(world, role, target):
+    """Test setup: a new, unconfirmed profile version of the target pilot."""
+    from regulation.models import Profile
+
+    pilot = world.pilots[target]
+    latest = Profile.objects.filter(pilot=pilot).order_by("-version").first()
+    profile = Profile.objects.create(
+        pilot=pilot,
+        version=latest.version + 1 if latest else 1,
+        answers=_MINIMAL_ANSWERS,
+        classification="minimal",
+        roles=["deployer"],
+        created_by=world.someone,
+    )
+    return profile
+
+
+def _confirm_data(world, role, target):
+    return {"version": _new_profile(world, role, target).version}
+
+
 def _gate_url(suffix: str = ""):
     def build(world, role, target):
         from gates.models import Gate
@@ -641,6 +678,37 @@ API: dict[str, Row] = {
         EDIT_PILOT_API, "/api/pilots/{pilot}/changes/", _add_vendor
     ),
     "GET /api/changes/{id}/": Row(READ_PILOT_API, _change_url("/api/changes/")),
+    # The EU AI Act profile: read by whoever sees the pilot, answered by its owners (admins
+    # too are refused: the owner answers for the system), confirmed by an independent lead.
+    "GET /api/pilots/{id}/regulatory-profile/": Row(
+        READ_PILOT_API,
+        "/api/pilots/{pilot}/regulatory-profile/",
+        setup=_new_profile,
+    ),
+    "PUT /api/pilots/{id}/regulatory-profile/": Row(
+        EDIT_WORKBOOK_API, "/api/pilots/{pilot}/regulatory-profile/", _MINIMAL_ANSWERS
+    ),
+    "POST /api/pilots/{id}/regulatory-profile/confirm/": Row(
+        """
+                    admin gov exec contrib outsider owner anon revoked
+        own         403   ok  403  403     403      403   401  401
+        other       403   ok  403  403     403      403   401  401
+        conf_own    403   ok  403  404     404      403   401  401
+        conf_other  403   ok  403  404     404      404   401  401
+        """,
+        "/api/pilots/{pilot}/regulatory-profile/confirm/",
+        _confirm_data,
+    ),
+    "GET /api/pilots/{id}/obligations/": Row(READ_PILOT_API, "/api/pilots/{pilot}/obligations/"),
+    "GET /api/obligations/": Row(ANY_SIGNED_IN_API, "/api/obligations/"),
+    "PATCH /api/obligations/{key}/": Row(
+        """
+                    admin gov exec contrib outsider owner anon revoked
+        -           403   ok  403  403     403      403   401  401
+        """,
+        "/api/obligations/fria/",
+        {"title": "Fundamental-rights impact assessment (matrix)"},
+    ),
 }
 
 PAGES: dict[str, Row] = {
@@ -926,6 +994,39 @@ PAGES: dict[str, Row] = {
         """,
         _gate_url("attach/"),
         {"checklist": "ml_test_score", "mode": "min_score", "min_score": "2"},
+    ),
+    "GET regulation:overview": Row(ANY_SIGNED_IN_PAGE, "/regulation/"),
+    "GET regulation:obligations": Row(ANY_SIGNED_IN_PAGE, "/regulation/obligations/"),
+    "GET regulation:obligation_edit": Row(
+        """
+               admin gov exec contrib outsider owner anon  revoked
+        -      403   ok  403  403     403      403   login login
+        """,
+        "/regulation/obligations/fria/",
+    ),
+    "GET regulation:profile": Row(_page(READ_PILOT_API), "/regulation/pilots/{pilot}/"),
+    "POST regulation:profile": Row(
+        _page(EDIT_WORKBOOK_API), "/regulation/pilots/{pilot}/", _MINIMAL_ANSWERS
+    ),
+    "GET regulation:document": Row(
+        _page(READ_PILOT_API), "/regulation/pilots/{pilot}/documents/annex-iv/"
+    ),
+    "GET regulation:document_markdown": Row(
+        _page(READ_PILOT_API), "/regulation/pilots/{pilot}/documents/fria.md"
+    ),
+    "GET regulation:document_pdf": Row(
+        _page(READ_PILOT_API), "/regulation/pilots/{pilot}/documents/annex-iv.pdf"
+    ),
+    "POST regulation:profile_confirm": Row(
+        """
+                   admin gov exec contrib outsider owner anon  revoked
+        own        403   ok  403  403     403      403   login login
+        other      403   ok  403  403     403      403   login login
+        conf_own   403   ok  403  404     404      403   login login
+        conf_other 403   ok  403  404     404      404   login login
+        """,
+        "/regulation/pilots/{pilot}/confirm/",
+        _confirm_data,
     ),
     "POST metrics:alert_acknowledge": Row(_page(EDIT_PILOT_API), _alert("acknowledge/")),
     "POST metrics:alert_resolve": Row(

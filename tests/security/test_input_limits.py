@@ -158,7 +158,13 @@ def json_targets(admin_user, pilot):
         config={"url": "https://metrics.example.com/x", "metrics": {}},
         created_by=admin_user,
     )
-    return {"pilots": pilot.pk, "reviews": review.pk, "waivers": waiver.pk, "sources": source.pk}
+    return {
+        "pilots": pilot.pk,
+        "reviews": review.pk,
+        "waivers": waiver.pk,
+        "sources": source.pk,
+        "obligations": "fria",
+    }
 
 
 def _json_operations(client) -> list[tuple[str, str]]:
