@@ -13,6 +13,7 @@ _FIELDS = {
     "integer": lambda: serializers.IntegerField(),
     "number": lambda: serializers.FloatField(allow_null=True),
     "array": lambda: serializers.ListField(child=serializers.JSONField()),
+    "boolean": lambda: serializers.BooleanField(),
 }
 
 _PILOT = None  # one WebhookPilot component shared by every message

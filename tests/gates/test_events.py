@@ -91,3 +91,12 @@ def test_an_expired_waiver_is_published_once_and_a_revoked_one_never(owner, gove
     event = Event.objects.get(type="waiver.expired")
     assert event.pilot_id == pilot.pk and event.actor_id is None
     assert event.payload == {"waiver_id": expired.pk, "criterion_key": "privacy"}
+
+
+def test_every_payload_field_has_a_documented_json_type():
+    from outbox.catalog import PAYLOADS, EventType
+    from webhooks.openapi import _FIELDS
+
+    assert set(PAYLOADS) == set(EventType.values)
+    kinds = {kind for fields in PAYLOADS.values() for kind in fields.values()}
+    assert kinds <= set(_FIELDS), kinds - set(_FIELDS)
