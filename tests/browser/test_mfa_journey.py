@@ -98,7 +98,7 @@ def test_a_recovery_code_signs_in_once(page, live_url, tolerant_totp):
     page.get_by_role("button", name="Log out").click()
     password_step(page, live_url, "rita")
     code_step(page, recovery)
-    expect(page.get_by_text("Incorrect code")).to_be_visible()
+    expect(page.locator("[data-error-summary]")).to_contain_text("Incorrect code")
     expect(page).to_have_url(re.compile(r"/accounts/mfa/authenticate/"))
 
 
@@ -109,7 +109,7 @@ def test_wrong_codes_lock_the_sign_in_out(page, live_url, tolerant_totp):
     password_step(page, live_url, "lena")
     for _ in range(4):
         code_step(page, "000000")
-        expect(page.get_by_text("Incorrect code")).to_be_visible()
+        expect(page.locator("[data-error-summary]")).to_contain_text("Incorrect code")
     code_step(page, "000000")
     expect(page.get_by_role("heading", name="Sign-in temporarily locked")).to_be_visible()
     # The right password does not help while the lock lasts, from a fresh browser either.
