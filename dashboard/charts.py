@@ -11,6 +11,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from config.money import currency, with_currency
+from dashboard.chart_margins import fit_margins
 from dashboard.filters import AGE_BUCKETS, RISK_FLAGS
 from portfolio.models import Status
 
@@ -18,8 +19,8 @@ from portfolio.models import Status
 STATUS_COLOURS = {"active": "#0072B2", "on_hold": "#E69F00", "stopped": "#D55E00"}
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9"]
 LAYOUT = {
-    # Small fixed margins: every axis has automargin, so Plotly widens a margin to fit its
-    # labels ("Insufficient data", long pilot names) instead of clipping them.
+    # The smallest margins; _figure widens each to fit the figure's own labels (see
+    # fit_margins), and every axis keeps automargin as a guard against clipping.
     "margin": {"l": 16, "r": 16, "t": 48, "b": 16, "pad": 4},
     "height": 340,
     "font": {"family": "system-ui, sans-serif", "size": 13, "color": "#1b1f24"},
@@ -58,9 +59,10 @@ def _trace(kind: str, **props) -> dict:
     return {"type": kind, **props}
 
 
-def _figure(traces: list[dict], title: str, **layout) -> dict:
+def _figure(traces: list[dict], title: str, *, wide: bool = False, **layout) -> dict:
     """Plotly's figure JSON: the traces, and a layout we write ourselves (go.Figure would
-    add its default template, about 10 kB of JSON per figure)."""
+    add its default template, about 10 kB of JSON per figure). Its margins fit its labels
+    (chart_margins); `wide` for a chart that spans the page's width."""
     full = {
         "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
         **LAYOUT,
@@ -69,7 +71,7 @@ def _figure(traces: list[dict], title: str, **layout) -> dict:
     for axis in AXES:
         if axis in full or axis != "yaxis2":
             full[axis] = {"automargin": True, **full.get(axis, {})}
-    return {"data": traces, "layout": full}
+    return fit_margins({"data": traces, "layout": full}, wide=wide)
 
 
 def funnel_figure(summary: dict, link: Link) -> dict:
@@ -118,7 +120,7 @@ def signal_figure(signals: dict, stages: list[tuple[str, str]], link: Link) -> d
         customdata=[[link(signal=row["signal"], stage=s) for s, _ in stages] for row in rows],
         hovertemplate="%{y} in %{x}: %{z}<extra></extra>",
     )
-    return _figure([fig], "Signal by stage", yaxis={"autorange": "reversed"})
+    return _figure([fig], "Signal by stage", wide=True, yaxis={"autorange": "reversed"})
 
 
 def money_axis(label: str) -> dict:
@@ -168,7 +170,9 @@ def economics_figures(econ: dict, pilot_link: Link) -> dict[str, dict]:
         barmode="group",
         height=height,
         yaxis=names_axis,
-        xaxis={"title": {"text": "ROI %"}},
+        # No axis title under these two: beside a column of pilot names a phone leaves the
+        # bars too little width to hold one; the ticks carry the unit ("40%", "€50k").
+        xaxis={"ticksuffix": "%"},
     )
     cost = _figure(
         [
@@ -185,11 +189,12 @@ def economics_figures(econ: dict, pilot_link: Link) -> dict[str, dict]:
                 money_hover("Realized annual run cost", horizontal=True),
             ),
         ],
-        "Annual run cost, planned versus realized",
+        # The currency in the title (short enough for a phone), the legend says which is which.
+        with_currency("Annual run cost"),
         barmode="group",
         height=height,
         yaxis=names_axis,
-        xaxis=money_axis("Per year"),
+        xaxis={k: v for k, v in money_axis("Per year").items() if k != "title"},
     )
     return {"roi": roi, "cost": cost}
 
@@ -212,6 +217,7 @@ def reliability_figure(reliability: dict, labels: dict[str, str], link: Link) ->
     return _figure(
         traces,
         f"Reliability over the last {reliability.get('days', 30)} days",
+        wide=True,
         yaxis={"title": {"text": "Rate / %"}},
         yaxis2={"title": {"text": "p95 latency (ms)"}, "overlaying": "y", "side": "right"},
     )
@@ -325,6 +331,7 @@ def planner_figure(plan: dict, pilot_link: Link) -> dict:
     return _figure(
         traces,
         "Candidates ranked by expected net value",
+        wide=True,
         shapes=shapes,
         yaxis=money_axis("Amount"),
     )

@@ -48,6 +48,27 @@ TEST_BUSINESS_UNITS = (
 )
 
 
+def pytest_collection_modifyitems(items):
+    """Every transactional test starts from the database the migrations left (serialized
+    rollback), whatever ran before it.
+
+    A transactional test ends by emptying every table. Without serialized rollback, Django
+    then re-runs post_migrate, which recreates content types and permissions under new ids,
+    and `_reference_data` recreates groups and gates; a later test with serialized rollback
+    restores the migrations' rows with their old ids over those and fails in set-up on the
+    unique constraints (test_every_page after test_review_journey did). With it on every
+    transactional test, each one's flush leaves the tables empty and the next restores the
+    same rows: no order matters.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None or not marker.kwargs.get("transaction"):
+            continue
+        if "serialized_rollback" not in marker.kwargs:
+            kwargs = {**marker.kwargs, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
+
+
 @pytest.fixture(autouse=True)
 def _generous_auth_failure_budget(monkeypatch):
     """Many tests are refused 401 on purpose (the authorization matrix alone hundreds of

@@ -1,7 +1,9 @@
 """Playwright driving Debian's Chromium (never a downloaded browser).
 
-Fixtures: `browser_type_launch_args` (overrides pytest-playwright's), `login(page, user)`
-and `live_url(path)`. Screenshots of failing tests go to test-artifacts/.
+Fixtures: `browser_type_launch_args` (overrides pytest-playwright's), `login(page, user)`,
+`live_url(path)`, and the gate-review set-up the journeys share: `reviewable_pilot(...)` and
+`pending_review(...)`; `review_queue_row(page, pilot_name)` opens the review queue from the
+main navigation. Screenshots of failing tests go to test-artifacts/.
 """
 
 import os
@@ -61,18 +63,82 @@ def live_url(live_server):
     return make
 
 
+def submit_login(page, url: str, username: str, password: str = PASSWORD) -> None:
+    """Fill in and send the login form at `url` (the real one); wait for nothing after."""
+    page.goto(url)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
 @pytest.fixture
 def login(live_url):
-    """Log `user` in through the real login form (their password is PASSWORD)."""
+    """Log `user` (a User or a username) in through the real login form; their password is
+    PASSWORD unless given. Whoever was signed in on the page's browser context before is
+    signed out first; an empty username leaves nobody signed in."""
 
     def do(page, user, password: str = PASSWORD) -> None:
-        page.goto(live_url("/accounts/login/"))
-        page.get_by_label("Username").fill(user.username)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Log in").click()
+        page.context.clear_cookies()
+        username = getattr(user, "username", user)
+        if not username:
+            return
+        submit_login(page, live_url("/accounts/login/"), username, password)
         page.wait_for_load_state("networkidle")
 
     return do
+
+
+def review_queue_row(page, pilot_name: str):
+    """Open the review queue from the main navigation; the row of `pilot_name`'s review."""
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Review queue").click()
+    return page.get_by_role("row", name=pilot_name)
+
+
+@pytest.fixture
+def reviewable_pilot():
+    """Make a Discovery pilot its owner can take to review: the Discovery → Pilot gate gets
+    criteria it meets (a named technical owner, nothing that needs a workbook filled).
+    Returns (owner "opal", pilot); the technical owner is "tariq"."""
+    from accounts.models import PilotRole
+    from gates.models import CriteriaVersion, Gate
+    from tests.factories import PilotFactory, UserFactory
+
+    def make(name: str = "Refund reason tagger", risk_tier: str = "low"):
+        owner = UserFactory(username="opal", roles=["contributor"])
+        tech = UserFactory(username="tariq", roles=["contributor"])
+        gate = Gate.objects.get(from_stage="discovery", to_stage="pilot")
+        CriteriaVersion.objects.create(
+            gate=gate,
+            number=gate.versions.count() + 1,
+            criteria=[
+                {
+                    "key": "technical_owner_named",
+                    "kind": "roles_named",
+                    "label": "Technical owner named",
+                    "params": {"roles": ["technical_owner"]},
+                    "mandatory": True,
+                    "risk_tiers": [],
+                }
+            ],
+        )
+        pilot = PilotFactory(name=name, owner=owner, risk_tier=risk_tier)
+        PilotRole.objects.create(pilot=pilot, role="technical_owner", user=tech)
+        return owner, pilot
+
+    return make
+
+
+@pytest.fixture
+def pending_review(reviewable_pilot):
+    """Make a reviewable pilot whose owner has asked for the Discovery → Pilot review.
+    Returns (owner, pilot, review)."""
+    from gates.services import review_request
+
+    def make(name: str = "Refund reason tagger", risk_tier: str = "low"):
+        owner, pilot = reviewable_pilot(name, risk_tier)
+        return owner, pilot, review_request(pilot=pilot, to_stage="pilot", by=owner)
+
+    return make
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)

@@ -24,12 +24,9 @@ from portfolio.models import Pilot
 from tests.browser.axe import violations
 from tests.browser.conftest import ARTIFACTS, htmx_ready
 
-pytestmark = [
-    pytest.mark.browser,
-    # Like the other browser modules: a transactional test flushes the database at the end,
-    # and one without serialized_rollback would leave it unfit for the next one that has it.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+# Serialized rollback, as for every transactional test (tests/conftest.py): the demo data
+# this test seeds is gone before the next test, which starts from the migrations' rows.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DEMO_PASSWORD = "pilotgate-demo"  # noqa: S105
 SCREENSHOTS = ARTIFACTS / "screenshots"
@@ -166,19 +163,8 @@ def demo_pages() -> list[Page]:
     return pages
 
 
-def _log_in(page, live_url, username: str) -> None:
-    page.context.clear_cookies()
-    if not username:
-        return
-    page.goto(live_url("/accounts/login/"))
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state("networkidle")
-
-
 @override_settings(PILOTGATE_DEMO_PASSWORD=DEMO_PASSWORD)
-def test_every_page_is_accessible_fits_a_phone_and_is_photographed(browser, live_url):
+def test_every_page_is_accessible_fits_a_phone_and_is_photographed(browser, live_url, login):
     call_command("seed_demo")
     assert User.objects.filter(username="admin").exists()
     pages = demo_pages()
@@ -190,7 +176,7 @@ def test_every_page_is_accessible_fits_a_phone_and_is_photographed(browser, live
         who = None
         for spec in pages:
             if spec.user != who:
-                _log_in(page, live_url, spec.user)
+                login(page, spec.user, DEMO_PASSWORD)
                 who = spec.user
             response = page.goto(live_url(spec.path))
             assert response is not None and response.status == 200, (spec, response)

@@ -3,37 +3,19 @@
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import PilotRole
-from gates.models import CriteriaVersion, Gate, Review
+from gates.models import Review
 from portfolio.models import Pilot
-from tests.browser.conftest import ARTIFACTS
-from tests.factories import PilotFactory, UserFactory
+from tests.browser.conftest import ARTIFACTS, review_queue_row
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_owner_requests_review_and_governance_lead_approves_it(browser, live_url, login):
-    owner = UserFactory(username="opal", roles=["contributor"])
-    tech = UserFactory(username="tariq", roles=["contributor"])
+def test_owner_requests_review_and_governance_lead_approves_it(
+    browser, live_url, login, reviewable_pilot
+):
     lead = UserFactory(username="gloria", roles=["governance_lead"])
-    gate = Gate.objects.get(from_stage="discovery", to_stage="pilot")
-    # Criteria the test can satisfy without filling a whole workbook: a named technical owner.
-    CriteriaVersion.objects.create(
-        gate=gate,
-        number=gate.versions.count() + 1,
-        criteria=[
-            {
-                "key": "technical_owner_named",
-                "kind": "roles_named",
-                "label": "Technical owner named",
-                "params": {"roles": ["technical_owner"]},
-                "mandatory": True,
-                "risk_tiers": [],
-            },
-        ],
-    )
-    pilot = PilotFactory(name="Refund reason tagger", owner=owner, risk_tier="low")
-    PilotRole.objects.create(pilot=pilot, role="technical_owner", user=tech)
+    owner, pilot = reviewable_pilot()
 
     owner_page = browser.new_page()
     login(owner_page, owner)
@@ -47,8 +29,9 @@ def test_owner_requests_review_and_governance_lead_approves_it(browser, live_url
 
     lead_page = browser.new_page()
     login(lead_page, lead)
-    lead_page.get_by_role("link", name="Review queue").click()
-    lead_page.get_by_role("link", name="Refund reason tagger").click()
+    review_queue_row(lead_page, "Refund reason tagger").get_by_role(
+        "link", name="Refund reason tagger"
+    ).click()
     expect(
         lead_page.get_by_role("link", name="https://wiki.example.com/refund-memo")
     ).to_be_visible()

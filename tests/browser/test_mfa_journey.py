@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from accounts.models import AuditEvent
 from tests.browser.axe import violations
-from tests.browser.conftest import PASSWORD
+from tests.browser.conftest import PASSWORD, submit_login
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,10 +31,7 @@ def code(secret: str, step: int = 0) -> str:
 
 
 def password_step(page, live_url, username: str) -> None:
-    page.goto(live_url("/accounts/login/"))
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    submit_login(page, live_url("/accounts/login/"), username, PASSWORD)
     page.wait_for_url(re.compile(r"/accounts/mfa/authenticate/"))
 
 
@@ -101,7 +98,7 @@ def test_a_recovery_code_signs_in_once(page, live_url, tolerant_totp):
     page.get_by_role("button", name="Log out").click()
     password_step(page, live_url, "rita")
     code_step(page, recovery)
-    expect(page.get_by_text("Incorrect code")).to_be_visible()
+    expect(page.locator("[data-error-summary]")).to_contain_text("Incorrect code")
     expect(page).to_have_url(re.compile(r"/accounts/mfa/authenticate/"))
 
 
@@ -112,15 +109,12 @@ def test_wrong_codes_lock_the_sign_in_out(page, live_url, tolerant_totp):
     password_step(page, live_url, "lena")
     for _ in range(4):
         code_step(page, "000000")
-        expect(page.get_by_text("Incorrect code")).to_be_visible()
+        expect(page.locator("[data-error-summary]")).to_contain_text("Incorrect code")
     code_step(page, "000000")
     expect(page.get_by_role("heading", name="Sign-in temporarily locked")).to_be_visible()
     # The right password does not help while the lock lasts, from a fresh browser either.
     page.context.clear_cookies()
-    page.goto(live_url("/accounts/login/"))
-    page.get_by_label("Username").fill("lena")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    submit_login(page, live_url("/accounts/login/"), "lena", PASSWORD)
     expect(page.get_by_role("heading", name="Sign-in temporarily locked")).to_be_visible()
     failures = AuditEvent.objects.filter(action="signin.failure", object_id=str(user.pk))
     reasons = list(failures.order_by("id").values_list("after__reason", flat=True))

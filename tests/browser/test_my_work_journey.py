@@ -6,9 +6,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import PilotRole
-from gates.models import CriteriaVersion, Gate
-from gates.services import review_request
 from tests.factories import PilotFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,28 +24,11 @@ def test_owner_lands_on_my_work_and_follows_a_failing_criterion_to_its_field(pag
     expect(field).to_be_in_viewport()
 
 
-def test_lead_lands_on_my_work_and_opens_a_review_they_can_decide(page, live_url, login):
-    owner = UserFactory(username="opal", roles=["contributor"])
-    tech = UserFactory(username="tariq", roles=["contributor"])
+def test_lead_lands_on_my_work_and_opens_a_review_they_can_decide(
+    page, live_url, login, pending_review
+):
     lead = UserFactory(username="gloria", roles=["governance_lead"])
-    gate = Gate.objects.get(from_stage="discovery", to_stage="pilot")
-    CriteriaVersion.objects.create(
-        gate=gate,
-        number=gate.versions.count() + 1,
-        criteria=[
-            {
-                "key": "technical_owner_named",
-                "kind": "roles_named",
-                "label": "Technical owner named",
-                "params": {"roles": ["technical_owner"]},
-                "mandatory": True,
-                "risk_tiers": [],
-            }
-        ],
-    )
-    pilot = PilotFactory(name="Invoice matcher", owner=owner, risk_tier="low")
-    PilotRole.objects.create(pilot=pilot, role="technical_owner", user=tech)
-    review = review_request(pilot=pilot, to_stage="pilot", by=owner)
+    _, _, review = pending_review("Invoice matcher")
 
     login(page, lead)
     expect(page).to_have_url(re.compile(r"/my-work/$"))

@@ -4,39 +4,12 @@ a second lead decides, and the pilot's stage and timeline follow."""
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import PilotRole
-from gates import services
-from gates.models import CriteriaVersion, Gate
 from portfolio.models import Pilot
 from tests.browser.axe import violations
-from tests.browser.conftest import ARTIFACTS, htmx_ready
-from tests.factories import PilotFactory, UserFactory
+from tests.browser.conftest import ARTIFACTS, htmx_ready, review_queue_row
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _pending_two_lead_review():
-    owner = UserFactory(username="opal", roles=["contributor"])
-    tech = UserFactory(username="tariq", roles=["contributor"])
-    gate = Gate.objects.get(from_stage="discovery", to_stage="pilot")
-    CriteriaVersion.objects.create(
-        gate=gate,
-        number=gate.versions.count() + 1,
-        criteria=[
-            {
-                "key": "technical_owner_named",
-                "kind": "roles_named",
-                "label": "Technical owner named",
-                "params": {"roles": ["technical_owner"]},
-                "mandatory": True,
-                "risk_tiers": [],
-            },
-        ],
-    )
-    pilot = PilotFactory(name="Refund reason tagger", owner=owner, risk_tier="high")
-    PilotRole.objects.create(pilot=pilot, role="technical_owner", user=tech)
-    review = services.review_request(pilot=pilot, to_stage="pilot", by=owner)
-    return owner, pilot, review
 
 
 def _decide_approve(page, rationale: str) -> None:
@@ -53,17 +26,17 @@ def _decide_approve(page, rationale: str) -> None:
 
 
 def test_lead_decides_sees_the_after_state_and_a_second_lead_moves_the_pilot(
-    browser, live_url, login
+    browser, live_url, login, pending_review
 ):
-    owner, pilot, review = _pending_two_lead_review()
+    # A high-risk pilot: its review needs two leads' approval.
+    _, pilot, review = pending_review(risk_tier="high")
     first = UserFactory(username="gloria", roles=["governance_lead"])
     second = UserFactory(username="gwen", roles=["governance_lead"])
     ARTIFACTS.mkdir(exist_ok=True)
 
     page = browser.new_page()
     login(page, first)
-    page.get_by_role("link", name="Review queue").click()
-    row = page.get_by_role("row", name="Refund reason tagger")
+    row = review_queue_row(page, "Refund reason tagger")
     expect(row.get_by_text("Can decide")).to_be_visible()
     row.get_by_role("link", name="Refund reason tagger", exact=True).click()
     expect(page.locator("#id_decision_0_effect")).to_contain_text("once 2 leads have approved")
@@ -84,8 +57,7 @@ def test_lead_decides_sees_the_after_state_and_a_second_lead_moves_the_pilot(
     expect(page.locator("#review-status")).to_have_text("Pending")
     assert violations(page) == []
     page.screenshot(path=str(ARTIFACTS / "review-after-deciding.png"), full_page=True)
-    page.get_by_role("link", name="Review queue").click()
-    expect(page.get_by_role("row", name="Refund reason tagger")).to_contain_text(
+    expect(review_queue_row(page, "Refund reason tagger")).to_contain_text(
         "waiting for a second lead"
     )
 
@@ -104,9 +76,9 @@ def test_lead_decides_sees_the_after_state_and_a_second_lead_moves_the_pilot(
 
 
 def test_without_javascript_every_decision_field_shows_and_a_bad_one_is_refused(
-    browser, live_url, login
+    browser, live_url, login, pending_review
 ):
-    _, _, review = _pending_two_lead_review()
+    _, _, review = pending_review(risk_tier="high")
     lead = UserFactory(username="gloria", roles=["governance_lead"])
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
