@@ -233,44 +233,41 @@ def audit_record_many(*, actor, entries: list[Entry]) -> int:
         return 0
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     actor_label = actor.get_username() if actor_id else "system"
-    _lock_chain()
-    prev_hash = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-    prev_hash = prev_hash or GENESIS_HASH
+    chain = _lock_chain()
+    prev_hash = (
+        AuditEvent.objects.filter(chain=chain).order_by("-id").values_list("hash", flat=True)
+    ).first() or GENESIS_HASH
     events = []
     for entry in entries:
-        before_json = to_jsonable(entry.before or {})
-        after_json = to_jsonable(entry.after or {})
-        created_at = timezone.now()
-        digest = compute_hash(
-            prev_hash=prev_hash, actor_id=actor_id, actor_label=actor_label,
-            action=entry.action, object_type=entry.object_type,
-            object_id=str(entry.object_id), pilot_id=entry.pilot_id, before=before_json,
-            after=after_json, created_at=created_at,
-        )  # fmt: skip
-        events.append(
-            AuditEvent(
-                actor_id=actor_id,
-                actor_label=actor_label,
-                action=entry.action,
-                object_type=entry.object_type,
-                object_id=str(entry.object_id),
-                pilot_id=entry.pilot_id,
-                before=before_json,
-                after=after_json,
-                created_at=created_at,
-                prev_hash=prev_hash,
-                hash=digest,
-            )  # fmt: skip
-        )
+        content = {
+            "actor_id": actor_id,
+            "actor_label": actor_label,
+            "action": entry.action,
+            "object_type": entry.object_type,
+            "object_id": str(entry.object_id),
+            "pilot_id": entry.pilot_id,
+            "before": to_jsonable(entry.before or {}),
+            "after": to_jsonable(entry.after or {}),
+            "created_at": timezone.now(),
+        }
+        digest = compute_hash(prev_hash=prev_hash, chain=chain, **content)
+        events.append(AuditEvent(chain=chain, prev_hash=prev_hash, hash=digest, **content))
         prev_hash = digest
     # Inserted in order in one statement, so ids follow the chain's order.
     created = AuditEvent.objects.bulk_create(events, batch_size=1000)
     last_id = created[-1].id
     if last_id is None:  # a backend that returns no ids
-        last_id = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
-    head = AuditHead.objects.filter(pk=1).values_list("count", flat=True).first()
-    count = head + len(events) if head is not None else AuditEvent.objects.count()
-    head_write(count=count, last_id=last_id, last_hash=prev_hash)
+        last_id = (
+            AuditEvent.objects.filter(chain=chain).order_by("-id").values_list("id", flat=True)
+        ).first()
+    # The head moves in the same transaction as the appends, under the same lock.
+    head = AuditHead.objects.filter(pk=chain).values_list("count", flat=True).first()
+    if head is None:
+        _open_heads()
+    count = head + len(events) if head is not None else (
+        AuditEvent.objects.filter(chain=chain).count()
+    )  # fmt: skip
+    head_write(count=count, last_id=last_id, last_hash=prev_hash, chain=chain)
     return len(events)
 
 

@@ -253,7 +253,9 @@ def test_request_page_for_the_owner_and_refusal_for_others(scaled, owner, outsid
     review = Review.objects.get(pilot=scaled)
     assert response.status_code == 302 and review.kind == ReviewKind.RECERTIFICATION
     detail = client_for(owner).get(reverse("gates:review_detail", args=[review.pk]))
-    assert "recertification at Scale" in detail.content.decode()
+    assert (
+        "Recertification: " in detail.content.decode() and "· in Scale" in detail.content.decode()
+    )
 
 
 def test_policy_page_edit_by_a_lead_only(governance_lead, owner, client_for):
