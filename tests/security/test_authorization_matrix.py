@@ -403,6 +403,8 @@ def _webhook(prefix: str, suffix: str = ""):
         )  # fmt: skip
         return f"{prefix}{subscription.pk}/{suffix}"
 
+    return build
+
 
 # Inventory (issue 18): contributors, governance leads and admins record assets; everyone
 # signed in reads them; a pilot's links change through its owners (or an admin).
@@ -460,6 +462,8 @@ def _webhook_delivery(prefix: str, suffix: str = ""):
             event_type="webhook.ping", body={"type": "webhook.ping"},
         )  # fmt: skip
         return f"{prefix}{delivery.pk}/{suffix}"
+
+    return build
 
 
 def _add_vendor(world, role, target):
