@@ -462,6 +462,7 @@ def can_change_pilot_assets(user, pilot) -> bool:
 
 def can_edit_change_rules(user) -> bool:
     """The rules that classify changes as minor or material: governance leads."""
+    return is_governance_lead(user)
 
 
 def can_answer_regulatory_profile(user, pilot) -> bool:
