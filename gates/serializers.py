@@ -75,7 +75,7 @@ class ReviewRequestSerializer(serializers.Serializer):
     to_stage = serializers.ChoiceField(
         choices=Stage.choices, help_text="The pilot's next stage; any other is a 409."
     )
-    note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    note = StrictCharField(required=False, allow_blank=True, max_length=4000)
     evidence_links = serializers.ListField(
         child=serializers.RegexField(WEB_ADDRESS, max_length=2000, trim_whitespace=False),
         required=False,

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from config.fields import StrictCharField, StrictModelSerializer, StrictSlugRelatedField
 from inventory.models import (
     AIModel,
     AssetKind,
@@ -18,14 +19,14 @@ from inventory.services.assets import EDITABLE
 _READ_ONLY = ("id", "created_at", "updated_at")
 
 
-class VendorSerializer(serializers.ModelSerializer):
+class VendorSerializer(StrictModelSerializer):
     class Meta:
         model = Vendor
         fields = (*_READ_ONLY, *EDITABLE[AssetKind.VENDOR])
         read_only_fields = _READ_ONLY
 
 
-class AIModelSerializer(serializers.ModelSerializer):
+class AIModelSerializer(StrictModelSerializer):
     vendor = serializers.PrimaryKeyRelatedField(
         queryset=Vendor.objects.all(), allow_null=True, required=False
     )
@@ -36,8 +37,8 @@ class AIModelSerializer(serializers.ModelSerializer):
         read_only_fields = _READ_ONLY
 
 
-class DatasetSerializer(serializers.ModelSerializer):
-    owner = serializers.SlugRelatedField(
+class DatasetSerializer(StrictModelSerializer):
+    owner = StrictSlugRelatedField(
         slug_field="username", queryset=get_user_model().objects.filter(is_active=True),
         allow_null=True, required=False,
     )  # fmt: skip
@@ -48,7 +49,7 @@ class DatasetSerializer(serializers.ModelSerializer):
         read_only_fields = _READ_ONLY
 
 
-class PromptVersionSerializer(serializers.ModelSerializer):
+class PromptVersionSerializer(StrictModelSerializer):
     author = serializers.CharField(source="author.username", read_only=True)
 
     class Meta:
@@ -57,9 +58,9 @@ class PromptVersionSerializer(serializers.ModelSerializer):
         read_only_fields = ("id", "number", "content_hash", "author", "created_at")
 
 
-class PromptSerializer(serializers.ModelSerializer):
+class PromptSerializer(StrictModelSerializer):
     versions = PromptVersionSerializer(many=True, read_only=True)
-    content = serializers.CharField(
+    content = StrictCharField(
         write_only=True, required=False, max_length=100_000,
         help_text="The first version's text (on create only).",
     )  # fmt: skip
@@ -71,10 +72,10 @@ class PromptSerializer(serializers.ModelSerializer):
 
 
 class PromptVersionInputSerializer(serializers.Serializer):
-    content = serializers.CharField(max_length=100_000, trim_whitespace=False)
+    content = StrictCharField(max_length=100_000, trim_whitespace=False)
 
 
-class PilotAssetSerializer(serializers.ModelSerializer):
+class PilotAssetSerializer(StrictModelSerializer):
     asset_id = serializers.SerializerMethodField()
     asset = serializers.SerializerMethodField()
 
@@ -100,16 +101,16 @@ class ChangeInputSerializer(serializers.Serializer):
         required=False, allow_null=True, min_value=1,
         help_text="The id of the pilot's link this replaces or removes; omit to add one.",
     )  # fmt: skip
-    purpose = serializers.CharField(required=False, allow_blank=True, max_length=300)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
-    external_id = serializers.CharField(
+    purpose = StrictCharField(required=False, allow_blank=True, max_length=300)
+    note = StrictCharField(required=False, allow_blank=True, max_length=4000)
+    external_id = StrictCharField(
         required=False, allow_null=True, max_length=200,
         help_text="The pipeline's id of this deployment: sending it again returns the first "
         "result (200) instead of a second change.",
     )  # fmt: skip
 
 
-class ChangeRequestSerializer(serializers.ModelSerializer):
+class ChangeRequestSerializer(StrictModelSerializer):
     requested_by = serializers.CharField(source="requested_by.username", read_only=True)
 
     class Meta:

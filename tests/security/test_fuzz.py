@@ -49,6 +49,29 @@ KNOWN_SCHEMA_GAPS = {
     "PATCH /api/pilots/{id}/checklists/{slug}/": "each checklist has its own item keys and "
     "answer values (listed in the GET response, not a schema keyed on the path); a bad item "
     "is a 400 naming it while the good answers are stored",
+    # Outbound URLs are checked where they are saved: the host must resolve, and only to
+    # a public address (the guard against requests into the internal network).
+    "POST /api/pilots/{pilot_pk}/sources/": "the base URL must resolve to a public address",
+    "PATCH /api/sources/{id}/": "as POST",
+    "POST /api/webhooks/subscriptions/": "the receiver URL must resolve to a public address",
+    "PUT /api/pilots/{id}/regulatory-profile/": "the answers must agree with one another "
+    "(an Art. 6(3) exception needs its grounds and a justification and is not open to a "
+    "system that profiles people); a contradiction is a 400 naming the fields",
+    "PATCH /api/obligations/{key}/": "the evidence must name a workbook field, list or "
+    "checklist item that exists",
+    "POST /api/pilots/{id}/changes/": "the asset must exist, be of the kind named, and "
+    "differ from what the pilot uses now",
+    # The inventory: names and identifiers are unique per kind, dates are calendar dates in
+    # order (a contract ends after it starts), a new prompt version differs from the last.
+    "POST /api/inventory/models/": "unique names, dates in order",
+    "PATCH /api/inventory/models/{id}/": "as POST",
+    "POST /api/inventory/datasets/": "unique names",
+    "PATCH /api/inventory/datasets/{id}/": "as POST",
+    "POST /api/inventory/prompts/": "unique identifiers",
+    "PATCH /api/inventory/prompts/{id}/": "as POST",
+    "POST /api/inventory/prompts/{id}/versions/": "a new version differs from the last",
+    "POST /api/inventory/vendors/": "unique names, dates in order",
+    "PATCH /api/inventory/vendors/{id}/": "as POST",
 }
 GAP_CHECKS = ("positive_data_acceptance",)
 
