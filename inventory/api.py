@@ -77,24 +77,28 @@ def _schema(noun: str):
 
 @_schema("model")
 class AIModelViewSet(_AssetViewSet):
+    filterset_fields = ["provider", "hosting", "vendor", "general_purpose"]
     kind = AssetKind.MODEL
     serializer_class = AIModelSerializer
 
 
 @_schema("dataset")
 class DatasetViewSet(_AssetViewSet):
+    filterset_fields = ["legal_basis", "owner"]
     kind = AssetKind.DATASET
     serializer_class = DatasetSerializer
 
 
 @_schema("vendor")
 class VendorViewSet(_AssetViewSet):
+    filterset_fields = ["risk_rating", "data_residency"]
     kind = AssetKind.VENDOR
     serializer_class = VendorSerializer
 
 
 @_schema("prompt")
 class PromptViewSet(_AssetViewSet):
+    filterset_fields = ["identifier"]
     kind = AssetKind.PROMPT
     serializer_class = PromptSerializer
 
@@ -158,6 +162,7 @@ def _target(kind: str, to_id):
 
 class PilotChangesView(generics.ListAPIView):
     serializer_class = ChangeRequestSerializer
+    filterset_fields = ["kind", "classification"]
     queryset = ChangeRequest.objects.none()  # for the schema; get_queryset() is the real one
 
     @extend_schema(summary="A pilot's change requests, newest first")

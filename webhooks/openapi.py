@@ -12,7 +12,7 @@ _FIELDS = {
     "string": lambda: serializers.CharField(allow_blank=True),
     "integer": lambda: serializers.IntegerField(),
     "number": lambda: serializers.FloatField(allow_null=True),
-    "array": lambda: serializers.ListField(child=serializers.JSONField()),
+    "array": lambda: serializers.ListField(child=serializers.CharField()),
     "boolean": lambda: serializers.BooleanField(),
 }
 

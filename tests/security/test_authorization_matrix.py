@@ -391,6 +391,22 @@ MANAGE_WEBHOOKS_API = """
 _WEBHOOK_URL = "https://93.184.215.14/hook"  # a public address literal: no DNS needed
 
 
+ADMIN_ONLY_PAGE = """
+            admin gov exec contrib outsider owner anon  revoked
+-           ok    403 403  403     403      403   login login
+"""
+
+
+def _channel_remove(world, role, target):
+    from notify.models import Channel
+
+    channel = Channel.objects.create(
+        name="Matrix channel", kind="slack", url="https://hooks.slack.com/services/T/B/x",
+        event_types=["alert.opened"],
+    )  # fmt: skip
+    return f"/accounts/notifications/channels/{channel.pk}/remove/"
+
+
 def _webhook(prefix: str, suffix: str = ""):
     """URL of a new subscription (one per call, so a delete finds one to delete)."""
 
@@ -1210,6 +1226,10 @@ PAGES: dict[str, Row] = {
     ),
     # Removing a file: whoever may edit the workbook holding it (one nothing holds: owners).
     "POST portfolio:evidence_remove": Row(_page(EDIT_WORKBOOK_API), _evidence_remove),
+    # Notifications: one's own choices (no user in the URL); channels are for admins.
+    "GET notify:preferences": Row(ANY_SIGNED_IN_PAGE, "/accounts/notifications/"),
+    "GET notify:channels": Row(ADMIN_ONLY_PAGE, "/accounts/notifications/channels/"),
+    "POST notify:channel_remove": Row(ADMIN_ONLY_PAGE, _channel_remove),
     "GET webhooks:list": Row(_page(MANAGE_WEBHOOKS_API), "/webhooks/"),
     "GET webhooks:create": Row(_page(MANAGE_WEBHOOKS_API), "/webhooks/new/"),
     "POST webhooks:create": Row(_page(MANAGE_WEBHOOKS_API), "/webhooks/new/", _WEBHOOK_FORM),
@@ -1280,6 +1300,8 @@ PAGES: dict[str, Row] = {
 # Open to everyone by design; each with the reason.
 PUBLIC = {
     "home": "asks for a login, then redirects to My work or the dashboard",
+    "notify:unsubscribe": "the signed token in an email's link is the credential: one "
+    "person, one topic; GET asks to confirm, POST turns that topic off",
     "healthz": "load balancer probe; says only 'ok'",
     "accounts:login": "the login form",
     "accounts:logout": "ends the caller's own session",

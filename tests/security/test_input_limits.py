@@ -158,12 +158,32 @@ def json_targets(admin_user, pilot):
         config={"url": "https://metrics.example.com/x", "metrics": {}},
         created_by=admin_user,
     )
+    from inventory.models import AIModel, Dataset, Vendor
+    from inventory.services import prompt_create
+    from webhooks.models import Delivery, Subscription, new_secret
+
+    vendor = Vendor.objects.create(name="Limits vendor")
+    subscription = Subscription.objects.create(
+        url="https://93.184.215.14/hook", event_types=["alert.opened"], secret=new_secret(),
+        created_by=admin_user,
+    )  # fmt: skip
+    delivery = Delivery.objects.create(
+        subscription=subscription, message_id="msg_limits", event_type="webhook.ping",
+        body={"type": "webhook.ping"},
+    )  # fmt: skip
     return {
         "pilots": pilot.pk,
         "reviews": review.pk,
         "waivers": waiver.pk,
         "sources": source.pk,
         "obligations": "fria",
+        "vendors": vendor.pk,
+        "models": AIModel.objects.create(provider="P", name="Limits", version="1").pk,
+        "datasets": Dataset.objects.create(name="Limits data").pk,
+        "prompts": prompt_create(by=admin_user, identifier="limits", content="Hi").pk,
+        "subscriptions": subscription.pk,
+        "deliveries": delivery.pk,
+        "changes": 1,
     }
 
 
