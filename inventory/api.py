@@ -139,7 +139,7 @@ class PromptViewSet(_AssetViewSet):
 class PilotAssetsView(generics.ListAPIView):
     serializer_class = PilotAssetSerializer
     queryset = PilotAsset.objects.none()  # for the schema; get_queryset() is the real one
-    pagination_class = None
+    filterset_fields = ["kind"]
 
     @extend_schema(summary="What a pilot uses: its linked models, prompts, datasets, vendors")
     def get(self, request, *args, **kwargs):
@@ -147,7 +147,7 @@ class PilotAssetsView(generics.ListAPIView):
 
     def get_queryset(self):
         pilot = pilot_selectors.pilot_get(user=self.request.user, pk=self.kwargs["pk"])
-        return selectors.pilot_links(pilot=pilot)
+        return selectors.pilot_links_queryset(pilot=pilot)
 
 
 def _target(kind: str, to_id):

@@ -105,12 +105,16 @@ def used_by_counts(*, user, kind: str, assets) -> dict[int, int]:
     return counts
 
 
-def pilot_links(*, pilot) -> list[PilotAsset]:
-    return list(
+def pilot_links_queryset(*, pilot):
+    return (
         PilotAsset.objects.filter(pilot=pilot)
         .select_related("model__vendor", "prompt_version__prompt", "dataset", "vendor")
         .order_by("kind", "id")
     )
+
+
+def pilot_links(*, pilot) -> list[PilotAsset]:
+    return list(pilot_links_queryset(pilot=pilot))
 
 
 def pilot_changes(*, pilot, limit: int | None = None) -> list[ChangeRequest]:

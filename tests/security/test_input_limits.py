@@ -184,6 +184,7 @@ def json_targets(admin_user, pilot):
         "subscriptions": subscription.pk,
         "deliveries": delivery.pk,
         "changes": 1,
+        "checklists": "nist_ai_rmf",
     }
 
 
