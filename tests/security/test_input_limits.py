@@ -158,10 +158,14 @@ def json_targets(admin_user, pilot):
         config={"url": "https://metrics.example.com/x", "metrics": {}},
         created_by=admin_user,
     )
+    from accounts.models import PilotRole
     from inventory.models import AIModel, Dataset, Vendor
     from inventory.services import prompt_create
     from webhooks.models import Delivery, Subscription, new_secret
 
+    # An owner's writes too (checklists, the regulatory profile): the body is read once the
+    # caller may write (403 before 400).
+    PilotRole.objects.create(pilot=pilot, user=admin_user, role="technical_owner")
     vendor = Vendor.objects.create(name="Limits vendor")
     subscription = Subscription.objects.create(
         url="https://93.184.215.14/hook", event_types=["alert.opened"], secret=new_secret(),
