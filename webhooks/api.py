@@ -39,6 +39,7 @@ class EventTypeListView(APIView):
 class SubscriptionListView(generics.ListAPIView):
     queryset = Subscription.objects.none()  # for the schema; get_queryset() is the real one
     serializer_class = SubscriptionSerializer
+    filterset_fields = ["is_active"]
 
     def get_queryset(self):
         return selectors.subscription_list(user=self.request.user)
