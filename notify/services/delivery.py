@@ -51,8 +51,9 @@ def _enqueue(task: str, *args) -> None:
     """Queue a task by name; a broker that is down only delays the work (notify.sweep)."""
     try:
         current_app.tasks[task].apply_async(args=args)
-    except Exception:  # noqa: BLE001 - the row is stored; the sweep finds it
-        logger.warning("could not queue %s%r; the sweep will retry", task, args, exc_info=True)
+    except Exception as exc:  # noqa: BLE001 - the row is stored; the sweep finds it
+        # Handled and retried: a warning naming the error, not a crash report.
+        logger.warning("could not queue %s%r (%r); the sweep will retry", task, args, exc)
 
 
 # --- email ---------------------------------------------------------------------------
