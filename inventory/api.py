@@ -77,14 +77,14 @@ def _schema(noun: str):
 
 @_schema("model")
 class AIModelViewSet(_AssetViewSet):
-    filterset_fields = ["provider", "hosting", "vendor", "general_purpose"]
+    filterset_fields = ["provider", "hosting", "general_purpose"]
     kind = AssetKind.MODEL
     serializer_class = AIModelSerializer
 
 
 @_schema("dataset")
 class DatasetViewSet(_AssetViewSet):
-    filterset_fields = ["legal_basis", "owner"]
+    filterset_fields = ["legal_basis"]
     kind = AssetKind.DATASET
     serializer_class = DatasetSerializer
 
